@@ -1,0 +1,231 @@
+"""`payrec` command line: serve | up | worker | db upgrade | keys create | extract | demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from payrec import __version__
+
+
+class CliError(Exception):
+    """A problem worth one clear line, not a traceback."""
+
+
+def _settings(args: argparse.Namespace) -> object:
+    from pydantic import ValidationError
+
+    from payrec.config import load_settings
+
+    try:
+        return load_settings(
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            database_url=getattr(args, "database_url", None),
+            data_dir=getattr(args, "data_dir", None),
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise CliError(f"invalid configuration: {first.get('loc')}: {first.get('msg')}") from exc
+
+
+def _migrate(url: str) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from payrec.server.migrate import upgrade
+
+    try:
+        upgrade(url)
+    except OperationalError as exc:
+        raise CliError(
+            f"cannot reach the database at {_redact(url)}: {_first_line(exc.orig)}"
+        ) from exc
+    except Exception as exc:
+        if "NoSuchModuleError" in type(exc).__name__ or "ArgumentError" in type(exc).__name__:
+            raise CliError(f"not a database URL payrec understands: {_redact(url)}") from exc
+        raise
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from payrec.config import Settings
+    from payrec.logs import configure_logging
+    from payrec.server.app import create_app
+
+    settings = _settings(args)
+    assert isinstance(settings, Settings)
+    configure_logging(settings.log_level)
+    if not args.no_migrate:
+        _migrate(settings.database_url)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from payrec.config import Settings
+
+    settings = _settings(args)
+    assert isinstance(settings, Settings)
+    if args.action == "upgrade":
+        _migrate(settings.database_url)
+        print(
+            f"database at {_redact(settings.database_url)} is at the latest revision",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from payrec.config import Settings
+    from payrec.server.actor import Actor
+    from payrec.server.auth.service import create_client
+    from payrec.server.db import Database
+
+    settings = _settings(args)
+    assert isinstance(settings, Settings)
+    _migrate(settings.database_url)
+    db = Database(settings.database_url, pool_size=1)
+    roles = [r.strip().upper() for r in args.role.split(",") if r.strip()]
+    try:
+        with db.write() as session:
+            _client, creds = create_client(
+                session,
+                name=args.name,
+                roles=roles,
+                actor=Actor(name="cli", service_name="payrec-cli"),
+            )
+    except Exception as exc:
+        from payrec.server.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            raise CliError(exc.detail) from exc
+        raise
+    finally:
+        db.dispose()
+    print(creds.api_key)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from payrec.automation.runner import main_worker
+
+    result: int = main_worker(args)
+    return result
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from payrec.up import main_up
+
+    result: int = main_up(args)
+    return result
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from payrec.extraction.cli import main_extract
+
+    result: int = main_extract(list(args.rest))
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="payrec", description="payrec: payment recovery")
+    parser.add_argument("--version", action="version", version=f"payrec {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--database-url", help="SQLAlchemy URL (env PAYREC_DATABASE_URL)")
+        p.add_argument("--data-dir", help="documents, outbox (env PAYREC_DATA_DIR)")
+
+    serve = sub.add_parser("serve", help="run the backend (HTTP API)")
+    common(serve)
+    serve.add_argument("--host", help="listen address (env PAYREC_HOST)")
+    serve.add_argument("--port", type=int, help="listen port (env PAYREC_PORT)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema first")
+    serve.set_defaults(func=cmd_serve)
+
+    up = sub.add_parser("up", help="backend + workers in one process, embedded SQLite")
+    common(up)
+    up.add_argument("--host")
+    up.add_argument("--port", type=int)
+    up.add_argument("--demo", action="store_true", help="load a sample book first")
+    up.add_argument("--no-demo", action="store_true", help="never load the sample book")
+    up.add_argument("--poll-interval", type=float, default=1.0)
+    up.set_defaults(func=cmd_up)
+
+    worker = sub.add_parser("worker", help="run automation services against a backend")
+    worker.add_argument(
+        "--services",
+        default="scheduler,reminders,notifications,extraction",
+        help="comma-separated: scheduler,reminders,notifications,extraction",
+    )
+    worker.add_argument("--concurrency", type=int, default=4)
+    worker.add_argument("--poll-interval", type=float, default=2.0)
+    worker.add_argument("--worker-id", default=None)
+    worker.add_argument("--data-dir", help="outbox location when no SMTP is set")
+    worker.set_defaults(func=cmd_worker)
+
+    db = sub.add_parser("db", help="database schema")
+    common(db)
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+
+    keys = sub.add_parser("keys", help="service credentials")
+    keys_sub = keys.add_subparsers(dest="keys_action", required=True)
+    create = keys_sub.add_parser("create", help="create a key; prints it alone on stdout")
+    common(create)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, help="AUTOMATION_SERVICE, ADMIN or AGENT")
+    create.set_defaults(func=cmd_keys)
+
+    extract = sub.add_parser("extract", help="extract invoice fields from PDFs and images")
+    extract.add_argument("rest", nargs=argparse.REMAINDER)
+    extract.set_defaults(func=cmd_extract)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except CliError as exc:
+        print(f"payrec: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _data_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("PAYREC_DATA_DIR", "./payrec-data"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    logging.basicConfig()
+    sys.exit(main())

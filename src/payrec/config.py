@@ -1,0 +1,108 @@
+"""Settings from the environment (contract §1); nothing is read at import time."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the backend and the workers, read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default="sqlite:///./payrec-data/payrec.db",
+        validation_alias=AliasChoices("PAYREC_DATABASE_URL", "database_url"),
+    )
+    data_dir: Path = Field(
+        default=Path("./payrec-data"), validation_alias=AliasChoices("PAYREC_DATA_DIR", "data_dir")
+    )
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("PAYREC_HOST", "host"))
+    port: int = Field(default=8080, validation_alias=AliasChoices("PAYREC_PORT", "port"))
+    rate_limit: str = Field(
+        default="100/second", validation_alias=AliasChoices("PAYREC_RATE_LIMIT", "rate_limit")
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
+    public_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("PAYREC_PUBLIC_URL", "public_url")
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        validation_alias=AliasChoices("PAYREC_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+    )
+    max_json_bytes: int = Field(
+        default=1024 * 1024,
+        validation_alias=AliasChoices("PAYREC_MAX_JSON_BYTES", "max_json_bytes"),
+    )
+    jwt_issuer: str = Field(
+        default="payrec", validation_alias=AliasChoices("PAYREC_JWT_ISSUER", "jwt_issuer")
+    )
+    jwt_audience: str = Field(
+        default="payrec-api", validation_alias=AliasChoices("PAYREC_JWT_AUDIENCE", "jwt_audience")
+    )
+    jwt_ttl_seconds: int = Field(
+        default=900, validation_alias=AliasChoices("PAYREC_JWT_TTL_SECONDS", "jwt_ttl_seconds")
+    )
+    jwks_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("PAYREC_JWKS_URL", "jwks_url")
+    )
+    jwks_issuer: str | None = Field(
+        default=None, validation_alias=AliasChoices("PAYREC_JWKS_ISSUER", "jwks_issuer")
+    )
+    jwks_audience: str | None = Field(
+        default=None, validation_alias=AliasChoices("PAYREC_JWKS_AUDIENCE", "jwks_audience")
+    )
+    auto_apply_confidence: Decimal = Field(
+        default=Decimal("0.9"),
+        validation_alias=AliasChoices("PAYREC_AUTO_APPLY_CONFIDENCE", "auto_apply_confidence"),
+    )
+    idempotency_ttl_hours: int = Field(
+        default=48,
+        validation_alias=AliasChoices("PAYREC_IDEMPOTENCY_TTL_HOURS", "idempotency_ttl_hours"),
+    )
+    default_max_attempts: int = Field(
+        default=5, validation_alias=AliasChoices("PAYREC_TASK_MAX_ATTEMPTS", "default_max_attempts")
+    )
+    payment_link_template: str = Field(
+        default="http://localhost:8080/pay/{caseId}",
+        validation_alias=AliasChoices("PAYREC_PAYMENT_LINK_TEMPLATE", "payment_link_template"),
+    )
+    sms_auth_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "PAYREC_SMS_AUTH_TOKEN", "TWILIO_AUTH_TOKEN", "sms_auth_token"
+        ),
+    )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        parse_rate_limit(value)
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def parse_rate_limit(value: str) -> tuple[int, int]:
+    """Parse `N/second` or `N/minute` into (requests, window seconds)."""
+    try:
+        count_text, unit = value.strip().split("/", 1)
+        count = int(count_text)
+    except ValueError as exc:
+        raise ValueError(f"rate limit must look like '100/second', got {value!r}") from exc
+    windows = {"second": 1, "s": 1, "minute": 60, "m": 60, "hour": 3600, "h": 3600}
+    if count <= 0 or unit.strip().lower() not in windows:
+        raise ValueError(f"rate limit must look like '100/second' or '600/minute', got {value!r}")
+    return count, windows[unit.strip().lower()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings now (CLI flags passed as overrides win over the environment)."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

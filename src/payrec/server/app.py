@@ -1,0 +1,171 @@
+"""The backend application: `create_app()` wires settings, database, auth and routers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import delete
+
+from payrec.config import Settings, load_settings, parse_rate_limit
+from payrec.server.actor import SYSTEM
+from payrec.server.audit.endpoints import router as audit_router
+from payrec.server.auth.endpoints import clients_router, oauth_router
+from payrec.server.auth.tokens import TokenService, TokenSettings
+from payrec.server.cases.endpoints import automation_router as cases_automation
+from payrec.server.cases.endpoints import management_router as cases_management
+from payrec.server.customers.endpoints import router as customers_router
+from payrec.server.db import Database
+from payrec.server.documents.endpoints import automation_router as documents_automation
+from payrec.server.documents.endpoints import management_router as documents_management
+from payrec.server.extractions.endpoints import router as extractions_router
+from payrec.server.jsonio import ExactJSONResponse, ExactJSONRoute
+from payrec.server.middleware.edge import EdgeMiddleware, Metrics
+from payrec.server.middleware.problems import install_problem_handlers
+from payrec.server.models import IdempotencyRecord
+from payrec.server.notifications.endpoints import router as notifications_router
+from payrec.server.ops import router as ops_router
+from payrec.server.payments.endpoints import router as payments_router
+from payrec.server.ratelimit import RateLimiter
+from payrec.server.reminders.endpoints import router as reminders_router
+from payrec.server.state import AppState
+from payrec.server.tasks import service as task_service
+from payrec.server.tasks.endpoints import router as tasks_router
+
+logger = logging.getLogger("payrec.server")
+SWEEP_SECONDS = 5.0
+
+
+def _automation_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/automation", route_class=ExactJSONRoute)
+    for sub in (
+        tasks_router,
+        cases_automation,
+        reminders_router,
+        documents_automation,
+        extractions_router,
+        notifications_router,
+    ):
+        router.include_router(sub)
+    return router
+
+
+def _management_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1", route_class=ExactJSONRoute)
+    for sub in (
+        customers_router,
+        cases_management,
+        payments_router,
+        documents_management,
+        clients_router,
+        audit_router,
+    ):
+        router.include_router(sub)
+    extra = _optional_management_routers()
+    for sub in extra:
+        router.include_router(sub)
+    return router
+
+
+def _optional_management_routers() -> list[APIRouter]:
+    """Routers of resources that plug in (policies, templates, reports, SMS webhooks)."""
+    routers: list[APIRouter] = []
+    try:
+        from payrec.server.policies.endpoints import routers as policy_routers
+
+        routers.extend(policy_routers)
+    except ImportError:
+        pass
+    try:
+        from payrec.server.reports.endpoints import router as reports_router
+
+        routers.append(reports_router)
+    except ImportError:
+        pass
+    return routers
+
+
+class Sweeper:
+    """Returns expired leases to the queue and drops expired idempotency keys, periodically."""
+
+    def __init__(self, state: AppState) -> None:
+        self._state = state
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="payrec-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(SWEEP_SECONDS):
+            try:
+                self.sweep()
+            except Exception as exc:  # the database may be briefly down
+                logger.warning("sweep skipped: %s", type(exc).__name__)
+
+    def sweep(self) -> None:
+        now = datetime.now(UTC)
+        with self._state.db.write() as session:
+            task_service.expire_leases(session, now=now, actor=SYSTEM)
+        with self._state.db.write() as session:
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    db = database or Database(settings.database_url)
+    limit, window = parse_rate_limit(settings.rate_limit)
+    tokens = TokenService(
+        db,
+        TokenSettings(
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.jwt_ttl_seconds,
+            jwks_url=settings.jwks_url,
+            jwks_issuer=settings.jwks_issuer,
+            jwks_audience=settings.jwks_audience,
+        ),
+    )
+    state = AppState(settings=settings, db=db, tokens=tokens, limiter=RateLimiter(limit, window))
+    sweeper = Sweeper(state)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        tokens.load()
+        sweeper.start()
+        try:
+            yield
+        finally:
+            sweeper.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="payrec",
+        version="0.1.0",
+        summary="Payment recovery: automation API for workers, management API for people.",
+        default_response_class=ExactJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.payrec = state
+    metrics = Metrics()
+    app.state.metrics = metrics
+    install_problem_handlers(app)
+    app.include_router(ops_router)
+    app.include_router(oauth_router)
+    app.include_router(_automation_router())
+    app.include_router(_management_router())
+    app.add_middleware(
+        EdgeMiddleware,
+        max_json=settings.max_json_bytes,
+        max_upload=settings.max_upload_bytes,
+        metrics=metrics,
+    )
+    return app

@@ -1,0 +1,90 @@
+"""`GET /api/v1/audit-events`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+from starlette.responses import Response
+
+from payrec.server.automation_deps import ManagementContext
+from payrec.server.jsonio import json_response
+from payrec.server.models import AuditEvent
+from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.types import OutModel
+
+router = APIRouter(prefix="/audit-events", tags=["audit"])
+
+
+class AuditEventOut(OutModel):
+    id: str
+    at: datetime
+    actor: str | None
+    service_name: str | None
+    request_id: str | None
+    action: str
+    entity_type: str
+    entity_id: str
+    recovery_case_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditEventList(OutModel):
+    events: list[AuditEventOut]
+    total: int
+    next_cursor: str | None
+
+
+@router.get("", response_model=AuditEventList)
+def list_audit_events(
+    ctx: ManagementContext,
+    entity_type: Annotated[str | None, Query(alias="entityType", max_length=40)] = None,
+    entity_id: Annotated[str | None, Query(alias="entityId", max_length=40)] = None,
+    recovery_case_id: Annotated[str | None, Query(alias="recoveryCaseId", max_length=40)] = None,
+    action: Annotated[str | None, Query(max_length=60)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    offset = decode_cursor(cursor)
+    conditions = []
+    if entity_type:
+        conditions.append(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        conditions.append(AuditEvent.entity_id == entity_id)
+    if recovery_case_id:
+        conditions.append(AuditEvent.recovery_case_id == recovery_case_id)
+    if action:
+        conditions.append(AuditEvent.action == action)
+    with ctx.read() as session:
+        total = session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
+        rows = session.scalars(
+            select(AuditEvent)
+            .where(*conditions)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        events = [
+            AuditEventOut(
+                id=e.id,
+                at=e.at,
+                actor=e.actor,
+                service_name=e.service_name,
+                request_id=e.request_id,
+                action=e.action,
+                entity_type=e.entity_type,
+                entity_id=e.entity_id,
+                recovery_case_id=e.recovery_case_id,
+                before=e.before,
+                after=e.after,
+            )
+            for e in rows
+        ]
+    return json_response(
+        AuditEventList(
+            events=events, total=total, next_cursor=next_cursor(offset, len(rows), total)
+        )
+    )

@@ -1,0 +1,111 @@
+"""Recovery cases: the guide's automation endpoints and the management ones."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from payrec.server.automation_deps import AutomationContext, ManagementContext
+from payrec.server.cases import repository, service
+from payrec.server.cases.schemas import (
+    CaseCreate,
+    CaseDetail,
+    CaseList,
+    CaseOut,
+    CaseStatusName,
+    CaseUpdate,
+    OpenStatusName,
+    PriorityName,
+)
+from payrec.server.cases.timeline import case_detail
+from payrec.server.documents.endpoints import base_url
+from payrec.server.jsonio import json_response
+from payrec.server.pagination import decode_cursor, next_cursor
+
+automation_router = APIRouter(prefix="/recovery-cases", tags=["recovery-cases"])
+management_router = APIRouter(prefix="/recovery-cases", tags=["recovery-cases"])
+
+
+@automation_router.get("/pending", response_model=CaseList)
+def get_pending_recovery_cases(
+    ctx: AutomationContext,
+    status: OpenStatusName | None = None,
+    priority: PriorityName | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    offset = decode_cursor(cursor)
+    statuses = [status] if status else list(repository.OPEN)
+    with ctx.read() as session:
+        rows, total = repository.pending(
+            session, statuses=statuses, priority=priority, offset=offset, limit=limit
+        )
+        body = CaseList(
+            cases=[service.to_out(c, cu) for c, cu in repository.with_customers(session, rows)],
+            total=total,
+            next_cursor=next_cursor(offset, len(rows), total),
+        )
+    return json_response(body)
+
+
+@automation_router.get("/{case_id}", response_model=CaseOut)
+def get_recovery_case(case_id: str, ctx: AutomationContext) -> Response:
+    with ctx.read() as session:
+        return json_response(service.get_out(session, case_id))
+
+
+@automation_router.put("/{case_id}", response_model=CaseOut)
+def update_recovery_case(case_id: str, body: CaseUpdate, ctx: AutomationContext) -> Response:
+    def action(session: Session) -> CaseOut:
+        service.update(session, case_id, body, ctx.actor)
+        return service.get_out(session, case_id)
+
+    return ctx.write(action)
+
+
+@management_router.post("", status_code=201, response_model=CaseOut)
+def create_recovery_case(body: CaseCreate, ctx: ManagementContext) -> Response:
+    def action(session: Session) -> CaseOut:
+        case = service.create(session, body, ctx.actor)
+        return service.get_out(session, case.id)
+
+    return ctx.write(action, status_code=201)
+
+
+@management_router.get("", response_model=CaseList)
+def list_recovery_cases(
+    ctx: ManagementContext,
+    status: CaseStatusName | None = None,
+    customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    offset = decode_cursor(cursor)
+    with ctx.read() as session:
+        rows, total = repository.page(
+            session, status=status, customer_id=customer_id, offset=offset, limit=limit
+        )
+        body = CaseList(
+            cases=[service.to_out(c, cu) for c, cu in repository.with_customers(session, rows)],
+            total=total,
+            next_cursor=next_cursor(offset, len(rows), total),
+        )
+    return json_response(body)
+
+
+@management_router.get("/{case_id}", response_model=CaseDetail)
+def get_case_detail(case_id: str, ctx: ManagementContext) -> Response:
+    with ctx.read() as session:
+        return json_response(case_detail(session, case_id, base_url(ctx)))
+
+
+@management_router.patch("/{case_id}", response_model=CaseOut)
+def patch_recovery_case(case_id: str, body: CaseUpdate, ctx: ManagementContext) -> Response:
+    def action(session: Session) -> CaseOut:
+        service.update(session, case_id, body, ctx.actor)
+        return service.get_out(session, case_id)
+
+    return ctx.write(action)

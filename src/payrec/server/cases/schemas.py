@@ -1,0 +1,93 @@
+"""Recovery case wire shapes (the guide's `cases` JSON, plus the timeline)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field
+
+from payrec.server.customers.schemas import CustomerSummary
+from payrec.server.types import Amount, ApiModel, Currency, EntityId, OutModel, UtcTimestamp
+
+PriorityName = Literal["HIGH", "MEDIUM", "LOW"]
+CaseStatusName = Literal[
+    "PENDING", "OVERDUE", "IN_PROGRESS", "PAUSED", "DISPUTED", "RESOLVED", "WRITTEN_OFF"
+]
+OpenStatusName = Literal["PENDING", "OVERDUE", "IN_PROGRESS"]
+
+
+class CaseCreate(ApiModel):
+    customer_id: EntityId
+    invoice_number: str | None = Field(default=None, min_length=1, max_length=100)
+    amount: Amount
+    currency: Currency
+    due_date: date
+    priority: PriorityName = "MEDIUM"
+    policy_id: EntityId | None = None
+    notes: str | None = Field(default=None, max_length=10_000)
+
+
+class CaseUpdate(ApiModel):
+    """The guide's partial update; a note is appended, never overwrites."""
+
+    status: CaseStatusName | None = None
+    priority: PriorityName | None = None
+    last_reminder_sent_at: UtcTimestamp | None = None
+    notes: str | None = Field(default=None, max_length=10_000)
+
+
+class CaseOut(OutModel):
+    id: str
+    customer_id: str
+    invoice_number: str | None
+    amount: Decimal
+    amount_paid: Decimal
+    amount_outstanding: Decimal
+    currency: str
+    due_date: date
+    status: str
+    priority: str
+    policy_id: str | None
+    last_reminder_sent_at: datetime | None
+    resolved_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    customer: CustomerSummary
+
+
+class CaseList(OutModel):
+    cases: list[CaseOut]
+    total: int
+    next_cursor: str | None = None
+
+
+class NoteOut(OutModel):
+    id: str
+    body: str
+    author: str | None
+    service_name: str | None
+    created_at: datetime
+
+
+class TimelineEntry(OutModel):
+    at: datetime
+    action: str
+    entity_type: str
+    entity_id: str
+    actor: str | None
+    service_name: str | None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+class CaseDetail(CaseOut):
+    notes: list[NoteOut]
+    tasks: list[dict[str, Any]]
+    reminders: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    extractions: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    timeline: list[TimelineEntry]

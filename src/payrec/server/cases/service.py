@@ -1,0 +1,174 @@
+"""Recovery case rules: creation, the automation update, the open-case list."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from payrec.domain.money import InvalidMoney, check_amount, quantize
+from payrec.domain.states import CASE, PRIORITY_RANK, Priority, check_transition
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.cases import repository
+from payrec.server.cases.schemas import CaseCreate, CaseOut, CaseUpdate
+from payrec.server.customers import service as customers
+from payrec.server.errors import Invalid, NotFound
+from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
+
+CLOSED = ("RESOLVED", "WRITTEN_OFF")
+NOT_CONTACTABLE = ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED")
+
+
+def to_out(case: RecoveryCase, customer: Customer) -> CaseOut:
+    return CaseOut(
+        id=case.id,
+        customer_id=case.customer_id,
+        invoice_number=case.invoice_number,
+        amount=quantize(case.amount, case.currency),
+        amount_paid=quantize(case.amount_paid, case.currency),
+        amount_outstanding=quantize(case.outstanding, case.currency),
+        currency=case.currency,
+        due_date=case.due_date,
+        status=case.status,
+        priority=case.priority,
+        policy_id=case.policy_id,
+        last_reminder_sent_at=case.last_reminder_sent_at,
+        resolved_at=case.resolved_at,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        customer=customers.to_summary(customer),
+    )
+
+
+def get(session: Session, case_id: str, *, for_update: bool = False) -> RecoveryCase:
+    case = repository.get(session, case_id, for_update=for_update)
+    if case is None:
+        raise NotFound("recovery case", case_id)
+    return case
+
+
+def get_out(session: Session, case_id: str) -> CaseOut:
+    case = get(session, case_id)
+    return to_out(case, customers.get(session, case.customer_id))
+
+
+def initial_status(due_date: date, today: date) -> str:
+    return "OVERDUE" if due_date < today else "PENDING"
+
+
+def validated_amount(amount: object, currency: str, field: str = "amount") -> object:
+    try:
+        return check_amount(amount, currency)  # type: ignore[arg-type]
+    except InvalidMoney as exc:
+        raise Invalid(str(exc), field=field) from exc
+
+
+def create(session: Session, data: CaseCreate, actor: Actor) -> RecoveryCase:
+    customer = session.get(Customer, data.customer_id)
+    if customer is None:
+        raise Invalid("unknown customer", field="customerId")
+    if (
+        data.policy_id
+        and data.policy_id != "policy-default"
+        and session.get(Policy, data.policy_id) is None
+    ):
+        raise Invalid("unknown policy", field="policyId")
+    amount = validated_amount(data.amount, data.currency)
+    case = RecoveryCase(
+        customer_id=customer.id,
+        invoice_number=data.invoice_number,
+        amount=amount,
+        amount_paid=Decimal(0),
+        currency=data.currency,
+        due_date=data.due_date,
+        status=initial_status(data.due_date, datetime.now(UTC).date()),
+        priority=data.priority,
+        priority_rank=PRIORITY_RANK[Priority(data.priority)],
+        policy_id=data.policy_id,
+    )
+    session.add(case)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="case.created",
+        entity_type="recovery_case",
+        entity_id=case.id,
+        case_id=case.id,
+        after=_snapshot(case),
+    )
+    if data.notes:
+        add_note(session, case, data.notes, actor)
+    return case
+
+
+def update(session: Session, case_id: str, data: CaseUpdate, actor: Actor) -> RecoveryCase:
+    case = get(session, case_id, for_update=True)
+    before = _snapshot(case)
+    if data.status is not None:
+        if check_transition(CASE, case.status, data.status) and data.status in CLOSED:
+            case.resolved_at = datetime.now(UTC)
+        case.status = data.status
+    if data.priority is not None:
+        case.priority = data.priority
+        case.priority_rank = PRIORITY_RANK[Priority(data.priority)]
+    if data.last_reminder_sent_at is not None:
+        latest = case.last_reminder_sent_at
+        if latest is None or data.last_reminder_sent_at > latest:
+            case.last_reminder_sent_at = data.last_reminder_sent_at
+    after = _snapshot(case)
+    if before != after:
+        record(
+            session,
+            actor,
+            action="case.updated",
+            entity_type="recovery_case",
+            entity_id=case.id,
+            case_id=case.id,
+            before=before,
+            after=after,
+        )
+    if data.notes:
+        add_note(session, case, data.notes, actor)
+    if data.status in NOT_CONTACTABLE and before["status"] != data.status:
+        from payrec.server.cases.settlement import stop_contact
+
+        stop_contact(session, case, actor, reason=f"case {data.status}")
+    session.flush()
+    return case
+
+
+def add_note(session: Session, case: RecoveryCase, body: str, actor: Actor) -> CaseNote:
+    note = CaseNote(
+        recovery_case_id=case.id, body=body, author=actor.name, service_name=actor.service_name
+    )
+    session.add(note)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="case.note_added",
+        entity_type="case_note",
+        entity_id=note.id,
+        case_id=case.id,
+        after={"body": body},
+    )
+    return note
+
+
+def _snapshot(case: RecoveryCase) -> dict[str, object]:
+    return {
+        "status": case.status,
+        "priority": case.priority,
+        "amount": case.amount,
+        "amountPaid": case.amount_paid,
+        "currency": case.currency,
+        "dueDate": case.due_date,
+        "invoiceNumber": case.invoice_number,
+        "lastReminderSentAt": case.last_reminder_sent_at,
+    }
+
+
+snapshot = _snapshot

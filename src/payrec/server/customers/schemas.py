@@ -1,0 +1,90 @@
+"""Customer wire shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from pydantic import EmailStr, Field, field_validator
+
+from payrec.server.types import ApiModel, EntityId, Name, OutModel
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("must be an IANA time zone such as Europe/Berlin") from exc
+    return value
+
+
+def _check_locale(value: str) -> str:
+    try:
+        Locale.parse(value.replace("-", "_"))
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ValueError("must be a locale such as en_US or de_DE") from exc
+    return value.replace("-", "_")
+
+
+Phone = Field(default=None, pattern=r"^\+?[0-9 ()\-.]{5,30}$", examples=["+1-555-0123"])
+
+
+class CustomerCreate(ApiModel):
+    name: Name
+    email: EmailStr | None = None
+    phone: str | None = Phone
+    timezone: str = "UTC"
+    locale: str = "en_US"
+    policy_id: EntityId | None = None
+    opt_out_email: bool = False
+    opt_out_sms: bool = False
+
+    _tz = field_validator("timezone")(_check_timezone)
+    _locale = field_validator("locale")(_check_locale)
+
+
+class CustomerPatch(ApiModel):
+    name: Name | None = None
+    email: EmailStr | None = None
+    phone: str | None = Phone
+    timezone: str | None = None
+    locale: str | None = None
+    policy_id: EntityId | None = None
+    opt_out_email: bool | None = None
+    opt_out_sms: bool | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str | None) -> str | None:
+        return None if value is None else _check_locale(value)
+
+
+class CustomerSummary(OutModel):
+    """The customer as embedded in a case (the guide's shape)."""
+
+    id: str
+    name: str
+    email: str | None
+    phone: str | None
+    timezone: str
+    locale: str
+    opt_out_email: bool
+    opt_out_sms: bool
+
+
+class CustomerOut(CustomerSummary):
+    policy_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerList(OutModel):
+    customers: list[CustomerOut]
+    total: int
+    next_cursor: str | None

@@ -1,0 +1,142 @@
+"""Customer rules."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.customers import repository
+from payrec.server.customers.schemas import (
+    CustomerCreate,
+    CustomerOut,
+    CustomerPatch,
+    CustomerSummary,
+)
+from payrec.server.errors import Invalid, NotFound
+from payrec.server.models import Customer, Policy
+
+_AUDITED = (
+    "name",
+    "email",
+    "phone",
+    "timezone",
+    "locale",
+    "policy_id",
+    "opt_out_email",
+    "opt_out_sms",
+)
+
+
+def to_summary(customer: Customer) -> CustomerSummary:
+    return CustomerSummary(
+        id=customer.id,
+        name=customer.name,
+        email=customer.email,
+        phone=customer.phone,
+        timezone=customer.timezone,
+        locale=customer.locale,
+        opt_out_email=customer.opt_out_email,
+        opt_out_sms=customer.opt_out_sms,
+    )
+
+
+def to_out(customer: Customer) -> CustomerOut:
+    return CustomerOut(
+        **to_summary(customer).model_dump(),
+        policy_id=customer.policy_id,
+        created_at=customer.created_at,
+        updated_at=customer.updated_at,
+    )
+
+
+def get(session: Session, customer_id: str) -> Customer:
+    customer = repository.get(session, customer_id)
+    if customer is None:
+        raise NotFound("customer", customer_id)
+    return customer
+
+
+def _check_policy(session: Session, policy_id: str | None) -> None:
+    if (
+        policy_id is not None
+        and policy_id != "policy-default"
+        and session.get(Policy, policy_id) is None
+    ):
+        raise Invalid("unknown policy", field="policyId")
+
+
+def create(session: Session, data: CustomerCreate, actor: Actor) -> Customer:
+    _check_policy(session, data.policy_id)
+    customer = Customer(
+        name=data.name,
+        email=str(data.email) if data.email else None,
+        phone=data.phone,
+        timezone=data.timezone,
+        locale=data.locale,
+        policy_id=data.policy_id,
+        opt_out_email=data.opt_out_email,
+        opt_out_sms=data.opt_out_sms,
+    )
+    session.add(customer)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="customer.created",
+        entity_type="customer",
+        entity_id=customer.id,
+        after=_snapshot(customer),
+    )
+    return customer
+
+
+def patch(session: Session, customer_id: str, data: CustomerPatch, actor: Actor) -> Customer:
+    customer = get(session, customer_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "policy_id" in changes:
+        _check_policy(session, changes["policy_id"])
+    if "name" in changes and changes["name"] is None:
+        raise Invalid("name cannot be removed", field="name")
+    before = _snapshot(customer)
+    for field, value in changes.items():
+        if field in ("timezone", "locale", "opt_out_email", "opt_out_sms") and value is None:
+            raise Invalid(f"{field} cannot be null", field=field)
+        setattr(customer, field, str(value) if field == "email" and value is not None else value)
+    after = _snapshot(customer)
+    if before != after:
+        customer.version += 1
+        record(
+            session,
+            actor,
+            action="customer.updated",
+            entity_type="customer",
+            entity_id=customer.id,
+            before=before,
+            after=after,
+        )
+    session.flush()
+    return customer
+
+
+def opt_out(
+    session: Session, customer: Customer, channel: str, actor: Actor, *, opted_out: bool = True
+) -> None:
+    before = _snapshot(customer)
+    if channel == "SMS":
+        customer.opt_out_sms = opted_out
+    else:
+        customer.opt_out_email = opted_out
+    record(
+        session,
+        actor,
+        action="customer.opt_out" if opted_out else "customer.opt_in",
+        entity_type="customer",
+        entity_id=customer.id,
+        before=before,
+        after=_snapshot(customer),
+    )
+
+
+def _snapshot(customer: Customer) -> dict[str, object]:
+    return {field: getattr(customer, field) for field in _AUDITED}

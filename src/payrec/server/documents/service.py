@@ -1,0 +1,115 @@
+"""Documents: upload, listing, and the bytes for whoever may read them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.documents.schemas import DocumentOut
+from payrec.server.documents.storage import DocumentStore, sniff_mime
+from payrec.server.errors import Invalid, NotFound
+from payrec.server.models import Document, RecoveryCase
+
+ALLOWED_MIME = {
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/tiff",
+    "application/xml",
+    "text/xml",
+}
+
+
+def to_out(document: Document, base_url: str) -> DocumentOut:
+    return DocumentOut(
+        id=document.id,
+        type=document.type,
+        file_name=document.file_name,
+        uploaded_at=document.uploaded_at,
+        download_url=f"{base_url}/api/v1/automation/documents/{document.id}/content",
+        status=document.status,
+        failure_reason=document.failure_reason,
+        size=document.size,
+        sha256=document.sha256,
+        metadata={"recoveryCaseId": document.recovery_case_id, "mimeType": document.mime_type},
+    )
+
+
+def get(session: Session, document_id: str) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound("document", document_id)
+    return document
+
+
+def upload(
+    session: Session,
+    store: DocumentStore,
+    *,
+    data: bytes,
+    file_name: str,
+    declared_mime: str | None,
+    doc_type: str,
+    case_id: str | None,
+    actor: Actor,
+) -> Document:
+    if not data:
+        raise Invalid("the uploaded file is empty", field="file")
+    if case_id is not None and session.get(RecoveryCase, case_id) is None:
+        raise Invalid("unknown recovery case", field="recoveryCaseId")
+    mime = sniff_mime(data, declared_mime)
+    if mime not in ALLOWED_MIME:
+        raise Invalid("only PDF, PNG, JPEG, TIFF or XML documents are accepted", field="file")
+    digest = store.put(data)
+    document = Document(
+        type=doc_type,
+        file_name=file_name[:300] or "document",
+        mime_type=mime,
+        sha256=digest,
+        size=len(data),
+        recovery_case_id=case_id,
+        status="PENDING_EXTRACTION",
+    )
+    session.add(document)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="document.uploaded",
+        entity_type="document",
+        entity_id=document.id,
+        case_id=case_id,
+        after={"fileName": document.file_name, "type": doc_type, "sha256": digest},
+    )
+    return document
+
+
+def page(
+    session: Session,
+    *,
+    status: str | None,
+    doc_type: str | None,
+    case_id: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[Document], int]:
+    conditions = []
+    if status:
+        conditions.append(Document.status == status)
+    if doc_type:
+        conditions.append(Document.type == doc_type)
+    if case_id:
+        conditions.append(Document.recovery_case_id == case_id)
+    total = session.scalar(select(func.count()).select_from(Document).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Document)
+        .where(*conditions)
+        .order_by(Document.uploaded_at, Document.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return rows, total

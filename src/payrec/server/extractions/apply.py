@@ -1,0 +1,186 @@
+"""What an extraction changes: fill a case, create one, or flag the document for review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from payrec.domain.money import is_valid_currency
+from payrec.domain.states import PRIORITY_RANK, Priority
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.cases.service import initial_status, snapshot
+from payrec.server.customers import repository as customers
+from payrec.server.models import Customer, Document, RecoveryCase
+
+
+@dataclass
+class Outcome:
+    status: str  # APPLIED | CASE_CREATED | NEEDS_REVIEW
+    detail: str
+    case_id: str | None = None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return result if result.is_finite() else None
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip()[:300] if isinstance(value, str) and value.strip() else None
+
+
+def apply_extraction(
+    session: Session,
+    document: Document,
+    data: dict[str, Any],
+    confidence: Decimal,
+    threshold: Decimal,
+    actor: Actor,
+) -> Outcome:
+    if confidence < threshold:
+        return Outcome(
+            "NEEDS_REVIEW",
+            f"confidence {confidence} is below {threshold}",
+            document.recovery_case_id,
+        )
+    amount = _decimal(data.get("amountDue")) or _decimal(data.get("amount"))
+    currency = _text(data.get("currency"))
+    currency = currency.upper() if currency else None
+    invoice_number = _text(data.get("invoiceNumber"))
+    due = _date(data.get("dueDate"))
+    if document.recovery_case_id:
+        case = session.get(RecoveryCase, document.recovery_case_id)
+        if case is None:
+            return Outcome("NEEDS_REVIEW", "linked case no longer exists")
+        return _fill_case(session, case, invoice_number, amount, currency, actor)
+    return _create_case(session, document, data, invoice_number, amount, currency, due, actor)
+
+
+def _fill_case(
+    session: Session,
+    case: RecoveryCase,
+    invoice_number: str | None,
+    amount: Decimal | None,
+    currency: str | None,
+    actor: Actor,
+) -> Outcome:
+    conflicts = []
+    if (
+        invoice_number
+        and case.invoice_number
+        and _norm(invoice_number) != _norm(case.invoice_number)
+    ):
+        conflicts.append(f"invoice number {invoice_number!r} vs case {case.invoice_number!r}")
+    if amount is not None and amount != case.amount:
+        conflicts.append(f"amount {amount} vs case {case.amount}")
+    if currency and currency != case.currency:
+        conflicts.append(f"currency {currency} vs case {case.currency}")
+    if conflicts:
+        return Outcome("NEEDS_REVIEW", "conflicts with the case: " + "; ".join(conflicts), case.id)
+    before = snapshot(case)
+    if invoice_number and not case.invoice_number:
+        case.invoice_number = invoice_number
+    after = snapshot(case)
+    if before != after:
+        record(
+            session,
+            actor,
+            action="case.filled_from_document",
+            entity_type="recovery_case",
+            entity_id=case.id,
+            case_id=case.id,
+            before=before,
+            after=after,
+        )
+    return Outcome("APPLIED", "case fields confirmed or filled", case.id)
+
+
+def _create_case(
+    session: Session,
+    document: Document,
+    data: dict[str, Any],
+    invoice_number: str | None,
+    amount: Decimal | None,
+    currency: str | None,
+    due: date | None,
+    actor: Actor,
+) -> Outcome:
+    customer_name = _text(data.get("customerName"))
+    email = _text(data.get("customerEmail"))
+    missing = [
+        name
+        for name, value in (
+            ("amount", amount),
+            ("currency", currency),
+            ("dueDate", due),
+            ("customerName", customer_name or email),
+        )
+        if value is None
+    ]
+    if missing:
+        return Outcome("NEEDS_REVIEW", "cannot open a case without " + ", ".join(missing))
+    assert amount is not None and currency is not None and due is not None
+    if not is_valid_currency(currency) or amount <= 0:
+        return Outcome("NEEDS_REVIEW", f"amount {amount} {currency} is not a valid claim")
+    customer = (customers.by_email(session, email) if email else None) or (
+        customers.by_name(session, customer_name) if customer_name else None
+    )
+    if customer is None:
+        customer = Customer(name=customer_name or email or "Unknown", email=email)
+        session.add(customer)
+        session.flush()
+        record(
+            session,
+            actor,
+            action="customer.created",
+            entity_type="customer",
+            entity_id=customer.id,
+            after={"name": customer.name, "email": customer.email, "source": document.id},
+        )
+    case = RecoveryCase(
+        customer_id=customer.id,
+        invoice_number=invoice_number,
+        amount=amount,
+        amount_paid=Decimal(0),
+        currency=currency,
+        due_date=due,
+        status=initial_status(due, datetime.now(UTC).date()),
+        priority="MEDIUM",
+        priority_rank=PRIORITY_RANK[Priority.MEDIUM],
+    )
+    session.add(case)
+    session.flush()
+    document.recovery_case_id = case.id
+    record(
+        session,
+        actor,
+        action="case.created_from_document",
+        entity_type="recovery_case",
+        entity_id=case.id,
+        case_id=case.id,
+        after={**snapshot(case), "documentId": document.id},
+    )
+    return Outcome("CASE_CREATED", f"case {case.id} opened from the document", case.id)
+
+
+def _norm(value: str) -> str:
+    return "".join(value.lower().split()).lstrip("#")

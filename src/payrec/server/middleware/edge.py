@@ -1,0 +1,144 @@
+"""Pure-ASGI edge: request ids, body size limits, rate-limit headers, metrics, access log."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from payrec.server.middleware.problems import problem_response
+
+logger = logging.getLogger("payrec.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "payrec_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "payrec_http_request_duration_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class EdgeMiddleware:
+    def __init__(self, app: ASGIApp, *, max_json: int, max_upload: int, metrics: Metrics) -> None:
+        self.app = app
+        self.max_json = max_json
+        self.max_upload = max_upload
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        content_type = headers.get("content-type", "")
+        limit = self.max_upload if content_type.startswith("multipart/") else self.max_json
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                raw = list(message.get("headers", []))
+                raw.append((b"x-request-id", request_id.encode()))
+                decision: Any = scope.get("state", {}).get("rate_limit")
+                if decision is not None:
+                    raw.append(
+                        (
+                            b"ratelimit-policy",
+                            f'"default";q={decision.limit};w={_window(decision)}'.encode(),
+                        )
+                    )
+                    raw.append(
+                        (
+                            b"ratelimit",
+                            f'"default";r={decision.remaining};t={decision.reset_seconds}'.encode(),
+                        )
+                    )
+                message["headers"] = raw
+            await send(message)
+
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            response = problem_response(
+                413, f"request body exceeds {limit} bytes", code="payload-too-large"
+            )
+            await response(scope, receive, send_wrapper)
+            self._observe(scope, status_holder["status"], started)
+            return
+
+        received = 0
+
+        async def receive_wrapper() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, receive_wrapper, send_wrapper)
+        except _TooLarge:
+            response = problem_response(
+                413, f"request body exceeds {limit} bytes", code="payload-too-large"
+            )
+            await response(scope, receive, send_wrapper)
+        self._observe(scope, status_holder["status"], started)
+
+    def _observe(self, scope: Scope, status: int, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        route = scope.get("route")
+        path = getattr(route, "path", None) or "unmatched"
+        method = scope.get("method", "")
+        self.metrics.requests.labels(method, path, str(status)).inc()
+        self.metrics.latency.labels(method, path).observe(elapsed)
+        if logger.isEnabledFor(logging.INFO):
+            state = scope.get("state", {})
+            principal = state.get("principal")
+            logger.info(
+                "%s %s %s %.1fms request_id=%s caller=%s service=%s",
+                method,
+                path,
+                status,
+                elapsed * 1000,
+                state.get("request_id"),
+                getattr(principal, "name", "-"),
+                _service_name(scope),
+            )
+
+
+def _window(decision: Any) -> int:
+    return int(getattr(decision, "window", 1) or 1)
+
+
+def _service_name(scope: Scope) -> str:
+    for key, value in scope.get("headers", []):
+        if key == b"x-service-name":
+            name: str = value.decode("latin-1")[:100]
+            return name
+    return "-"

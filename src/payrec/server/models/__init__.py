@@ -1,0 +1,30 @@
+"""All tables; importing this module registers them on `Base.metadata`."""
+
+from payrec.server.models.auth import ServiceClient, SigningKey
+from payrec.server.models.base import Base
+from payrec.server.models.cases import CaseNote, Payment, RecoveryCase
+from payrec.server.models.customers import Customer
+from payrec.server.models.documents import Document, Extraction
+from payrec.server.models.infra import AuditEvent, IdempotencyRecord
+from payrec.server.models.messaging import Notification, Reminder
+from payrec.server.models.policies import MessageTemplate, Policy
+from payrec.server.models.tasks import Task
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "CaseNote",
+    "Customer",
+    "Document",
+    "Extraction",
+    "IdempotencyRecord",
+    "MessageTemplate",
+    "Notification",
+    "Payment",
+    "Policy",
+    "RecoveryCase",
+    "Reminder",
+    "ServiceClient",
+    "SigningKey",
+    "Task",
+]

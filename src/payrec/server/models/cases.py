@@ -1,0 +1,74 @@
+"""Recovery cases, their notes and the payments received against them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from payrec.server.models.base import Base, Money, UtcDateTime, new_id, utcnow
+
+
+class RecoveryCase(Base):
+    __tablename__ = "recovery_cases"
+    __table_args__ = (
+        Index("ix_recovery_cases_open", "status", "priority_rank", "due_date"),
+        Index("ix_recovery_cases_customer", "customer_id"),
+        Index("ix_recovery_cases_created", "created_at"),
+        Index("ix_recovery_cases_invoice", "invoice_number"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("case"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    invoice_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    currency: Mapped[str] = mapped_column(String(3))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(10))
+    priority_rank: Mapped[int] = mapped_column(Integer)
+    policy_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    last_reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.amount_paid
+
+
+class CaseNote(Base):
+    """An append-only note on a case's history."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_case", "recovery_case_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("note"))
+    recovery_case_id: Mapped[str] = mapped_column(ForeignKey("recovery_cases.id"))
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    service_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        Index("ix_payments_case", "recovery_case_id", "received_at"),
+        UniqueConstraint("recovery_case_id", "reference"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pay"))
+    recovery_case_id: Mapped[str] = mapped_column(ForeignKey("recovery_cases.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,28 @@
+"""Customers: who owes, how to reach them, and what they agreed to receive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from payrec.server.models.base import Base, UtcDateTime, new_id, utcnow
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_email", "email"), Index("ix_customers_name", "name"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("cust"))
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(20), default="en_US")
+    policy_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    opt_out_email: Mapped[bool] = mapped_column(Boolean, default=False)
+    opt_out_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

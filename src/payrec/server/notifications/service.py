@@ -1,0 +1,166 @@
+"""Notifications: PENDING → SENT / FAILED / CANCELLED, claimable with leases like tasks."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from payrec.domain.states import NOTIFICATION, check_transition
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.errors import Conflict, Invalid, NotFound
+from payrec.server.models import Notification, RecoveryCase
+from payrec.server.notifications.schemas import (
+    NotificationClaim,
+    NotificationCreate,
+    NotificationOut,
+    NotificationStatusUpdate,
+)
+
+
+def to_out(item: Notification, *, with_lease: bool = False) -> NotificationOut:
+    return NotificationOut(
+        id=item.id,
+        recovery_case_id=item.recovery_case_id,
+        type=item.type,
+        recipient=item.recipient,
+        subject=item.subject,
+        body=item.body,
+        priority=item.priority,
+        scheduled_for=item.scheduled_for,
+        status=item.status,
+        sent_at=item.sent_at,
+        external_id=item.external_id,
+        error=item.error,
+        attempts=item.attempts,
+        lease_token=item.lease_token if with_lease else None,
+        lease_expires_at=item.lease_expires_at,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def get(session: Session, notification_id: str, *, for_update: bool = False) -> Notification:
+    stmt = select(Notification).where(Notification.id == notification_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    item = session.scalar(stmt)
+    if item is None:
+        raise NotFound("notification", notification_id)
+    return item
+
+
+def create(session: Session, data: NotificationCreate, actor: Actor) -> Notification:
+    if (
+        data.recovery_case_id is not None
+        and session.get(RecoveryCase, data.recovery_case_id) is None
+    ):
+        raise Invalid("unknown recovery case", field="recoveryCaseId")
+    item = Notification(
+        recovery_case_id=data.recovery_case_id,
+        type=data.type,
+        recipient=data.recipient,
+        subject=data.subject,
+        body=data.body,
+        priority=data.priority,
+        scheduled_for=data.scheduled_for or datetime.now(UTC),
+        status="PENDING",
+    )
+    session.add(item)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="notification.created",
+        entity_type="notification",
+        entity_id=item.id,
+        case_id=item.recovery_case_id,
+        after={"type": item.type, "recipient": item.recipient, "subject": item.subject},
+    )
+    return item
+
+
+def update_status(
+    session: Session, notification_id: str, data: NotificationStatusUpdate, actor: Actor
+) -> Notification:
+    item = get(session, notification_id, for_update=True)
+    leased = item.status == "IN_PROGRESS" and item.lease_token is not None
+    if leased and not _holds_lease(data.lease_token, item.lease_token):
+        raise Conflict("stale or missing lease token for this notification", code="stale-lease")
+    before = item.status
+    if not check_transition(NOTIFICATION, item.status, data.status):
+        return item
+    item.status = data.status
+    if data.status == "SENT":
+        item.sent_at = data.sent_at or datetime.now(UTC)
+    if data.external_id:
+        item.external_id = data.external_id
+    if data.error:
+        item.error = data.error
+    if data.status == "PENDING":
+        item.attempts += 1 if before == "IN_PROGRESS" else 0
+        item.lease_token = None
+        item.lease_expires_at = None
+        item.scheduled_for = data.retry_at or datetime.now(UTC)
+        if item.attempts >= item.max_attempts:
+            item.status = "FAILED"
+    elif data.status in ("SENT", "FAILED", "CANCELLED"):
+        item.lease_expires_at = None
+    record(
+        session,
+        actor,
+        action="notification.status_changed",
+        entity_type="notification",
+        entity_id=item.id,
+        case_id=item.recovery_case_id,
+        before={"status": before},
+        after={"status": item.status, "externalId": item.external_id, "error": item.error},
+    )
+    session.flush()
+    return item
+
+
+def _holds_lease(presented: str | None, current: str | None) -> bool:
+    return (
+        presented is not None and current is not None and secrets.compare_digest(presented, current)
+    )
+
+
+def claim(session: Session, data: NotificationClaim, actor: Actor) -> Sequence[Notification]:
+    now = datetime.now(UTC)
+    _expire(session, now)
+    stmt = select(Notification).where(
+        Notification.status == "PENDING", Notification.scheduled_for <= now
+    )
+    if data.types:
+        stmt = stmt.where(Notification.type.in_(list(data.types)))
+    items = session.scalars(
+        stmt.order_by(Notification.scheduled_for, Notification.id)
+        .limit(data.limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for item in items:
+        item.status = "IN_PROGRESS"
+        item.lease_token = secrets.token_urlsafe(24)
+        item.lease_expires_at = now + timedelta(seconds=data.lease_seconds)
+        item.locked_by = data.worker_id
+    session.flush()
+    return items
+
+
+def _expire(session: Session, now: datetime) -> None:
+    expired = session.scalars(
+        select(Notification)
+        .where(Notification.status == "IN_PROGRESS", Notification.lease_expires_at < now)
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for item in expired:
+        item.attempts += 1
+        item.lease_token = None
+        item.lease_expires_at = None
+        item.status = "FAILED" if item.attempts >= item.max_attempts else "PENDING"

@@ -1,0 +1,32 @@
+"""`/api/v1/recovery-cases/{id}/payments` (management)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from starlette.responses import Response
+
+from payrec.server.automation_deps import ManagementContext
+from payrec.server.cases import service as cases
+from payrec.server.jsonio import json_response
+from payrec.server.models import Payment
+from payrec.server.payments import service
+from payrec.server.payments.schemas import PaymentCreate, PaymentReceipt
+
+router = APIRouter(prefix="/recovery-cases/{case_id}/payments", tags=["payments"])
+
+
+@router.post("", status_code=201, response_model=PaymentReceipt)
+def record_payment(case_id: str, body: PaymentCreate, ctx: ManagementContext) -> Response:
+    return ctx.write(lambda s: service.record_payment(s, case_id, body, ctx.actor), status_code=201)
+
+
+@router.get("")
+def list_payments(case_id: str, ctx: ManagementContext) -> Response:
+    with ctx.read() as session:
+        cases.get(session, case_id)
+        rows = session.scalars(
+            select(Payment).where(Payment.recovery_case_id == case_id).order_by(Payment.received_at)
+        ).all()
+        payments = [service.to_out(p) for p in rows]
+    return json_response({"payments": payments, "total": len(payments)})

@@ -1,0 +1,91 @@
+"""Recording payments: partial ones reduce the balance, the last one settles the case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from payrec.domain.money import quantize
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.cases import service as cases
+from payrec.server.cases.settlement import stop_contact
+from payrec.server.customers import service as customers
+from payrec.server.errors import Conflict, Invalid
+from payrec.server.models import Payment
+from payrec.server.payments.schemas import PaymentCreate, PaymentOut, PaymentReceipt
+
+
+def to_out(payment: Payment) -> PaymentOut:
+    return PaymentOut(
+        id=payment.id,
+        recovery_case_id=payment.recovery_case_id,
+        amount=quantize(payment.amount, payment.currency),
+        currency=payment.currency,
+        received_at=payment.received_at,
+        reference=payment.reference,
+        created_at=payment.created_at,
+    )
+
+
+def record_payment(
+    session: Session, case_id: str, data: PaymentCreate, actor: Actor
+) -> PaymentReceipt:
+    case = cases.get(session, case_id, for_update=True)
+    if case.status in ("RESOLVED", "WRITTEN_OFF"):
+        raise Conflict(f"case is {case.status}; it takes no more payments", code="case-closed")
+    if data.currency != case.currency:
+        raise Invalid(
+            f"payment currency {data.currency} differs from the case currency {case.currency}",
+            field="currency",
+        )
+    amount = Decimal(str(cases.validated_amount(data.amount, data.currency)))
+    if amount > case.outstanding:
+        raise Invalid(
+            f"payment of {amount} {data.currency} exceeds the outstanding {case.outstanding} "
+            f"{case.currency}; overpayments are refused",
+            field="amount",
+            code="overpayment",
+        )
+    if data.reference and session.scalar(
+        select(Payment).where(
+            Payment.recovery_case_id == case.id, Payment.reference == data.reference
+        )
+    ):
+        raise Conflict(
+            f"a payment with reference {data.reference!r} is already recorded",
+            code="duplicate-payment",
+        )
+    before = cases.snapshot(case)
+    payment = Payment(
+        recovery_case_id=case.id,
+        amount=amount,
+        currency=data.currency,
+        received_at=data.received_at or datetime.now(UTC),
+        reference=data.reference,
+    )
+    session.add(payment)
+    case.amount_paid = case.amount_paid + amount
+    cancelled = {"tasks": 0, "notifications": 0, "reminders": 0}
+    if case.outstanding == 0:
+        case.status = "RESOLVED"
+        case.resolved_at = datetime.now(UTC)
+        cancelled = stop_contact(session, case, actor, reason="case settled by payment")
+    session.flush()
+    record(
+        session,
+        actor,
+        action="payment.recorded",
+        entity_type="payment",
+        entity_id=payment.id,
+        case_id=case.id,
+        before=before,
+        after={**cases.snapshot(case), "payment": amount},
+    )
+    customer = customers.get(session, case.customer_id)
+    return PaymentReceipt(
+        payment=to_out(payment), case=cases.to_out(case, customer), cancelled=cancelled
+    )

@@ -1,0 +1,114 @@
+"""Reminder records: created once per task, then SENT or FAILED exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from payrec.domain.states import REMINDER, check_transition
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.errors import Conflict, Invalid, NotFound
+from payrec.server.models import RecoveryCase, Reminder
+from payrec.server.reminders.schemas import ReminderCreate, ReminderOut, ReminderSent
+
+
+def to_out(reminder: Reminder) -> ReminderOut:
+    return ReminderOut(
+        id=reminder.id,
+        recovery_case_id=reminder.recovery_case_id,
+        task_id=reminder.task_id,
+        type=reminder.type,
+        template_id=reminder.template_id,
+        scheduled_for=reminder.scheduled_for,
+        recipient=reminder.recipient,
+        metadata=reminder.meta or {},
+        status=reminder.status,
+        channel=reminder.channel,
+        sent_at=reminder.sent_at,
+        external_id=reminder.external_id,
+        error=reminder.error,
+        created_at=reminder.created_at,
+        updated_at=reminder.updated_at,
+    )
+
+
+def get(session: Session, reminder_id: str, *, for_update: bool = False) -> Reminder:
+    stmt = select(Reminder).where(Reminder.id == reminder_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    reminder = session.scalar(stmt)
+    if reminder is None:
+        raise NotFound("reminder", reminder_id)
+    return reminder
+
+
+def create(session: Session, data: ReminderCreate, actor: Actor) -> tuple[Reminder, bool]:
+    """Record a reminder; one per task, so a retried creation returns the first."""
+    case = session.get(RecoveryCase, data.recovery_case_id)
+    if case is None:
+        raise Invalid("unknown recovery case", field="recoveryCaseId")
+    if data.task_id is not None:
+        existing = session.scalar(select(Reminder).where(Reminder.task_id == data.task_id))
+        if existing is not None:
+            return existing, False
+    if case.status in ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED"):
+        raise Conflict(
+            f"case is {case.status}: no reminder may be sent", code="case-not-contactable"
+        )
+    reminder = Reminder(
+        recovery_case_id=case.id,
+        task_id=data.task_id,
+        type=data.type,
+        template_id=data.template_id,
+        scheduled_for=data.scheduled_for,
+        recipient=data.recipient,
+        meta=data.metadata,
+        status="SCHEDULED",
+    )
+    session.add(reminder)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="reminder.created",
+        entity_type="reminder",
+        entity_id=reminder.id,
+        case_id=case.id,
+        after={
+            "type": reminder.type,
+            "recipient": reminder.recipient,
+            "templateId": reminder.template_id,
+        },
+    )
+    return reminder, True
+
+
+def mark(session: Session, reminder_id: str, data: ReminderSent, actor: Actor) -> Reminder:
+    reminder = get(session, reminder_id, for_update=True)
+    if not check_transition(REMINDER, reminder.status, data.status):
+        return reminder  # marking sent twice is a no-op
+    reminder.status = data.status
+    reminder.channel = data.channel or reminder.type
+    reminder.external_id = data.external_id or reminder.external_id
+    reminder.error = data.error
+    if data.status == "SENT":
+        reminder.sent_at = data.sent_at or datetime.now(UTC)
+    record(
+        session,
+        actor,
+        action=f"reminder.{data.status.lower()}",
+        entity_type="reminder",
+        entity_id=reminder.id,
+        case_id=reminder.recovery_case_id,
+        before={"status": "SCHEDULED"},
+        after={
+            "status": reminder.status,
+            "externalId": reminder.external_id,
+            "error": reminder.error,
+        },
+    )
+    session.flush()
+    return reminder

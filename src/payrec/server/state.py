@@ -1,0 +1,18 @@
+"""Everything a running backend holds, built once by `create_app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from payrec.config import Settings
+from payrec.server.auth.tokens import TokenService
+from payrec.server.db import Database
+from payrec.server.ratelimit import RateLimiter
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    tokens: TokenService
+    limiter: RateLimiter

@@ -1,0 +1,96 @@
+"""`/api/v1/automation/tasks`: the guide's scheduling API plus claims and heartbeats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from payrec.server.automation_deps import AutomationContext
+from payrec.server.jsonio import json_response
+from payrec.server.tasks import repository, service
+from payrec.server.tasks.schemas import (
+    ClaimedTasks,
+    TaskClaim,
+    TaskCreate,
+    TaskHeartbeat,
+    TaskOut,
+    TaskPage,
+    TaskStatusName,
+    TaskStatusUpdate,
+)
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+@router.get("/scheduled", response_model=TaskPage)
+def get_scheduled_tasks(
+    ctx: AutomationContext,
+    status: TaskStatusName = "PENDING",
+    due_before: Annotated[datetime | None, Query(alias="dueBefore")] = None,
+    type: Annotated[str | None, Query(max_length=40)] = None,
+    recovery_case_id: Annotated[str | None, Query(alias="recoveryCaseId", max_length=40)] = None,
+    page: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    size: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> Response:
+    cutoff = due_before or datetime.now(UTC)
+    if cutoff.tzinfo is None:
+        cutoff = cutoff.replace(tzinfo=UTC)
+    with ctx.read() as session:
+        rows, total = repository.list_due(
+            session,
+            status=status,
+            due_before=cutoff,
+            task_type=type,
+            case_id=recovery_case_id,
+            offset=page * size,
+            limit=size,
+        )
+        body = TaskPage(tasks=[service.to_out(t) for t in rows], total=total, page=page, size=size)
+    return json_response(body)
+
+
+@router.post("", status_code=201, response_model=TaskOut)
+def create_task(body: TaskCreate, ctx: AutomationContext) -> Response:
+    def action(session: Session) -> Response:
+        task, created = service.create(
+            session, body, ctx.actor, default_max_attempts=ctx.state.settings.default_max_attempts
+        )
+        return json_response(service.to_out(task), 201 if created else 200)
+
+    return ctx.write(action)
+
+
+@router.post("/claim", response_model=ClaimedTasks)
+def claim_tasks(body: TaskClaim, ctx: AutomationContext) -> Response:
+    def action(session: Session) -> ClaimedTasks:
+        tasks = service.claim(session, body, ctx.actor)
+        return ClaimedTasks(tasks=[service.to_out(t, with_lease=True) for t in tasks])
+
+    return ctx.write(action)
+
+
+@router.get("/{task_id}", response_model=TaskOut)
+def get_task(task_id: str, ctx: AutomationContext) -> Response:
+    with ctx.read() as session:
+        return json_response(service.to_out(service.get(session, task_id)))
+
+
+@router.put("/{task_id}/status", response_model=TaskOut)
+def update_task_status(task_id: str, body: TaskStatusUpdate, ctx: AutomationContext) -> Response:
+    return ctx.write(
+        lambda session: service.to_out(service.update_status(session, task_id, body, ctx.actor))
+    )
+
+
+@router.post("/{task_id}/heartbeat", response_model=TaskOut)
+def heartbeat(task_id: str, body: TaskHeartbeat, ctx: AutomationContext) -> Response:
+    return ctx.write(
+        lambda session: service.to_out(
+            service.heartbeat(session, task_id, body.lease_token, body.lease_seconds),
+            with_lease=True,
+        )
+    )

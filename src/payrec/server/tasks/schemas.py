@@ -1,0 +1,72 @@
+"""Task wire shapes (the guide's `tasks` JSON plus leases)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from payrec.server.types import ApiModel, EntityId, OutModel, UtcTimestamp
+
+TaskType = Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", examples=["REMINDER"])
+TaskStatusName = Literal["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "CANCELLED"]
+
+
+class TaskCreate(ApiModel):
+    type: str = TaskType
+    scheduled_at: UtcTimestamp
+    recovery_case_id: EntityId | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    dedupe_key: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class TaskStatusUpdate(ApiModel):
+    status: TaskStatusName
+    result: dict[str, Any] | None = None
+    lease_token: str | None = Field(default=None, max_length=64)
+    retry_at: UtcTimestamp | None = None
+    error: str | None = Field(default=None, max_length=5000)
+
+
+class TaskClaim(ApiModel):
+    worker_id: str = Field(min_length=1, max_length=200)
+    types: list[str] | None = Field(default=None, max_length=20)
+    limit: int = Field(default=10, ge=1, le=100)
+    lease_seconds: int = Field(default=60, ge=5, le=3600)
+
+
+class TaskHeartbeat(ApiModel):
+    lease_token: str = Field(min_length=1, max_length=64)
+    lease_seconds: int | None = Field(default=None, ge=5, le=3600)
+
+
+class TaskOut(OutModel):
+    id: str
+    type: str
+    scheduled_at: datetime
+    recovery_case_id: str | None
+    status: str
+    metadata: dict[str, Any]
+    result: dict[str, Any] | None = None
+    attempts: int
+    max_attempts: int
+    locked_by: str | None = None
+    lease_expires_at: datetime | None = None
+    lease_token: str | None = None
+    last_error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+
+
+class TaskPage(OutModel):
+    tasks: list[TaskOut]
+    total: int
+    page: int
+    size: int
+
+
+class ClaimedTasks(OutModel):
+    tasks: list[TaskOut]

@@ -1,0 +1,235 @@
+"""Task rules: creation, legal transitions, claims with leases and fencing tokens."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from payrec.domain.states import TASK, TaskStatus, check_transition
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.errors import Conflict, Invalid, NotFound
+from payrec.server.models import RecoveryCase, Task
+from payrec.server.tasks import repository
+from payrec.server.tasks.schemas import TaskClaim, TaskCreate, TaskOut, TaskStatusUpdate
+
+FINISHED = {TaskStatus.COMPLETED.value, TaskStatus.FAILED.value, TaskStatus.CANCELLED.value}
+
+
+def to_out(task: Task, *, with_lease: bool = False) -> TaskOut:
+    return TaskOut(
+        id=task.id,
+        type=task.type,
+        scheduled_at=task.scheduled_at,
+        recovery_case_id=task.recovery_case_id,
+        status=task.status,
+        metadata=task.meta or {},
+        result=task.result,
+        attempts=task.attempts,
+        max_attempts=task.max_attempts,
+        locked_by=task.locked_by,
+        lease_expires_at=task.lease_expires_at,
+        lease_token=task.lease_token if with_lease else None,
+        last_error=task.last_error,
+        created_at=task.created_at,
+        updated_at=task.updated_at,
+        completed_at=task.completed_at,
+    )
+
+
+def get(session: Session, task_id: str) -> Task:
+    task = repository.get(session, task_id)
+    if task is None:
+        raise NotFound("task", task_id)
+    return task
+
+
+def create(
+    session: Session, data: TaskCreate, actor: Actor, *, default_max_attempts: int
+) -> tuple[Task, bool]:
+    """Create a PENDING task; with a dedupe key, an existing task is returned instead."""
+    if (
+        data.recovery_case_id is not None
+        and session.get(RecoveryCase, data.recovery_case_id) is None
+    ):
+        raise Invalid("unknown recovery case", field="recoveryCaseId")
+    if data.dedupe_key is not None:
+        existing = repository.by_dedupe_key(session, data.recovery_case_id, data.dedupe_key)
+        if existing is not None:
+            return existing, False
+    task = Task(
+        type=data.type,
+        status=TaskStatus.PENDING.value,
+        scheduled_at=data.scheduled_at,
+        recovery_case_id=data.recovery_case_id,
+        dedupe_key=data.dedupe_key,
+        meta=data.metadata,
+        attempts=0,
+        max_attempts=data.max_attempts or default_max_attempts,
+    )
+    session.add(task)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="task.created",
+        entity_type="task",
+        entity_id=task.id,
+        case_id=task.recovery_case_id,
+        after={"type": task.type, "scheduledAt": task.scheduled_at, "status": task.status},
+    )
+    return task, True
+
+
+def update_status(session: Session, task_id: str, data: TaskStatusUpdate, actor: Actor) -> Task:
+    task = repository.get(session, task_id, for_update=True)
+    if task is None:
+        raise NotFound("task", task_id)
+    _check_fence(task, data.lease_token, data.status)
+    before = task.status
+    if not check_transition(TASK, task.status, data.status):
+        return task  # repeating the same status is a no-op
+    now = datetime.now(UTC)
+    task.status = data.status
+    if data.result is not None:
+        task.result = data.result
+    if data.error:
+        task.last_error = data.error
+    if data.status in FINISHED:
+        task.completed_at = now
+        task.lease_expires_at = None
+    if data.status == TaskStatus.PENDING.value:
+        _release(task, retry_at=data.retry_at or now, counts_as_attempt=before == "IN_PROGRESS")
+    record(
+        session,
+        actor,
+        action="task.status_changed",
+        entity_type="task",
+        entity_id=task.id,
+        case_id=task.recovery_case_id,
+        before={"status": before},
+        after={"status": task.status, "result": task.result, "error": data.error},
+    )
+    session.flush()
+    return task
+
+
+def _check_fence(task: Task, lease_token: str | None, target: str) -> None:
+    """A leased task only takes reports from its lease holder (fencing)."""
+    if task.status == TaskStatus.IN_PROGRESS.value and task.lease_token is not None:
+        if lease_token is None:
+            raise Conflict(
+                "this task is leased: send the leaseToken you got when claiming it",
+                code="lease-required",
+            )
+        if not secrets.compare_digest(lease_token, task.lease_token):
+            raise Conflict("stale lease token: the lease was lost", code="stale-lease")
+    elif (
+        lease_token is not None
+        and task.status != target
+        and (task.lease_token is None or not secrets.compare_digest(lease_token, task.lease_token))
+    ):
+        # A report carrying a lease for a task no longer IN_PROGRESS: that lease expired.
+        raise Conflict("stale lease token: the lease was lost", code="stale-lease")
+
+
+def _release(task: Task, *, retry_at: datetime, counts_as_attempt: bool) -> None:
+    if counts_as_attempt:
+        task.attempts += 1
+    task.lease_token = None
+    task.lease_expires_at = None
+    task.locked_by = None
+    task.scheduled_at = retry_at
+    task.completed_at = None
+    if task.attempts >= task.max_attempts:
+        task.status = TaskStatus.FAILED.value
+        task.completed_at = datetime.now(UTC)
+        task.last_error = task.last_error or "gave up after reaching maxAttempts"
+
+
+def claim(session: Session, data: TaskClaim, actor: Actor) -> Sequence[Task]:
+    now = datetime.now(UTC)
+    expire_leases(session, now=now, actor=actor)
+    tasks = repository.lock_due_pending(session, now=now, types=data.types, limit=data.limit)
+    expires = now + timedelta(seconds=data.lease_seconds)
+    for task in tasks:
+        task.status = TaskStatus.IN_PROGRESS.value
+        task.lease_token = secrets.token_urlsafe(24)
+        task.lease_expires_at = expires
+        task.locked_by = data.worker_id
+    session.flush()
+    if tasks:
+        record(
+            session,
+            actor,
+            action="tasks.claimed",
+            entity_type="task",
+            entity_id=tasks[0].id,
+            after={"workerId": data.worker_id, "taskIds": [t.id for t in tasks]},
+        )
+    return tasks
+
+
+def heartbeat(session: Session, task_id: str, lease_token: str, lease_seconds: int | None) -> Task:
+    task = repository.get(session, task_id, for_update=True)
+    if task is None:
+        raise NotFound("task", task_id)
+    if (
+        task.status != TaskStatus.IN_PROGRESS.value
+        or task.lease_token is None
+        or not secrets.compare_digest(lease_token, task.lease_token)
+    ):
+        raise Conflict("stale lease token: the lease was lost", code="stale-lease")
+    task.lease_expires_at = datetime.now(UTC) + timedelta(seconds=lease_seconds or 60)
+    session.flush()
+    return task
+
+
+def expire_leases(session: Session, *, now: datetime, actor: Actor) -> int:
+    """Return expired leases to PENDING with attempts+1; FAILED past maxAttempts."""
+    expired = repository.expired_leases(session, now=now)
+    for task in expired:
+        holder = task.locked_by
+        task.status = TaskStatus.PENDING.value
+        task.last_error = f"lease of {holder} expired"
+        _release(task, retry_at=now, counts_as_attempt=True)
+        record(
+            session,
+            actor,
+            action="task.lease_expired",
+            entity_type="task",
+            entity_id=task.id,
+            case_id=task.recovery_case_id,
+            before={"status": "IN_PROGRESS", "lockedBy": holder},
+            after={"status": task.status, "attempts": task.attempts},
+        )
+    return len(expired)
+
+
+def cancel_open_for_case(session: Session, case_id: str, actor: Actor, reason: str) -> int:
+    tasks = repository.open_for_case(session, case_id)
+    for task in tasks:
+        before = task.status
+        task.status = TaskStatus.CANCELLED.value
+        task.completed_at = datetime.now(UTC)
+        task.last_error = reason
+        task.lease_expires_at = None
+        record(
+            session,
+            actor,
+            action="task.cancelled",
+            entity_type="task",
+            entity_id=task.id,
+            case_id=case_id,
+            before={"status": before},
+            after={"status": task.status, "reason": reason},
+        )
+    return len(tasks)
+
+
+def metadata_of(task: Task) -> dict[str, Any]:
+    return dict(task.meta or {})

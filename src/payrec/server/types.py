@@ -1,0 +1,71 @@
+"""Field types shared by every resource's schemas: exact money, UTC time, enums."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+from payrec.domain.money import is_valid_currency
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _no_float(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    if isinstance(value, float):  # never reached with our JSON parser; guard for direct use
+        return Decimal(repr(value))
+    return value
+
+
+def _finite(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("must be a finite number")
+    return value
+
+
+def _currency(value: str) -> str:
+    if not isinstance(value, str) or not is_valid_currency(value.upper()):
+        raise ValueError("must be an ISO 4217 currency code such as USD or EUR")
+    return value.upper()
+
+
+UtcTimestamp = Annotated[
+    datetime,
+    AfterValidator(_to_utc),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    AfterValidator(_finite),
+    WithJsonSchema({"type": "number", "examples": [5000.00]}),
+]
+Currency = Annotated[
+    str,
+    AfterValidator(_currency),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["USD"]}),
+]
+Name = Annotated[str, Field(min_length=1, max_length=300)]
+FreeText = Annotated[str, Field(max_length=10_000)]
+EntityId = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire, unknown fields refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
+    )
+
+
+class OutModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)

@@ -1,0 +1,101 @@
+"""Shared fixtures: real backend processes on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.backend import (
+    LiveBackend,
+    create_pg_database,
+    drop_pg_database,
+    postgres_available,
+    start_backend,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_PG_OK: bool | None = None
+
+
+def _require_postgres() -> None:
+    global _PG_OK
+    if _PG_OK is None:
+        _PG_OK = postgres_available()
+    if not _PG_OK:
+        if IN_CI:
+            pytest.fail("PostgreSQL is required in CI (CI=true) but 127.0.0.1:5432 is unreachable")
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL tests skipped")
+
+
+@pytest.fixture(scope="session")
+def database_url_factory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], str]]:
+    """Fresh, empty databases: `factory("sqlite")` or `factory("postgres")`."""
+    created: list[str] = []
+
+    def factory(kind: str) -> str:
+        if kind == "postgres":
+            _require_postgres()
+            url = create_pg_database()
+            created.append(url)
+            return url
+        path = tmp_path_factory.mktemp("sqlite") / "payrec.db"
+        return f"sqlite:///{path}"
+
+    yield factory
+    for url in created:
+        with contextlib.suppress(Exception):
+            drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def backend_factory(
+    database_url_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., LiveBackend]]:
+    """Start extra backends: `backend_factory("sqlite", env={...})`."""
+    started: list[LiveBackend] = []
+
+    def factory(
+        kind: str = "sqlite",
+        *,
+        env: dict[str, str] | None = None,
+        db_url: str | None = None,
+        data_dir: Path | None = None,
+        provision: bool = True,
+    ) -> LiveBackend:
+        url = db_url or database_url_factory(kind)
+        backend = start_backend(
+            url,
+            data_dir or tmp_path_factory.mktemp("data"),
+            env,
+            provision=provision and db_url is None,
+        )
+        started.append(backend)
+        return backend
+
+    yield factory
+    for backend in started:
+        backend.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(
+    request: pytest.FixtureRequest, backend_factory: Callable[..., LiveBackend]
+) -> LiveBackend:
+    """The backend every integration test talks to, once on SQLite and once on PostgreSQL."""
+    return backend_factory(request.param)
+
+
+@pytest.fixture(scope="session")
+def sqlite_backend(backend_factory: Callable[..., LiveBackend]) -> LiveBackend:
+    return backend_factory("sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_backend(backend_factory: Callable[..., LiveBackend]) -> LiveBackend:
+    return backend_factory("postgres")

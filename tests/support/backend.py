@@ -1,0 +1,235 @@
+"""Start the real backend process on a free port, against a real database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+PG_ADMIN_URL = os.environ.get("PAYREC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(
+    predicate: Any, *, timeout: float = 15.0, interval: float = 0.05, message: str = ""
+) -> Any:
+    """Poll `predicate` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+        except Exception as exc:
+            last = exc
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}: {last!r}")
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+def create_pg_database(prefix: str = "payrec_test") -> str:
+    import psycopg
+
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_key(db_url: str, name: str, role: str) -> str:
+    from payrec.server.actor import Actor
+    from payrec.server.auth.service import create_client
+    from payrec.server.db import Database
+
+    db = Database(db_url, pool_size=1)
+    try:
+        with db.write() as session:
+            _client, creds = create_client(
+                session, name=name, roles=role.split(","), actor=Actor(name="tests")
+            )
+        return creds.api_key
+    finally:
+        db.dispose()
+
+
+def migrate(db_url: str) -> None:
+    from payrec.server.migrate import upgrade
+
+    upgrade(db_url)
+
+
+@dataclass
+class LiveBackend:
+    """A running `payrec serve` process and the credentials to talk to it."""
+
+    db_url: str
+    data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    admin_key: str = ""
+    automation_key: str = ""
+    agent_key: str = ""
+    log_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def automation_url(self) -> str:
+        return self.base_url + "/api/v1/automation"
+
+    @property
+    def kind(self) -> str:
+        return "postgres" if self.db_url.startswith("postgresql") else "sqlite"
+
+    def provision(self) -> None:
+        migrate(self.db_url)
+        self.admin_key = make_key(self.db_url, "test-admin", "ADMIN")
+        self.automation_key = make_key(self.db_url, "test-automation", "AUTOMATION_SERVICE")
+        self.agent_key = make_key(self.db_url, "test-agent", "AGENT")
+
+    def start(self) -> LiveBackend:
+        self.port = self.port or free_port()
+        env = {
+            **os.environ,
+            "PAYREC_DATABASE_URL": self.db_url,
+            "PAYREC_DATA_DIR": str(self.data_dir),
+            "PAYREC_PORT": str(self.port),
+            "PAYREC_HOST": "127.0.0.1",
+            "PAYREC_RATE_LIMIT": "100000/second",
+            "LOG_LEVEL": "WARNING",
+            **self.env,
+        }
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / f"backend-{self.port}.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "payrec", "serve", "--no-migrate"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._healthy, timeout=30, message=f"backend on {self.port}")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"backend exited: {self.logs()[-2000:]}")
+        try:
+            return httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def logs(self) -> str:
+        return (
+            self.log_path.read_text(errors="replace")
+            if self.log_path and self.log_path.exists()
+            else ""
+        )
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def _call(self, key: str, prefix: str, method: str, path: str, **kw: Any) -> httpx.Response:
+        headers: dict[str, str] = {"Authorization": f"Bearer {key}", **kw.pop("headers", {})}
+        return httpx.request(
+            method, self.base_url + prefix + path, headers=headers, timeout=30, **kw
+        )
+
+    def admin(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """Call the management API (`/api/v1`) with the admin key."""
+        return self._call(self.admin_key, "/api/v1", method, path, **kw)
+
+    def auto(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """Call the automation API (`/api/v1/automation`) with the automation key."""
+        return self._call(self.automation_key, "/api/v1/automation", method, path, **kw)
+
+    def new_customer(self, **fields: Any) -> dict[str, Any]:
+        body = {
+            "name": "Acme Corp",
+            "email": "billing@acme.com",
+            "phone": "+1-555-0123",
+            "timezone": "America/New_York",
+            "locale": "en_US",
+            **fields,
+        }
+        response = self.admin("POST", "/customers", json=body)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def new_case(self, customer_id: str | None = None, **fields: Any) -> dict[str, Any]:
+        customer_id = customer_id or self.new_customer()["id"]
+        body = {
+            "customerId": customer_id,
+            "invoiceNumber": f"INV-{secrets.token_hex(3)}",
+            "amount": "5000.00",
+            "currency": "USD",
+            "dueDate": "2024-01-10",
+            "priority": "HIGH",
+            **fields,
+        }
+        response = self.admin("POST", "/recovery-cases", json=body)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+def start_backend(
+    db_url: str, data_dir: Path, env: Mapping[str, str] | None = None, *, provision: bool = True
+) -> LiveBackend:
+    backend = LiveBackend(db_url=db_url, data_dir=data_dir, env=dict(env or {}))
+    if provision:
+        backend.provision()
+    return backend.start()
