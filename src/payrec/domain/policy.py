@@ -1,0 +1,280 @@
+"""Dunning policies as data: ordered steps, send window, contact cap; JSON (camelCase) mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from payrec.domain.errors import DomainError
+from payrec.domain.states import Priority
+
+__all__ = [
+    "CONTACT_CHANNELS",
+    "DEFAULT_POLICY",
+    "MANUAL_CHANNELS",
+    "MAX_OFFSET_DAYS",
+    "Channel",
+    "DunningPolicy",
+    "PolicyError",
+    "PolicyStep",
+    "SendWindow",
+    "policy_from_dict",
+    "policy_to_dict",
+]
+
+MAX_OFFSET_DAYS = 3650
+"""Offsets are bounded to +/- ten years: anything larger is a typo."""
+
+
+class PolicyError(DomainError, ValueError):
+    """An invalid policy; ``field`` names the offending JSON path (HTTP 422)."""
+
+    code = "invalid_policy"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class Channel(StrEnum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    CALL = "CALL"
+    LETTER = "LETTER"
+
+    @property
+    def is_contact(self) -> bool:
+        """True for automatic customer contacts (EMAIL, SMS); CALL/LETTER are manual tasks."""
+        return self in CONTACT_CHANNELS
+
+
+CONTACT_CHANNELS: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.SMS})
+MANUAL_CHANNELS: frozenset[Channel] = frozenset({Channel.CALL, Channel.LETTER})
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _enum(cls: type[_E], value: object, fld: str) -> _E:
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, str) and value in cls.__members__:
+        return cls[value]
+    allowed = ", ".join(m.value for m in cls)
+    raise PolicyError(f"must be one of {allowed}, got {value!r}", fld)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyStep:
+    """One dunning step: ``offset_days`` from the due date (negative = before it)."""
+
+    offset_days: int
+    channel: Channel
+    template_id: str
+    priority: Priority | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.offset_days, bool) or not isinstance(self.offset_days, int):
+            raise PolicyError("must be an integer", "offsetDays")
+        if abs(self.offset_days) > MAX_OFFSET_DAYS:
+            raise PolicyError(f"must be within +/-{MAX_OFFSET_DAYS}", "offsetDays")
+        object.__setattr__(self, "channel", _enum(Channel, self.channel, "channel"))
+        if self.priority is not None:
+            object.__setattr__(self, "priority", _enum(Priority, self.priority, "priority"))
+        if not isinstance(self.template_id, str) or not self.template_id.strip():
+            raise PolicyError("must be a non-empty string", "templateId")
+
+
+@dataclass(frozen=True, slots=True)
+class SendWindow:
+    """Local time-of-day window ``[start, end)``; ``weekends=False`` means never Sat/Sun."""
+
+    start: time = time(8, 0)
+    end: time = time(21, 0)
+    weekends: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if not isinstance(value, time) or value.tzinfo is not None:
+                raise PolicyError("must be a local time of day without zone", f"sendWindow.{name}")
+        if not self.start < self.end:
+            raise PolicyError(
+                f"start {self.start:%H:%M} must be before end {self.end:%H:%M}", "sendWindow"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class DunningPolicy:
+    """A named, ordered list of steps plus where and how often the customer may be contacted.
+
+    ``business_days_only``: contacts only Monday to Friday and never on the holidays the
+    scheduler passes in (``SendWindow.weekends=False`` skips Sat/Sun but not holidays).
+    ``max_contacts_per_7_days``: cap per customer and channel in any rolling 7 days; None = no cap.
+    """
+
+    id: str
+    name: str
+    steps: tuple[PolicyStep, ...]
+    send_window: SendWindow = field(default_factory=SendWindow)
+    business_days_only: bool = False
+    max_contacts_per_7_days: int | None = 3
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise PolicyError("must be a non-empty string", "id")
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise PolicyError("must be a non-empty string", "name")
+        object.__setattr__(self, "steps", tuple(self.steps))
+        if not self.steps:
+            raise PolicyError("a policy needs at least one step", "steps")
+        seen: dict[tuple[int, Channel], int] = {}
+        for i, step in enumerate(self.steps):
+            if not isinstance(step, PolicyStep):
+                raise PolicyError("must be a PolicyStep", f"steps[{i}]")
+            if i and step.offset_days < self.steps[i - 1].offset_days:
+                raise PolicyError(
+                    f"steps must be sorted by offsetDays: {step.offset_days} comes after "
+                    f"{self.steps[i - 1].offset_days}",
+                    f"steps[{i}].offsetDays",
+                )
+            key = (step.offset_days, step.channel)
+            if key in seen:
+                raise PolicyError(
+                    f"duplicate {step.channel} step at offset {step.offset_days} "
+                    f"(also steps[{seen[key]}])",
+                    f"steps[{i}]",
+                )
+            seen[key] = i
+        if not isinstance(self.send_window, SendWindow):
+            raise PolicyError("must be a SendWindow", "sendWindow")
+        if not isinstance(self.business_days_only, bool):
+            raise PolicyError("must be a boolean", "businessDaysOnly")
+        cap = self.max_contacts_per_7_days
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise PolicyError("must be a positive integer or null", "maxContactsPer7Days")
+
+
+DEFAULT_POLICY = DunningPolicy(
+    id="policy-default",
+    name="Default dunning policy",
+    steps=(
+        PolicyStep(-3, Channel.EMAIL, "reminder-friendly"),
+        PolicyStep(1, Channel.EMAIL, "reminder-1"),
+        PolicyStep(7, Channel.EMAIL, "reminder-2", Priority.MEDIUM),
+        PolicyStep(14, Channel.EMAIL, "reminder-3", Priority.HIGH),
+        PolicyStep(14, Channel.SMS, "sms-reminder"),
+        PolicyStep(30, Channel.CALL, "call-collector", Priority.HIGH),
+    ),
+)
+
+
+# --- JSON mapping ---------------------------------------------------------------------
+
+_POLICY_KEYS = {"id", "name", "steps", "sendWindow", "businessDaysOnly", "maxContactsPer7Days"}
+_STEP_KEYS = {"offsetDays", "channel", "templateId", "priority"}
+_WINDOW_KEYS = {"start", "end", "weekends"}
+
+
+def _fmt_time(t: time) -> str:
+    return f"{t:%H:%M}" if not t.second else f"{t:%H:%M:%S}"
+
+
+def _parse_time(value: object, fld: str) -> time:
+    if isinstance(value, str) and len(value) in (5, 8):
+        try:
+            parsed = time.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if not parsed.microsecond:
+                return parsed
+    raise PolicyError(f"must be a time 'HH:MM', got {value!r}", fld)
+
+
+def _mapping(value: object, fld: str, allowed: set[str]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PolicyError("must be an object", fld)
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise PolicyError(f"unknown field(s) {', '.join(map(str, unknown))}", fld)
+    return value
+
+
+def _bool(value: object, fld: str) -> bool:
+    if not isinstance(value, bool):
+        raise PolicyError(f"must be true or false, got {value!r}", fld)
+    return value
+
+
+def _step_from_dict(raw: object, i: int) -> PolicyStep:
+    fld = f"steps[{i}]"
+    data = _mapping(raw, fld, _STEP_KEYS)
+    for key in ("offsetDays", "channel", "templateId"):
+        if key not in data:
+            raise PolicyError("is required", f"{fld}.{key}")
+    try:
+        return PolicyStep(
+            offset_days=data["offsetDays"],
+            channel=data["channel"],
+            template_id=data["templateId"],
+            priority=data.get("priority"),
+        )
+    except PolicyError as exc:
+        raise PolicyError(exc.message, f"{fld}.{exc.field}" if exc.field else fld) from None
+
+
+def policy_from_dict(data: Mapping[str, Any]) -> DunningPolicy:
+    """Build a policy from its API JSON shape; raises :class:`PolicyError` (a ValueError)."""
+    body = _mapping(data, "policy", _POLICY_KEYS)
+    for key in ("id", "name", "steps"):
+        if key not in body:
+            raise PolicyError("is required", key)
+    raw_steps = body["steps"]
+    if not isinstance(raw_steps, list | tuple):
+        raise PolicyError("must be a list", "steps")
+    steps = tuple(_step_from_dict(raw, i) for i, raw in enumerate(raw_steps))
+    window = SendWindow()
+    if body.get("sendWindow") is not None:
+        w = _mapping(body["sendWindow"], "sendWindow", _WINDOW_KEYS)
+        window = SendWindow(
+            start=_parse_time(w.get("start", "08:00"), "sendWindow.start"),
+            end=_parse_time(w.get("end", "21:00"), "sendWindow.end"),
+            weekends=_bool(w.get("weekends", True), "sendWindow.weekends"),
+        )
+    return DunningPolicy(
+        id=body["id"],
+        name=body["name"],
+        steps=steps,
+        send_window=window,
+        business_days_only=_bool(body.get("businessDaysOnly", False), "businessDaysOnly"),
+        max_contacts_per_7_days=body.get("maxContactsPer7Days", 3),
+    )
+
+
+def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
+    """The API JSON shape of a policy (inverse of :func:`policy_from_dict`)."""
+    return {
+        "id": policy.id,
+        "name": policy.name,
+        "steps": [
+            {
+                "offsetDays": s.offset_days,
+                "channel": s.channel.value,
+                "templateId": s.template_id,
+                "priority": s.priority.value if s.priority is not None else None,
+            }
+            for s in policy.steps
+        ],
+        "sendWindow": {
+            "start": _fmt_time(policy.send_window.start),
+            "end": _fmt_time(policy.send_window.end),
+            "weekends": policy.send_window.weekends,
+        },
+        "businessDaysOnly": policy.business_days_only,
+        "maxContactsPer7Days": policy.max_contacts_per_7_days,
+    }

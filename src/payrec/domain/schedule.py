@@ -1,0 +1,295 @@
+"""Dunning schedule rules: which steps are due, and when each contact may be sent.
+
+All functions are pure: the clock (``now``) is an argument, datetimes in and out are
+timezone-aware, results are in UTC. Local wall times are resolved in the customer's zone:
+a time that does not exist (spring-forward gap) moves to the first valid instant after the
+gap; an ambiguous time (fall-back) takes its first occurrence (``fold=0``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import partial
+from typing import Literal
+
+from payrec.domain.policy import CONTACT_CHANNELS, Channel, DunningPolicy, PolicyStep, SendWindow
+
+__all__ = [
+    "CAP_WINDOW",
+    "MAX_SEARCH_DAYS",
+    "Action",
+    "StepDecision",
+    "apply_frequency_cap",
+    "due_steps",
+    "local_to_utc",
+    "next_step_moment",
+    "place_in_window",
+    "placer",
+    "step_moment",
+]
+
+Action = Literal["SCHEDULE", "SUPERSEDED"]
+CAP_WINDOW = timedelta(days=7)
+MAX_SEARCH_DAYS = 400
+"""place_in_window gives up (ValueError) when no allowed day exists within this many days."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepDecision:
+    """What to do with one due policy step.
+
+    ``SCHEDULE``: create the task at ``scheduled_at`` (UTC). ``SUPERSEDED``: a later step
+    of the same kind is also due; record the step as skipped, never send it late.
+    ``deferred_from`` is set when the frequency cap pushed ``scheduled_at`` later.
+    """
+
+    step_index: int
+    step: PolicyStep
+    action: Action
+    scheduled_at: datetime | None
+    reason: str
+    deferred_from: datetime | None = None
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+def local_to_utc(day: date, wall: time, tz: tzinfo, fold: int = 0) -> datetime:
+    """The UTC instant of local wall time ``wall`` on ``day`` in ``tz`` (DST-correct).
+
+    Nonexistent (gap) times move to the instant the clocks jump; ambiguous times take
+    their first occurrence (``fold=0``) unless ``fold=1`` asks for the second.
+    """
+    naive = datetime.combine(day, wall)
+    first = naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == naive:
+        return first
+    # In a gap: fold=0 applies the offset before the jump, fold=1 the one after. The jump
+    # instant lies between the two readings; find it to the second by bisection.
+    second = naive.replace(tzinfo=tz, fold=1 - fold).astimezone(UTC)
+    lo, hi = min(first, second), max(first, second)
+    before = lo.astimezone(tz).utcoffset()
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).utcoffset() == before:
+            lo = mid
+        else:
+            hi = mid
+    return hi.replace(microsecond=0) if hi.microsecond else hi
+
+
+def _day_allowed(
+    day: date, window: SendWindow, business_days_only: bool, holidays: frozenset[date]
+) -> bool:
+    if (business_days_only or not window.weekends) and day.weekday() >= 5:
+        return False
+    return not (business_days_only and day in holidays)
+
+
+def place_in_window(
+    earliest: datetime,
+    tz: tzinfo,
+    window: SendWindow,
+    business_days_only: bool = False,
+    holidays: frozenset[date] = frozenset(),
+) -> datetime:
+    """First instant >= ``earliest`` inside the local send window ``[start, end)`` in ``tz``.
+
+    Sat/Sun are skipped when ``window.weekends`` is False or ``business_days_only``;
+    ``holidays`` (local dates) are skipped only when ``business_days_only``. Returns UTC.
+    """
+    _require_aware(earliest, "earliest")
+    earliest = earliest.astimezone(UTC)
+    day = earliest.astimezone(tz).date()
+    for _ in range(MAX_SEARCH_DAYS):
+        if _day_allowed(day, window, business_days_only, holidays):
+            start = local_to_utc(day, window.start, tz)
+            end = local_to_utc(day, window.end, tz)
+            candidate = max(start, earliest)
+            if candidate.astimezone(tz).time() < window.start:
+                # Inside a repeated fall-back hour, before the wall clock reaches the start
+                # again: wait for the second occurrence of the start time.
+                candidate = max(candidate, local_to_utc(day, window.start, tz, fold=1))
+            if candidate < end:
+                return candidate
+        day += timedelta(days=1)
+    raise ValueError(f"no allowed send day within {MAX_SEARCH_DAYS} days of {earliest}")
+
+
+def placer(
+    policy: DunningPolicy, tz: tzinfo, holidays: frozenset[date] = frozenset()
+) -> Callable[[datetime], datetime]:
+    """``place_in_window`` bound to a policy's window and day rules."""
+    return partial(
+        place_in_window,
+        tz=tz,
+        window=policy.send_window,
+        business_days_only=policy.business_days_only,
+        holidays=holidays,
+    )
+
+
+def step_moment(step: PolicyStep, due_date: date, tz: tzinfo, window: SendWindow) -> datetime:
+    """When a step falls due: ``due_date + offset_days`` at the window start, local, in UTC."""
+    return local_to_utc(due_date + timedelta(days=step.offset_days), window.start, tz)
+
+
+def _kind(channel: Channel) -> str:
+    """Steps of one kind supersede each other: all customer contacts, or one manual channel."""
+    return "CONTACT" if channel in CONTACT_CHANNELS else channel.value
+
+
+def _describe(index: int, step: PolicyStep) -> str:
+    return f"step {index} ({step.offset_days:+d}d {step.channel} {step.template_id})"
+
+
+def due_steps(
+    policy: DunningPolicy,
+    due_date: date,
+    tz: tzinfo,
+    now: datetime,
+    already_scheduled: Iterable[int] = (),
+    holidays: frozenset[date] = frozenset(),
+) -> list[StepDecision]:
+    """Decisions for every step whose moment is <= ``now`` and not in ``already_scheduled``.
+
+    Fires by "due <= now", so a missed run catches up. A due step is SUPERSEDED when a step
+    of the same kind with a larger offset is also due (EMAIL/SMS are one kind; CALL and
+    LETTER only supersede their own channel and are never superseded by a contact). Other
+    steps are SCHEDULED at the first send-window instant >= max(step moment, now).
+    Ordered by step index.
+    """
+    _require_aware(now, "now")
+    now = now.astimezone(UTC)
+    done = set(already_scheduled)
+    place = placer(policy, tz, holidays)
+    moments = [step_moment(s, due_date, tz, policy.send_window) for s in policy.steps]
+    due = [i for i, m in enumerate(moments) if m <= now]
+    decisions: list[StepDecision] = []
+    for i in due:
+        if i in done:
+            continue
+        step = policy.steps[i]
+        later = [
+            j
+            for j in due
+            if _kind(policy.steps[j].channel) == _kind(step.channel)
+            and policy.steps[j].offset_days > step.offset_days
+        ]
+        if later:
+            same_channel = [j for j in later if policy.steps[j].channel == step.channel]
+            j = (same_channel or later)[-1]
+            reason = f"superseded by {_describe(j, policy.steps[j])}, also due"
+            decisions.append(StepDecision(i, step, "SUPERSEDED", None, reason))
+            continue
+        at = place(max(moments[i], now))
+        reason = f"due since {moments[i].isoformat()}"
+        decisions.append(StepDecision(i, step, "SCHEDULE", at, reason))
+    return decisions
+
+
+def next_step_moment(
+    policy: DunningPolicy,
+    due_date: date,
+    tz: tzinfo,
+    now: datetime,
+    already_scheduled: Iterable[int] = (),
+) -> datetime | None:
+    """When the next not-yet-scheduled step falls due after ``now`` (UTC), or None."""
+    _require_aware(now, "now")
+    done = set(already_scheduled)
+    future = [
+        m
+        for i, s in enumerate(policy.steps)
+        if i not in done and (m := step_moment(s, due_date, tz, policy.send_window)) > now
+    ]
+    return min(future, default=None)
+
+
+def _earliest_allowed(
+    t: datetime,
+    contacts: Sequence[datetime],
+    cap: int,
+    window: timedelta,
+    place: Callable[[datetime], datetime],
+) -> datetime:
+    """First t' >= t, as placed by ``place``, that keeps every rolling window at <= cap.
+
+    Adding t' overflows a window iff some ``cap`` consecutive contacts a..b plus t' span
+    less than ``window``, i.e. t' lies in the open interval (b - window, a + window).
+    """
+    blocks = [
+        (contacts[k + cap - 1] - window, contacts[k] + window)
+        for k in range(len(contacts) - cap + 1)
+        if contacts[k + cap - 1] - contacts[k] < window
+    ]
+    t = place(t)
+    moved = True
+    while moved:
+        moved = False
+        for lo, hi in blocks:
+            if lo < t < hi:
+                t = place(hi)
+                moved = True
+    return t
+
+
+def _span(window: timedelta) -> str:
+    if window % timedelta(days=1) == timedelta(0):
+        return f"{window.days} days"
+    return f"{window.total_seconds():g} seconds"
+
+
+def apply_frequency_cap(
+    decisions: Sequence[StepDecision],
+    recent_contacts: Mapping[Channel, Sequence[datetime]],
+    cap: int | None,
+    window: timedelta = CAP_WINDOW,
+    place: Callable[[datetime], datetime] | None = None,
+) -> list[StepDecision]:
+    """Push SCHEDULE decisions later so no rolling ``window`` holds more than ``cap`` contacts.
+
+    The cap is per channel and covers customer contacts only (EMAIL, SMS); CALL/LETTER
+    tasks and SUPERSEDED decisions pass through unchanged. ``recent_contacts`` maps a
+    channel to the instants of contacts already made *or already scheduled* for this
+    customer on it (past and future). Decisions are taken in ``scheduled_at`` order, each
+    one counting against the next. A pushed decision keeps action SCHEDULE, gets the new
+    ``scheduled_at``, ``deferred_from`` = the original time and a reason suffix. ``place``
+    re-places a pushed time in the send window (see :func:`placer`); without it, times are
+    pushed to the exact instant the window frees up. ``cap=None`` disables the cap.
+    """
+    if cap is None:
+        return list(decisions)
+    if cap < 1:
+        raise ValueError(f"cap must be a positive integer or None, got {cap}")
+    if window <= timedelta(0):
+        raise ValueError("window must be positive")
+    place_fn: Callable[[datetime], datetime] = place or (lambda t: t)
+    history: dict[Channel, list[datetime]] = {}
+    for channel, times in recent_contacts.items():
+        for t in times:
+            _require_aware(t, "recent contact")
+        history[channel] = sorted(t.astimezone(UTC) for t in times)
+    result = list(decisions)
+    order = sorted(
+        (k for k, d in enumerate(result) if d.action == "SCHEDULE" and d.step.channel.is_contact),
+        key=lambda k: (result[k].scheduled_at or datetime.min.replace(tzinfo=UTC), k),
+    )
+    for k in order:
+        d = result[k]
+        if d.scheduled_at is None:  # a SCHEDULE decision always has a time; be defensive
+            continue
+        contacts = history.setdefault(d.step.channel, [])
+        at = _earliest_allowed(d.scheduled_at, contacts, cap, window, place_fn)
+        bisect.insort(contacts, at)
+        if at != d.scheduled_at:
+            note = f"; deferred by frequency cap ({cap} {d.step.channel} per {_span(window)})"
+            result[k] = replace(
+                d, scheduled_at=at, reason=d.reason + note, deferred_from=d.scheduled_at
+            )
+    return result

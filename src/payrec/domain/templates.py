@@ -1,0 +1,315 @@
+"""Message templates: sandboxed Jinja2 rendering, personalisation context, opt-out rule.
+
+Templates are data (subject + text body + optional HTML body per id, channel, language)
+rendered in an immutable sandbox with ``StrictUndefined``: a misspelt field or an unsafe
+attribute fails loudly, at save time through :func:`validate_template`.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from babel import Locale
+from babel.dates import format_date
+from jinja2 import StrictUndefined, TemplateError
+from jinja2 import Template as JinjaTemplate
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import escape
+
+from payrec.domain.errors import DomainError
+from payrec.domain.i18n import DEFAULT_LANGUAGE, parse_locale, pick_language
+from payrec.domain.money import format_money, quantize
+from payrec.domain.policy import Channel
+
+__all__ = [
+    "MAX_OUTPUT_CHARS",
+    "MAX_TEMPLATE_CHARS",
+    "OPT_OUT_CHANNELS",
+    "RenderedMessage",
+    "Template",
+    "TemplateInvalid",
+    "build_context",
+    "choose_template",
+    "payment_link",
+    "render",
+    "sample_context",
+    "template_from_dict",
+    "template_to_dict",
+    "validate_template",
+]
+
+MAX_TEMPLATE_CHARS = 50_000
+MAX_OUTPUT_CHARS = 200_000
+OPT_OUT_CHANNELS: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.SMS})
+"""Channels whose every rendered message must carry the opt-out line."""
+
+
+class TemplateInvalid(DomainError, ValueError):
+    """A template that does not parse or render (HTTP 422); ``field`` names the part."""
+
+    code = "invalid_template"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """One template: ``subject`` is None for SMS; ``body_html`` optional (EMAIL only)."""
+
+    id: str
+    channel: Channel
+    language: str
+    subject: str | None
+    body_text: str
+    body_html: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    subject: str | None
+    text: str
+    html: str | None
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox plus a guard against huge ``'x' * 10**9`` style outputs."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        if operator_ == "**" and isinstance(right, int) and abs(right) > 100:
+            raise SecurityError("exponent too large")
+        if operator_ == "*":
+            for seq, n in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(n, int)
+                    and len(seq) * n > MAX_OUTPUT_CHARS
+                ):
+                    raise SecurityError("repeated sequence too long")
+        binop: Callable[[Any, Any], Any] = {"*": operator.mul, "**": operator.pow}[operator_]
+        return binop(left, right)
+
+
+_TEXT_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+_HTML_ENV = _Sandbox(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=False)
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str, html: bool) -> JinjaTemplate:
+    if len(source) > MAX_TEMPLATE_CHARS:
+        raise TemplateInvalid(f"template longer than {MAX_TEMPLATE_CHARS} characters")
+    return (_HTML_ENV if html else _TEXT_ENV).from_string(source)
+
+
+def _render_part(source: str, context: Mapping[str, Any], *, html: bool, part: str) -> str:
+    try:
+        out = _compile(source, html).render(dict(context))
+    except TemplateInvalid as exc:
+        raise TemplateInvalid(exc.message, part) from None
+    except SecurityError as exc:
+        raise TemplateInvalid(f"blocked by the sandbox: {exc}", part) from None
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"line {line}: " if line else ""
+        raise TemplateInvalid(f"{where}{exc.message or type(exc).__name__}", part) from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        raise TemplateInvalid(f"render error: {exc}", part) from None
+    if len(out) > MAX_OUTPUT_CHARS:
+        raise TemplateInvalid(f"rendered output longer than {MAX_OUTPUT_CHARS} characters", part)
+    return out
+
+
+def _with_opt_out_html(html: str, opt_out: str) -> str:
+    if str(escape(opt_out)) in html:
+        return html
+    line = f'<p style="color:#666666;font-size:12px">{escape(opt_out)}</p>'
+    match = re.search(r"</body\s*>", html, flags=re.IGNORECASE)
+    if match:
+        return html[: match.start()] + line + html[match.start() :]
+    return html + line
+
+
+def render(template: Template, context: Mapping[str, Any]) -> RenderedMessage:
+    """Render subject, text and HTML; EMAIL/SMS always end up carrying ``context['optOut']``.
+
+    Raises :class:`TemplateInvalid` on any rendering error, and when an EMAIL/SMS context
+    has no opt-out line.
+    """
+    subject = None
+    if template.subject is not None:
+        raw = _render_part(template.subject, context, html=False, part="subject")
+        subject = " ".join(raw.split())
+    text = _render_part(template.body_text, context, html=False, part="bodyText").strip()
+    html = None
+    if template.body_html is not None:
+        html = _render_part(template.body_html, context, html=True, part="bodyHtml")
+    if template.channel in OPT_OUT_CHANNELS:
+        opt_out = str(context.get("optOut") or "").strip()
+        if not opt_out:
+            raise TemplateInvalid(f"{template.channel} messages need an opt-out line", "optOut")
+        if opt_out not in text:
+            text = (
+                f"{text}\n\n{opt_out}" if template.channel is Channel.EMAIL else f"{text} {opt_out}"
+            )
+        if html is not None:
+            html = _with_opt_out_html(html, opt_out)
+    return RenderedMessage(subject=subject, text=text, html=html)
+
+
+def template_from_dict(data: Mapping[str, Any]) -> Template:
+    """A template from its API JSON shape (id, channel, language, subject, bodyText, bodyHtml)."""
+    try:
+        channel = Channel(data["channel"])
+    except (KeyError, ValueError):
+        allowed = ", ".join(c.value for c in Channel)
+        raise TemplateInvalid(f"must be one of {allowed}", "channel") from None
+    for key in ("id", "language", "bodyText"):
+        if not isinstance(data.get(key), str):
+            raise TemplateInvalid("is required and must be a string", key)
+    for key in ("subject", "bodyHtml"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise TemplateInvalid("must be a string or null", key)
+    return Template(
+        id=data["id"],
+        channel=channel,
+        language=data["language"],
+        subject=data.get("subject"),
+        body_text=data["bodyText"],
+        body_html=data.get("bodyHtml"),
+    )
+
+
+def template_to_dict(template: Template) -> dict[str, Any]:
+    """The API JSON shape of a template."""
+    return {
+        "id": template.id,
+        "channel": template.channel.value,
+        "language": template.language,
+        "subject": template.subject,
+        "bodyText": template.body_text,
+        "bodyHtml": template.body_html,
+    }
+
+
+# --- context ----------------------------------------------------------------------------
+
+_LINK_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def payment_link(template: str, case_id: str, invoice_number: str | None = None) -> str:
+    """Fill ``{caseId}`` / ``{invoiceNumber}`` (URL-quoted) in a link template.
+
+    ``https://pay.example.com/{caseId}`` -> ``https://pay.example.com/case-123``. Any other
+    placeholder is a configuration error (ValueError).
+    """
+    values = {"caseId": case_id, "invoiceNumber": invoice_number or ""}
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise ValueError(
+                f"payment link template has unknown placeholder {{{name}}}; "
+                "use {caseId} or {invoiceNumber}"
+            )
+        return quote(values[name], safe="")
+
+    return _LINK_FIELD.sub(fill, template)
+
+
+def build_context(
+    *,
+    customer_name: str,
+    invoice_number: str,
+    amount_outstanding: Decimal,
+    currency: str,
+    due_date: date,
+    today: date,
+    locale: str | Locale | None,
+    payment_link: str,
+    opt_out_line: str | None = None,
+    company_name: str = "Accounts Receivable",
+    channel: Channel = Channel.EMAIL,
+) -> dict[str, Any]:
+    """The personalisation fields every template may use (camelCase, like the API).
+
+    ``amount`` is formatted for currency and locale, ``amountRaw`` is the exact decimal
+    string; ``dueDate`` is the long local date. ``daysOverdue`` is 0 before the due date,
+    ``daysUntilDue`` 0 after it. Without ``opt_out_line`` the shipped line for the
+    locale's language and ``channel`` is used.
+    """
+    from payrec.domain.default_templates import default_opt_out_line
+
+    loc = parse_locale(locale)
+    delta = (today - due_date).days
+    return {
+        "customerName": customer_name,
+        "invoiceNumber": invoice_number,
+        "amount": format_money(amount_outstanding, currency, loc),
+        "amountRaw": str(quantize(amount_outstanding, currency)),
+        "currency": currency,
+        "dueDate": format_date(due_date, format="long", locale=loc),
+        "dueDateIso": due_date.isoformat(),
+        "daysOverdue": max(delta, 0),
+        "daysUntilDue": max(-delta, 0),
+        "paymentLink": payment_link,
+        "optOut": opt_out_line if opt_out_line else default_opt_out_line(loc, channel),
+        "companyName": company_name,
+        "locale": str(loc),
+    }
+
+
+def sample_context(
+    language: str = DEFAULT_LANGUAGE, channel: Channel = Channel.EMAIL
+) -> dict[str, Any]:
+    """A realistic context used to validate templates."""
+    return build_context(
+        customer_name="Acme Corp",
+        invoice_number="INV-2024-001",
+        amount_outstanding=Decimal("5000.00"),
+        currency="USD",
+        due_date=date(2024, 1, 10),
+        today=date(2024, 1, 24),
+        locale=language,
+        payment_link="https://pay.example.com/case-456",
+        company_name="Example GmbH",
+        channel=channel,
+    )
+
+
+def validate_template(template: Template) -> None:
+    """Render every part with a sample context; raise :class:`TemplateInvalid` if any fails."""
+    if not template.id.strip():
+        raise TemplateInvalid("must not be empty", "id")
+    if template.channel in (Channel.EMAIL, Channel.CALL) and not (template.subject or "").strip():
+        raise TemplateInvalid(f"{template.channel} templates need a subject", "subject")
+    if template.channel is not Channel.EMAIL and template.body_html is not None:
+        raise TemplateInvalid(f"{template.channel} templates have no HTML body", "bodyHtml")
+    if not template.body_text.strip():
+        raise TemplateInvalid("must not be empty", "bodyText")
+    render(template, sample_context(template.language, template.channel))
+
+
+def choose_template(
+    templates: Iterable[Template], template_id: str, locale: str | Locale | None
+) -> Template:
+    """The template ``template_id`` in the locale's language, else English (LookupError)."""
+    candidates = {t.language: t for t in templates if t.id == template_id}
+    if not candidates:
+        raise LookupError(f"no template {template_id!r}")
+    language = pick_language(locale, candidates)
+    if language in candidates:
+        return candidates[language]
+    raise LookupError(f"template {template_id!r} has neither {language!r} nor English")
