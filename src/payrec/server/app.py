@@ -71,21 +71,27 @@ def _management_router() -> APIRouter:
     return router
 
 
+_PLUGGABLE_ROUTERS = (
+    "payrec.server.policies.endpoints",
+    "payrec.server.templates.endpoints",
+    "payrec.server.reports.endpoints",
+    "payrec.server.webhooks.endpoints",
+)
+
+
 def _optional_management_routers() -> list[APIRouter]:
-    """Routers of resources that plug in (policies, templates, reports, SMS webhooks)."""
+    """Routers of resources that plug in under `/api/v1` when their package is present."""
+    import importlib
+
     routers: list[APIRouter] = []
-    try:
-        from payrec.server.policies.endpoints import routers as policy_routers
-
-        routers.extend(policy_routers)
-    except ImportError:
-        pass
-    try:
-        from payrec.server.reports.endpoints import router as reports_router
-
-        routers.append(reports_router)
-    except ImportError:
-        pass
+    for module_name in _PLUGGABLE_ROUTERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name and not module_name.startswith(str(exc.name)):
+                raise
+            continue
+        routers.append(module.router)
     return routers
 
 
