@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext, ManagementContext
 from payrec.server.cases import repository, service
+from payrec.server.cases.schedule_view import schedule_info
 from payrec.server.cases.schemas import (
     CaseCreate,
     CaseDetail,
@@ -36,15 +37,22 @@ def get_pending_recovery_cases(
     priority: PriorityName | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
+    include: Annotated[Literal["schedule"] | None, Query()] = None,
 ) -> Response:
+    """Open cases by priority then due date; `include=schedule` adds what the scheduler needs."""
     offset = decode_cursor(cursor)
     statuses = [status] if status else list(repository.OPEN)
     with ctx.read() as session:
         rows, total = repository.pending(
             session, statuses=statuses, priority=priority, offset=offset, limit=limit
         )
+        outs = [service.to_out(c, cu) for c, cu in repository.with_customers(session, rows)]
+        if include == "schedule":
+            info = schedule_info(session, rows)
+            for out in outs:
+                out.schedule = info.get(out.id)
         body = CaseList(
-            cases=[service.to_out(c, cu) for c, cu in repository.with_customers(session, rows)],
+            cases=outs,
             total=total,
             next_cursor=next_cursor(offset, len(rows), total),
         )

@@ -55,6 +55,7 @@ class CaseOut(OutModel):
     created_at: datetime
     updated_at: datetime
     customer: CustomerSummary
+    schedule: dict[str, Any] | None = None
 
 
 class CaseList(OutModel):

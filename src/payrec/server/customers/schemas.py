@@ -76,10 +76,10 @@ class CustomerSummary(OutModel):
     locale: str
     opt_out_email: bool
     opt_out_sms: bool
+    policy_id: str | None = None
 
 
 class CustomerOut(CustomerSummary):
-    policy_id: str | None
     created_at: datetime
     updated_at: datetime
 

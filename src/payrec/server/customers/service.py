@@ -38,13 +38,13 @@ def to_summary(customer: Customer) -> CustomerSummary:
         locale=customer.locale,
         opt_out_email=customer.opt_out_email,
         opt_out_sms=customer.opt_out_sms,
+        policy_id=customer.policy_id,
     )
 
 
 def to_out(customer: Customer) -> CustomerOut:
     return CustomerOut(
         **to_summary(customer).model_dump(),
-        policy_id=customer.policy_id,
         created_at=customer.created_at,
         updated_at=customer.updated_at,
     )

@@ -56,6 +56,7 @@ class TaskOut(OutModel):
     lease_expires_at: datetime | None = None
     lease_token: str | None = None
     last_error: str | None = None
+    dedupe_key: str | None = None
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None = None

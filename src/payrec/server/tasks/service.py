@@ -35,6 +35,7 @@ def to_out(task: Task, *, with_lease: bool = False) -> TaskOut:
         lease_expires_at=task.lease_expires_at,
         lease_token=task.lease_token if with_lease else None,
         last_error=task.last_error,
+        dedupe_key=task.dedupe_key,
         created_at=task.created_at,
         updated_at=task.updated_at,
         completed_at=task.completed_at,
