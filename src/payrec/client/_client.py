@@ -1,0 +1,295 @@
+"""Synchronous client of the automation API (the guide's ``AutomationApiClient``)."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from . import _endpoints as ep
+from ._call import Retry, as_bytes, as_list, as_object, make_core
+from ._defaults import DEFAULT_LIMITS, DEFAULT_TIMEOUT, load_env, to_timeout
+from ._request import RequestSpec
+from ._retry import DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_AFTER
+from .breaker import CircuitBreaker
+
+__all__ = ["AutomationApiClient"]
+
+JsonObject = dict[str, Any]
+
+
+class AutomationApiClient:
+    """Client for the automation API (``/api/v1/automation``).
+
+    One pooled keep-alive :class:`httpx.Client` per instance; use it as a context manager or
+    call :meth:`close`. Calls are retried on connection errors, timeouts, 408, 429, 5xx and an
+    in-flight idempotency key (409), with full-jitter exponential backoff and ``Retry-After``
+    honoured; every POST carries an ``Idempotency-Key`` reused by its retries; a
+    :class:`CircuitBreaker` shared by all calls rejects calls while the backend is down.
+
+    ``max_retries``/``retry_delay`` of ``None`` are read from ``MAX_RETRIES``/``RETRY_DELAY``.
+    ``transport``, ``sleep`` and ``rand`` are seams for tests.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int | None = None,
+        retry_delay: float | None = None,
+        circuit_breaker: CircuitBreaker | None = None,
+        service_name: str = "python-automation",
+        max_backoff: float = DEFAULT_MAX_BACKOFF,
+        max_retry_after: float = DEFAULT_MAX_RETRY_AFTER,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._core = make_core(
+            base_url=base_url,
+            api_key=api_key,
+            service_name=service_name,
+            max_retries=max_retries,
+            retry_delay=retry_delay,
+            max_backoff=max_backoff,
+            max_retry_after=max_retry_after,
+            circuit_breaker=circuit_breaker,
+            rand=rand,
+        )
+        self._sleep = sleep
+        self._http = httpx.Client(
+            timeout=to_timeout(timeout),
+            limits=limits,
+            transport=transport,
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        circuit_breaker: CircuitBreaker | None = None,
+        service_name: str = "python-automation",
+        transport: httpx.BaseTransport | None = None,
+    ) -> Self:
+        """Build a client from ``PAYREC_API_BASE_URL``, ``PAYREC_API_KEY`` (aliases
+        ``JAVA_API_BASE_URL``/``JAVA_API_KEY``), ``MAX_RETRIES``, ``RETRY_DELAY``, ``LOG_LEVEL``."""
+        env = load_env()
+        return cls(
+            env.base_url,
+            env.api_key,
+            timeout=timeout,
+            max_retries=env.max_retries,
+            retry_delay=env.retry_delay,
+            circuit_breaker=circuit_breaker,
+            service_name=service_name,
+            transport=transport,
+        )
+
+    # lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._core.base_url
+
+    @property
+    def circuit_breaker(self) -> CircuitBreaker:
+        return self._core.breaker
+
+    @property
+    def max_retries(self) -> int:
+        return self._core.policy.max_retries
+
+    @property
+    def retry_delay(self) -> float:
+        return self._core.policy.retry_delay
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"service_name={self._core.service_name!r})"
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # transport loop ----------------------------------------------------------------------
+
+    def _send(self, spec: RequestSpec) -> Any:
+        call = self._core.start(spec)
+        try:
+            while True:
+                request = call.build_request()
+                started = time.perf_counter()
+                try:
+                    response = self._http.send(request)
+                except httpx.TransportError as exc:
+                    step = call.on_transport_error(exc, time.perf_counter() - started)
+                else:
+                    step = call.on_response(response, time.perf_counter() - started)
+                if isinstance(step, Retry):
+                    self._sleep(step.delay)
+                    continue
+                return call.finish(step)
+        finally:
+            call.abandon()
+
+    # the guide's methods -----------------------------------------------------------------
+
+    def get_pending_recovery_cases(
+        self,
+        status: str | None = None,
+        priority: str | None = None,
+        limit: int = 100,
+    ) -> list[JsonObject]:
+        """Open recovery cases (customer embedded), the response's ``cases``."""
+        return as_list(self._send(ep.get_pending_recovery_cases(status, priority, limit)))
+
+    def update_recovery_case(self, case_id: str, updates: Mapping[str, Any]) -> JsonObject:
+        return as_object(self._send(ep.update_recovery_case(case_id, updates)))
+
+    def get_scheduled_tasks(
+        self,
+        *,
+        status: str | None = None,
+        type: str | None = None,
+        due_before: datetime | str | None = None,
+        page: int | None = None,
+        size: int | None = None,
+    ) -> list[JsonObject]:
+        """Due tasks, the response's ``tasks``."""
+        spec = ep.get_scheduled_tasks(
+            status=status, type=type, due_before=due_before, page=page, size=size
+        )
+        return as_list(self._send(spec))
+
+    def create_scheduled_task(
+        self, task_data: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> JsonObject:
+        return as_object(self._send(ep.create_scheduled_task(task_data, idempotency_key)))
+
+    def update_task_status(
+        self,
+        task_id: str,
+        status: str,
+        result: Mapping[str, Any] | None = None,
+        *,
+        lease_token: str | None = None,
+    ) -> JsonObject:
+        spec = ep.update_task_status(task_id, status, result, lease_token)
+        return as_object(self._send(spec))
+
+    def get_pending_documents(
+        self, doc_type: str | None = None, limit: int = 50
+    ) -> list[JsonObject]:
+        """Documents pending extraction, the response's ``documents``."""
+        return as_list(self._send(ep.get_pending_documents(doc_type, limit)))
+
+    def submit_extraction(
+        self,
+        document_id: str,
+        extraction_data: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+    ) -> JsonObject:
+        spec = ep.submit_extraction(document_id, extraction_data, idempotency_key)
+        return as_object(self._send(spec))
+
+    def create_reminder(
+        self, reminder_data: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> JsonObject:
+        return as_object(self._send(ep.create_reminder(reminder_data, idempotency_key)))
+
+    def record_reminder_sent(self, reminder_id: str, sent_data: Mapping[str, Any]) -> JsonObject:
+        return as_object(self._send(ep.record_reminder_sent(reminder_id, sent_data)))
+
+    def create_notification(
+        self, notification_data: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> JsonObject:
+        return as_object(self._send(ep.create_notification(notification_data, idempotency_key)))
+
+    def update_notification_status(
+        self,
+        notification_id: str,
+        status: str,
+        sent_at: datetime | str | None = None,
+        external_id: str | None = None,
+        error: str | None = None,
+    ) -> JsonObject:
+        spec = ep.update_notification_status(notification_id, status, sent_at, external_id, error)
+        return as_object(self._send(spec))
+
+    # additions of the backend ------------------------------------------------------------
+
+    def get_recovery_case(self, case_id: str) -> JsonObject:
+        return as_object(self._send(ep.get_recovery_case(case_id)))
+
+    def get_task(self, task_id: str) -> JsonObject:
+        return as_object(self._send(ep.get_task(task_id)))
+
+    def claim_tasks(
+        self,
+        worker_id: str,
+        *,
+        types: Sequence[str] | None = None,
+        limit: int = 10,
+        lease_seconds: int = 60,
+        idempotency_key: str | None = None,
+    ) -> list[JsonObject]:
+        """Atomically lease due ``PENDING`` tasks; each returned task has a ``leaseToken``."""
+        spec = ep.claim_tasks(worker_id, types, limit, lease_seconds, idempotency_key)
+        return as_list(self._send(spec))
+
+    def heartbeat(
+        self,
+        task_id: str,
+        lease_token: str,
+        *,
+        lease_seconds: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> JsonObject:
+        spec = ep.heartbeat(task_id, lease_token, lease_seconds, idempotency_key)
+        return as_object(self._send(spec))
+
+    def get_reminder(self, reminder_id: str) -> JsonObject:
+        return as_object(self._send(ep.get_reminder(reminder_id)))
+
+    def download_document(self, document_id: str) -> bytes:
+        """The document's bytes, by id or by its ``downloadUrl`` (which must point at the
+        backend: the API key is never sent to another origin)."""
+        return as_bytes(self._send(ep.download_document(document_id)))
+
+    def claim_notifications(
+        self,
+        worker_id: str,
+        *,
+        limit: int = 10,
+        lease_seconds: int = 60,
+        idempotency_key: str | None = None,
+    ) -> list[JsonObject]:
+        spec = ep.claim_notifications(worker_id, limit, lease_seconds, idempotency_key)
+        return as_list(self._send(spec))
+
+    def get_notification(self, notification_id: str) -> JsonObject:
+        return as_object(self._send(ep.get_notification(notification_id)))
