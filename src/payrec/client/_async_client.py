@@ -195,8 +195,12 @@ class AsyncAutomationApiClient:
         result: Mapping[str, Any] | None = None,
         *,
         lease_token: str | None = None,
+        retry_at: datetime | str | None = None,
+        error: str | None = None,
     ) -> JsonObject:
-        spec = ep.update_task_status(task_id, status, result, lease_token)
+        """Report a task's status; a leased task needs its ``lease_token``. ``PENDING`` with
+        ``retry_at`` hands a task back for a later attempt."""
+        spec = ep.update_task_status(task_id, status, result, lease_token, retry_at, error)
         return as_object(await self._send(spec))
 
     async def get_pending_documents(
@@ -239,11 +243,29 @@ class AsyncAutomationApiClient:
         sent_at: datetime | str | None = None,
         external_id: str | None = None,
         error: str | None = None,
+        *,
+        lease_token: str | None = None,
+        retry_at: datetime | str | None = None,
     ) -> JsonObject:
-        spec = ep.update_notification_status(notification_id, status, sent_at, external_id, error)
+        spec = ep.update_notification_status(
+            notification_id, status, sent_at, external_id, error, lease_token, retry_at
+        )
         return as_object(await self._send(spec))
 
     # additions of the backend ------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Call any automation endpoint (path relative to ``/api/v1/automation``) with the same
+        retries, breaker, idempotency keys (POST) and error mapping as the named methods."""
+        return await self._send(ep.generic(method, path, params, json, idempotency_key))
 
     async def get_recovery_case(self, case_id: str) -> JsonObject:
         return as_object(await self._send(ep.get_recovery_case(case_id)))

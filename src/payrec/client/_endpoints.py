@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ._request import RequestSpec, path_id, query_params
+from ._request import NO_BODY, RequestSpec, path_id, query_params
 
 JsonObject = dict[str, Any]
 
@@ -53,12 +53,18 @@ def update_task_status(
     status: str,
     result: Mapping[str, Any] | None,
     lease_token: str | None,
+    retry_at: datetime | str | None = None,
+    error: str | None = None,
 ) -> RequestSpec:
     payload: JsonObject = {"status": status}
     if result is not None:
         payload["result"] = dict(result)
     if lease_token is not None:
         payload["leaseToken"] = lease_token
+    if retry_at is not None:
+        payload["retryAt"] = retry_at
+    if error is not None:
+        payload["error"] = error
     return RequestSpec("PUT", f"/tasks/{path_id(task_id)}/status", body=payload)
 
 
@@ -161,6 +167,8 @@ def update_notification_status(
     sent_at: datetime | str | None,
     external_id: str | None,
     error: str | None,
+    lease_token: str | None = None,
+    retry_at: datetime | str | None = None,
 ) -> RequestSpec:
     payload: JsonObject = {"status": status}
     if sent_at is not None:
@@ -169,4 +177,27 @@ def update_notification_status(
         payload["externalId"] = external_id
     if error is not None:
         payload["error"] = error
+    if lease_token is not None:
+        payload["leaseToken"] = lease_token
+    if retry_at is not None:
+        payload["retryAt"] = retry_at
     return RequestSpec("PUT", f"/notifications/{path_id(notification_id)}/status", body=payload)
+
+
+def generic(
+    method: str,
+    path: str,
+    params: Mapping[str, Any] | None,
+    body: Any,
+    idempotency_key: str | None,
+) -> RequestSpec:
+    """Any other automation endpoint, by method and path relative to the automation base."""
+    if not path.startswith("/"):
+        raise ValueError("path must start with '/' (relative to /api/v1/automation)")
+    return RequestSpec(
+        method.upper(),
+        path,
+        params=query_params(**dict(params)) if params else None,
+        body=NO_BODY if body is None else body,
+        idempotency_key=idempotency_key,
+    )

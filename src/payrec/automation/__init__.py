@@ -1,0 +1,1 @@
+"""Automation services: they hold no state and reach the backend only through `payrec.client`."""

@@ -1,0 +1,65 @@
+"""Extraction worker: reads pending documents and reports what they say."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from payrec.client import ApiError, AutomationApiClient, UnprocessableEntityError
+
+logger = logging.getLogger("payrec.worker.extraction")
+
+
+class ExtractionService:
+    def __init__(self, client: AutomationApiClient, *, batch: int = 10) -> None:
+        self.api = client
+        self.batch = batch
+
+    def step(self) -> int:
+        documents = self.api.get_pending_documents(limit=self.batch)
+        for document in documents:
+            try:
+                self.process(document)
+            except ApiError as exc:
+                logger.warning(
+                    "document %s: backend error %s", document.get("id"), type(exc).__name__
+                )
+        return len(documents)
+
+    def process(self, document: dict[str, Any]) -> None:
+        from payrec.extraction import ExtractionError, extract_document
+
+        document_id = str(document["id"])
+        meta = document.get("metadata") or {}
+        payload: dict[str, Any]
+        try:
+            data = self.api.download_document(document_id)
+            result = extract_document(
+                data, filename=document.get("fileName"), mime_type=meta.get("mimeType")
+            )
+            payload = {
+                "extractionType": document.get("type") or "INVOICE",
+                "extractedData": result.to_json_dict(),
+                "confidence": Decimal(str(result.confidence)).quantize(Decimal("0.0001")),
+                "extractedAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "method": result.method,
+            }
+        except ExtractionError as exc:
+            payload = {
+                "extractionType": document.get("type") or "INVOICE",
+                "extractedData": {},
+                "confidence": 0,
+                "status": "FAILED",
+                "error": str(getattr(exc, "reason", exc)) or "unreadable document",
+            }
+        try:
+            self.api.submit_extraction(
+                document_id, payload, idempotency_key=f"extraction:{document_id}"
+            )
+        except UnprocessableEntityError as exc:
+            problem = exc.problem if isinstance(exc.problem, dict) else {}
+            if str(problem.get("type", "")).endswith("idempotency-key-reused"):
+                return  # another worker reported this document first
+            raise

@@ -1,0 +1,104 @@
+"""Notification dispatcher: claims due notifications and delivers them like reminders."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from payrec.automation.backoff import retry_at
+from payrec.automation.senders import Channels
+from payrec.channels import (
+    ChannelError,
+    OutgoingEmail,
+    OutgoingSms,
+    PermanentChannelError,
+    TransientChannelError,
+)
+from payrec.client import ApiError, AutomationApiClient, ConflictError
+
+logger = logging.getLogger("payrec.worker.notifications")
+
+
+class NotificationDispatcher:
+    def __init__(
+        self,
+        client: AutomationApiClient,
+        channels: Channels,
+        *,
+        worker_id: str,
+        batch: int = 20,
+        lease_seconds: int = 60,
+    ) -> None:
+        self.api = client
+        self.channels = channels
+        self.worker_id = worker_id
+        self.batch = batch
+        self.lease_seconds = lease_seconds
+
+    def step(self) -> int:
+        items = self.api.claim_notifications(
+            self.worker_id, limit=self.batch, lease_seconds=self.lease_seconds
+        )
+        for item in items:
+            try:
+                self.deliver(item)
+            except ConflictError:
+                logger.info("notification %s: lease lost or already settled", item["id"])
+            except ApiError as exc:
+                logger.warning("notification %s: backend error %s", item["id"], type(exc).__name__)
+        return len(items)
+
+    def deliver(self, item: dict[str, Any]) -> None:
+        token = item.get("leaseToken")
+        try:
+            if item["type"] == "SMS":
+                result = self.channels.sms.send(
+                    OutgoingSms(
+                        to=item["recipient"], body=item["body"], idempotency_seed=item["id"]
+                    )
+                )
+            else:  # EMAIL, and CALL/LETTER/INTERNAL notices for the collections team
+                recipient = (
+                    item["recipient"]
+                    if "@" in item["recipient"]
+                    else self.channels.collections_email
+                )
+                result = self.channels.email.send(
+                    OutgoingEmail(
+                        to=recipient,
+                        subject=item.get("subject") or "payrec notification",
+                        text=item["body"],
+                        html=None,
+                        message_id_seed=item["id"],
+                    )
+                )
+        except PermanentChannelError as exc:
+            self._status(item["id"], "FAILED", token, error=exc.reason)
+            return
+        except (TransientChannelError, ChannelError) as exc:
+            hint = exc.retry_after if isinstance(exc, TransientChannelError) else None
+            when = retry_at(datetime.now(UTC), int(item.get("attempts") or 0), hint=hint)
+            self._status(item["id"], "PENDING", token, error=exc.reason, retry=when)
+            return
+        self._status(item["id"], "SENT", token, external_id=result.external_id)
+
+    def _status(
+        self,
+        notification_id: str,
+        status: str,
+        token: str | None,
+        *,
+        external_id: str | None = None,
+        error: str | None = None,
+        retry: datetime | None = None,
+    ) -> None:
+        self.api.update_notification_status(
+            notification_id,
+            status,
+            sent_at=datetime.now(UTC) if status == "SENT" else None,
+            external_id=external_id,
+            error=error,
+            lease_token=token,
+            retry_at=retry,
+        )

@@ -1,0 +1,281 @@
+"""Reminder sender: claims due REMINDER tasks and delivers each reminder effectively once."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from payrec.automation.backoff import retry_at
+from payrec.automation.leases import LeaseKeeper
+from payrec.automation.senders import Channels
+from payrec.channels import (
+    ChannelError,
+    DeliveryResult,
+    OutgoingEmail,
+    OutgoingSms,
+    PermanentChannelError,
+    TransientChannelError,
+)
+from payrec.client import ApiError, AutomationApiClient, ConflictError, UnprocessableEntityError
+
+logger = logging.getLogger("payrec.worker.reminders")
+
+OPEN_STATUSES = {"PENDING", "OVERDUE", "IN_PROGRESS"}
+CLAIM_TYPES = ["REMINDER"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    task_id: str
+    status: str  # COMPLETED | CANCELLED | FAILED | RETRY | LOST
+    detail: str = ""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ReminderSender:
+    """One claim → render → record → send → mark → complete cycle per task."""
+
+    def __init__(
+        self,
+        client: AutomationApiClient,
+        channels: Channels,
+        *,
+        worker_id: str,
+        concurrency: int = 4,
+        lease_seconds: int = 60,
+        batch: int | None = None,
+    ) -> None:
+        self.api = client
+        self.channels = channels
+        self.worker_id = worker_id
+        self.lease_seconds = lease_seconds
+        self.batch = batch or max(1, concurrency * 2)
+        self.leases = LeaseKeeper(client, lease_seconds)
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, concurrency), thread_name_prefix="payrec-send"
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.leases.close()
+
+    def step(self) -> int:
+        """Claim a batch of due reminder tasks and work them; returns how many were claimed."""
+        tasks = self.api.claim_tasks(
+            self.worker_id, types=CLAIM_TYPES, limit=self.batch, lease_seconds=self.lease_seconds
+        )
+        if not tasks:
+            return 0
+        outcomes = list(self._pool.map(self.process, tasks))
+        for outcome in outcomes:
+            logger.info("task %s: %s %s", outcome.task_id, outcome.status, outcome.detail)
+        return len(tasks)
+
+    def process(self, task: dict[str, Any]) -> Outcome:
+        task_id = str(task["id"])
+        token = str(task["leaseToken"])
+        self.leases.hold(task_id, token)
+        try:
+            return self._process(task, token)
+        except ConflictError as exc:
+            # Our lease was lost (expired and taken by another worker) or the state moved on.
+            return Outcome(
+                task_id,
+                "LOST",
+                exc.problem.get("detail", "") if isinstance(exc.problem, dict) else "",
+            )
+        except ApiError as exc:
+            self._release(task, token, f"backend error: {type(exc).__name__}")
+            return Outcome(task_id, "RETRY", type(exc).__name__)
+        finally:
+            self.leases.release(task_id)
+
+    def _process(self, task: dict[str, Any], token: str) -> Outcome:
+        task_id = str(task["id"])
+        meta: dict[str, Any] = dict(task.get("metadata") or {})
+        channel = str(meta.get("reminderType") or "EMAIL").upper()
+        case_id = task.get("recoveryCaseId")
+        if not case_id:
+            return self._finish(task_id, token, "FAILED", {"error": "task has no recovery case"})
+        case = self.api.get_recovery_case(str(case_id))
+        customer = case.get("customer") or {}
+        skip = self._reason_to_skip(case, customer, channel)
+        if skip:
+            return self._finish(task_id, token, "CANCELLED", {"skipped": skip})
+        recipient = str(customer.get("email") if channel == "EMAIL" else customer.get("phone"))
+        template_id = str(meta.get("templateId") or "reminder-1")
+        rendered = self.api.request(
+            "POST",
+            f"/recovery-cases/{case_id}/render",
+            json={"templateId": template_id, "channel": channel},
+        )
+        reminder = self._record_reminder(
+            task,
+            {
+                "recoveryCaseId": case_id,
+                "type": channel,
+                "templateId": template_id,
+                "scheduledFor": meta.get("plannedAt") or task.get("scheduledAt"),
+                "recipient": recipient,
+                "taskId": task_id,
+                "metadata": {
+                    "subject": rendered.get("subject"),
+                    "language": rendered.get("language"),
+                    "personalization": {
+                        "customerName": customer.get("name"),
+                        "amount": case.get("amount"),
+                        "currency": case.get("currency"),
+                        "dueDate": case.get("dueDate"),
+                    },
+                },
+            },
+        )
+        reminder_id = str(reminder["id"])
+        if reminder.get("status") == "SENT":  # sent before a crash: finish the bookkeeping only
+            return self._complete(
+                task_id, token, case, reminder_id, recipient, str(reminder.get("externalId") or "")
+            )
+        if reminder.get("status") == "CANCELLED":
+            return self._finish(task_id, token, "CANCELLED", {"skipped": "reminder cancelled"})
+        if self.leases.lost(task_id):
+            return Outcome(task_id, "LOST", "lease lost before sending")
+        try:
+            delivery = self._deliver(channel, recipient, rendered, reminder_id)
+        except PermanentChannelError as exc:
+            self.api.record_reminder_sent(
+                reminder_id, {"status": "FAILED", "channel": channel, "error": exc.reason}
+            )
+            self.api.update_recovery_case(
+                str(case_id), {"notes": f"{channel} reminder to {recipient} failed: {exc.reason}"}
+            )
+            return self._finish(
+                task_id, token, "FAILED", {"error": exc.reason, "reminderId": reminder_id}
+            )
+        except TransientChannelError as exc:
+            self._release(task, token, exc.reason, hint=exc.retry_after)
+            return Outcome(task_id, "RETRY", exc.reason)
+        except ChannelError as exc:
+            self._release(task, token, exc.reason)
+            return Outcome(task_id, "RETRY", exc.reason)
+        self.api.record_reminder_sent(
+            reminder_id,
+            {
+                "sentAt": now_iso(),
+                "channel": channel,
+                "externalId": delivery.external_id,
+                "status": "SENT",
+            },
+        )
+        return self._complete(task_id, token, case, reminder_id, recipient, delivery.external_id)
+
+    def _record_reminder(self, task: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """POST the reminder keyed by its task; the backend keeps one reminder per task.
+
+        A retry after a release may carry a different body (a new subject, say); the key
+        `reminder:{taskId}` then answers 422, and a per-attempt key fetches the same record.
+        """
+        task_id = str(task["id"])
+        try:
+            return self.api.create_reminder(body, idempotency_key=f"reminder:{task_id}")
+        except UnprocessableEntityError as exc:
+            if exc.code != "idempotency-key-reused":
+                raise
+            attempt = int(task.get("attempts") or 0)
+            return self.api.create_reminder(body, idempotency_key=f"reminder:{task_id}:{attempt}")
+
+    @staticmethod
+    def _reason_to_skip(case: dict[str, Any], customer: dict[str, Any], channel: str) -> str | None:
+        if case.get("status") not in OPEN_STATUSES:
+            return f"case is {case.get('status')}"
+        if channel == "EMAIL" and customer.get("optOutEmail"):
+            return "customer opted out of email"
+        if channel == "SMS" and customer.get("optOutSms"):
+            return "customer opted out of SMS"
+        if channel == "EMAIL" and not customer.get("email"):
+            return "customer has no email address"
+        if channel == "SMS" and not customer.get("phone"):
+            return "customer has no phone number"
+        return None
+
+    def _deliver(
+        self, channel: str, recipient: str, rendered: dict[str, Any], reminder_id: str
+    ) -> DeliveryResult:
+        if channel == "SMS":
+            return self.channels.sms.send(
+                OutgoingSms(
+                    to=recipient, body=str(rendered.get("text") or ""), idempotency_seed=reminder_id
+                )
+            )
+        return self.channels.email.send(
+            OutgoingEmail(
+                to=recipient,
+                subject=str(rendered.get("subject") or "Payment reminder"),
+                text=str(rendered.get("text") or ""),
+                html=rendered.get("html"),
+                message_id_seed=reminder_id,
+                list_unsubscribe=rendered.get("unsubscribeUrl")
+                or f"mailto:{self.channels.collections_email}?subject=unsubscribe",
+            )
+        )
+
+    def _complete(
+        self,
+        task_id: str,
+        token: str,
+        case: dict[str, Any],
+        reminder_id: str,
+        recipient: str,
+        external_id: str,
+    ) -> Outcome:
+        sent_at = now_iso()
+        updates: dict[str, Any] = {
+            "lastReminderSentAt": sent_at,
+            "notes": f"Reminder {reminder_id} sent to {recipient}",
+        }
+        if case.get("status") in ("PENDING", "OVERDUE"):
+            updates["status"] = "IN_PROGRESS"
+        try:
+            self.api.update_recovery_case(str(case["id"]), updates)
+        except ConflictError:
+            # The case closed meanwhile (e.g. paid): the reminder went out, record that only.
+            self.api.update_recovery_case(
+                str(case["id"]), {"lastReminderSentAt": sent_at, "notes": updates["notes"]}
+            )
+        return self._finish(
+            task_id,
+            token,
+            "COMPLETED",
+            {
+                "sentAt": sent_at,
+                "recipient": recipient,
+                "reminderId": reminder_id,
+                "externalId": external_id,
+            },
+        )
+
+    def _finish(self, task_id: str, token: str, status: str, result: dict[str, Any]) -> Outcome:
+        self.api.update_task_status(task_id, status, result, lease_token=token)
+        return Outcome(task_id, status, str(result.get("error") or result.get("skipped") or ""))
+
+    def _release(
+        self, task: dict[str, Any], token: str, reason: str, *, hint: float | None = None
+    ) -> None:
+        """Hand the task back for a later try, with backoff; the backend counts the attempt."""
+        when = retry_at(datetime.now(UTC), int(task.get("attempts") or 0), hint=hint)
+        try:
+            self.api.update_task_status(
+                str(task["id"]),
+                "PENDING",
+                None,
+                lease_token=token,
+                retry_at=when.isoformat().replace("+00:00", "Z"),
+                error=reason,
+            )
+        except ApiError as exc:  # the lease will expire and return it anyway
+            logger.warning("could not release %s: %s", task["id"], type(exc).__name__)

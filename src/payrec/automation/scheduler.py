@@ -1,0 +1,222 @@
+"""Scheduler: turns open cases into tasks, one per (case, policy step), inside send windows."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from payrec.client import AutomationApiClient, NotFoundError
+from payrec.domain.policy import (
+    DEFAULT_POLICY,
+    Channel,
+    DunningPolicy,
+    PolicyStep,
+    policy_from_dict,
+)
+from payrec.domain.schedule import StepDecision, apply_frequency_cap, due_steps, placer
+
+logger = logging.getLogger("payrec.worker.scheduler")
+
+PAGE_SIZE = 500
+POLICY_CACHE_SECONDS = 60.0
+MANUAL = {Channel.CALL, Channel.LETTER}
+
+
+def step_key(policy_id: str, index: int, step: PolicyStep) -> str:
+    """The business key of a step: the backend keeps at most one task per (case, key)."""
+    return f"{policy_id}#{index}:{step.offset_days}:{step.channel.value}"
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class Scheduler:
+    """One pass over the open book per `step()`; every write is keyed, so passes may overlap."""
+
+    def __init__(
+        self,
+        client: AutomationApiClient,
+        *,
+        collections_email: str = "collections@localhost",
+        clock: Any = None,
+    ) -> None:
+        self.api = client
+        self.collections_email = collections_email
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._policies: dict[str, tuple[float, DunningPolicy]] = {}
+
+    def step(self) -> int:
+        actions = 0
+        for case in self._open_cases():
+            try:
+                actions += self.plan_case(case)
+            except NotFoundError:
+                continue  # deleted or closed meanwhile
+        return actions
+
+    def _open_cases(self) -> Iterator[dict[str, Any]]:
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": PAGE_SIZE, "include": "schedule"}
+            if cursor:
+                params["cursor"] = cursor
+            page = self.api.request("GET", "/recovery-cases/pending", params=params)
+            yield from page.get("cases", [])
+            cursor = page.get("nextCursor")
+            if not cursor:
+                return
+
+    def policy(self, policy_id: str) -> DunningPolicy:
+        cached = self._policies.get(policy_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        if policy_id == DEFAULT_POLICY.id:
+            try:
+                policy = policy_from_dict(self.api.request("GET", f"/policies/{policy_id}"))
+            except NotFoundError:
+                policy = DEFAULT_POLICY
+        else:
+            policy = policy_from_dict(self.api.request("GET", f"/policies/{policy_id}"))
+        self._policies[policy_id] = (time.monotonic() + POLICY_CACHE_SECONDS, policy)
+        return policy
+
+    def plan_case(self, case: dict[str, Any]) -> int:
+        now: datetime = self._clock()
+        customer = case.get("customer") or {}
+        tz = _zone(customer.get("timezone"))
+        due = date.fromisoformat(case["dueDate"])
+        actions = 0
+        if case["status"] == "PENDING" and due < now.astimezone(tz).date():
+            self.api.update_recovery_case(case["id"], {"status": "OVERDUE"})
+            actions += 1
+        policy_id = case.get("policyId") or customer.get("policyId") or DEFAULT_POLICY.id
+        policy = self.policy(policy_id)
+        schedule = case.get("schedule") or {}
+        existing = set(schedule.get("stepKeys") or [])
+        keys = {i: step_key(policy.id, i, s) for i, s in enumerate(policy.steps)}
+        already = {i for i, key in keys.items() if key in existing}
+        decisions = due_steps(policy, due, tz, now, already)
+        contacts = {
+            Channel(channel): [parse_ts(ts) for ts in stamps]
+            for channel, stamps in (schedule.get("contacts") or {}).items()
+            if channel in Channel.__members__
+        }
+        decisions = apply_frequency_cap(
+            decisions, contacts, policy.max_contacts_per_7_days, place=placer(policy, tz)
+        )
+        for decision in decisions:
+            actions += self._apply(case, customer, policy, decision, keys[decision.step_index], now)
+        actions += self._cancel_opted_out(schedule.get("openTasks") or [], customer)
+        return actions
+
+    def _apply(
+        self,
+        case: dict[str, Any],
+        customer: dict[str, Any],
+        policy: DunningPolicy,
+        decision: StepDecision,
+        key: str,
+        now: datetime,
+    ) -> int:
+        step = decision.step
+        channel = step.channel
+        metadata: dict[str, Any] = {
+            "reminderType": channel.value,
+            "templateId": step.template_id,
+            "stepIndex": decision.step_index,
+            "offsetDays": step.offset_days,
+            "policyId": policy.id,
+            "plannedAt": iso(decision.scheduled_at or now),
+        }
+        skip = None
+        if decision.action == "SUPERSEDED":
+            skip = f"superseded: {decision.reason}"
+        elif channel == Channel.EMAIL and (
+            customer.get("optOutEmail") or not customer.get("email")
+        ):
+            skip = (
+                "customer opted out of email" if customer.get("optOutEmail") else "no email address"
+            )
+        elif channel == Channel.SMS and (customer.get("optOutSms") or not customer.get("phone")):
+            skip = "customer opted out of SMS" if customer.get("optOutSms") else "no phone number"
+        when = decision.scheduled_at or now
+        if skip:  # recorded, then cancelled at once: never due in between, so never claimed
+            when = now + timedelta(days=1)
+        task = self.api.create_scheduled_task(
+            {
+                "type": channel.value if channel in MANUAL else "REMINDER",
+                "scheduledAt": iso(when),
+                "recoveryCaseId": case["id"],
+                "dedupeKey": key,
+                "metadata": {**metadata, **({"skipped": skip} if skip else {})},
+            },
+            idempotency_key=f"schedule:{case['id']}:{key}",
+        )
+        if skip:
+            if task.get("status") == "PENDING":
+                self.api.update_task_status(task["id"], "CANCELLED", {"skipped": skip})
+            return 1
+        if step.priority and step.priority != case.get("priority"):
+            self.api.update_recovery_case(case["id"], {"priority": step.priority})
+            case["priority"] = step.priority
+        if channel in MANUAL:
+            self._notify_collections(case, customer, step, task, when)
+        return 1
+
+    def _notify_collections(
+        self,
+        case: dict[str, Any],
+        customer: dict[str, Any],
+        step: PolicyStep,
+        task: dict[str, Any],
+        when: datetime,
+    ) -> None:
+        action = "Call" if step.channel == Channel.CALL else "Send a letter to"
+        name = customer.get("name")
+        self.api.create_notification(
+            {
+                "recoveryCaseId": case["id"],
+                "type": "EMAIL",
+                "recipient": self.collections_email,
+                "subject": f"{action} {name} about invoice {case.get('invoiceNumber')}",
+                "body": (
+                    f"{action} {name} ({customer.get('phone') or customer.get('email')}) "
+                    f"about invoice {case.get('invoiceNumber')}: {case.get('amountOutstanding')} "
+                    f"{case.get('currency')} outstanding since {case.get('dueDate')}. "
+                    f"Task {task['id']} (template {step.template_id})."
+                ),
+                "priority": step.priority or "HIGH",
+                "scheduledFor": iso(when),
+            },
+            idempotency_key=f"collections:{task['id']}",
+        )
+
+    def _cancel_opted_out(self, open_tasks: list[dict[str, Any]], customer: dict[str, Any]) -> int:
+        cancelled = 0
+        for task in open_tasks:
+            channel = task.get("channel")
+            opted_out = (channel == "EMAIL" and customer.get("optOutEmail")) or (
+                channel == "SMS" and customer.get("optOutSms")
+            )
+            if opted_out and task.get("status") == "PENDING":
+                self.api.update_task_status(
+                    task["id"], "CANCELLED", {"skipped": f"customer opted out of {channel}"}
+                )
+                cancelled += 1
+        return cancelled
+
+
+def _zone(name: object) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(name or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
