@@ -187,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=4)
     worker.add_argument("--poll-interval", type=float, default=2.0)
     worker.add_argument("--worker-id", default=None)
+    worker.add_argument(
+        "--scheduler-interval",
+        type=float,
+        default=30.0,
+        help="seconds between two scheduler passes over the open book",
+    )
     worker.add_argument("--data-dir", help="outbox location when no SMTP is set")
     worker.set_defaults(func=cmd_worker)
 

@@ -156,6 +156,7 @@ def main_up(args: argparse.Namespace) -> int:
             poll_interval=max(0.2, args.poll_interval),
             worker_id=f"up:{os.getpid()}",
             data_dir=data_dir,
+            scheduler_interval=5.0,
         ),
     )
     stop = threading.Event()

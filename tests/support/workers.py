@@ -74,6 +74,7 @@ def start_worker(
     concurrency: int = 4,
     extra_env: dict[str, str] | None = None,
     name: str = "w",
+    scheduler_interval: str = "1",
 ) -> WorkerProcess:
     log = backend.data_dir / f"worker-{name}-{os.getpid()}-{datetime.now(UTC).timestamp()}.log"
     env = {
@@ -103,6 +104,8 @@ def start_worker(
             str(concurrency),
             "--worker-id",
             name,
+            "--scheduler-interval",
+            scheduler_interval,
         ],
         env=env,
         stdout=log.open("ab"),

@@ -32,11 +32,13 @@ class ServiceLoop:
         stop: threading.Event,
         *,
         poll_interval: float,
+        pause_after_work: bool = False,
     ) -> None:
         self.name = name
         self._step = step
         self._stop = stop
         self._poll = poll_interval
+        self._pause_after_work = pause_after_work
         self.stats = LoopStats()
         self._thread = threading.Thread(target=self.run, name=f"payrec-{name}", daemon=True)
 
@@ -71,7 +73,7 @@ class ServiceLoop:
                 self._stop.wait(self._poll)
                 continue
             self.stats.items += handled
-            if handled == 0:
+            if handled == 0 or self._pause_after_work:
                 self._stop.wait(self._poll)
 
 

@@ -30,6 +30,7 @@ class WorkerOptions:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     data_dir: Path | None = None
     lease_seconds: int = 60
+    scheduler_interval: float = 30.0
 
 
 class Worker:
@@ -46,8 +47,13 @@ class Worker:
         self._closers: list[Callable[[], None]] = []
         for name in options.services:
             step = self._build(name)
+            # One scheduler pass covers the whole open book, so passes are spaced out.
+            scheduling = name == "scheduler"
+            interval = options.scheduler_interval if scheduling else options.poll_interval
             self.loops.append(
-                ServiceLoop(name, step, self.stop_event, poll_interval=options.poll_interval)
+                ServiceLoop(
+                    name, step, self.stop_event, poll_interval=interval, pause_after_work=scheduling
+                )
             )
 
     def _build(self, name: str) -> Callable[[], int]:
@@ -133,6 +139,7 @@ def main_worker(args: argparse.Namespace) -> int:
         worker_id=args.worker_id or f"{socket.gethostname()}:{os.getpid()}",
         data_dir=Path(args.data_dir) if args.data_dir else None,
         lease_seconds=int(os.environ.get("PAYREC_LEASE_SECONDS", "60")),
+        scheduler_interval=max(0.05, args.scheduler_interval),
     )
     client = AutomationApiClient.from_env(
         service_name="payrec-worker",

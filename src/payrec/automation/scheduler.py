@@ -159,7 +159,6 @@ class Scheduler:
                 "dedupeKey": key,
                 "metadata": {**metadata, **({"skipped": skip} if skip else {})},
             },
-            idempotency_key=f"schedule:{case['id']}:{key}",
         )
         if skip:
             if task.get("status") == "PENDING":

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from payrec.domain.states import TASK, TaskStatus, check_transition
@@ -72,8 +73,21 @@ def create(
         attempts=0,
         max_attempts=data.max_attempts or default_max_attempts,
     )
-    session.add(task)
-    session.flush()
+    if data.dedupe_key is not None:
+        # Two schedulers may race for the same step: the unique (case, key) index decides,
+        # and the loser answers with the winner's task.
+        try:
+            with session.begin_nested():
+                session.add(task)
+                session.flush()
+        except IntegrityError:
+            existing = repository.by_dedupe_key(session, data.recovery_case_id, data.dedupe_key)
+            if existing is None:
+                raise
+            return existing, False
+    else:
+        session.add(task)
+        session.flush()
     record(
         session,
         actor,
