@@ -24,7 +24,7 @@ from payrec.server.documents.endpoints import automation_router as documents_aut
 from payrec.server.documents.endpoints import management_router as documents_management
 from payrec.server.extractions.endpoints import router as extractions_router
 from payrec.server.jsonio import ExactJSONResponse, ExactJSONRoute
-from payrec.server.middleware.edge import EdgeMiddleware, Metrics
+from payrec.server.middleware.edge import EdgeMiddleware, Metrics, RouteTemplates
 from payrec.server.middleware.problems import install_problem_handlers
 from payrec.server.models import IdempotencyRecord
 from payrec.server.notifications.endpoints import router as notifications_router
@@ -32,6 +32,7 @@ from payrec.server.ops import router as ops_router
 from payrec.server.payments.endpoints import router as payments_router
 from payrec.server.ratelimit import RateLimiter
 from payrec.server.reminders.endpoints import router as reminders_router
+from payrec.server.routing import PROBLEM_RESPONSES
 from payrec.server.state import AppState
 from payrec.server.tasks import service as task_service
 from payrec.server.tasks.endpoints import router as tasks_router
@@ -41,7 +42,9 @@ SWEEP_SECONDS = 5.0
 
 
 def _automation_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/automation", route_class=ExactJSONRoute)
+    router = APIRouter(
+        prefix="/api/v1/automation", route_class=ExactJSONRoute, responses=PROBLEM_RESPONSES
+    )
     for sub in (
         tasks_router,
         cases_automation,
@@ -49,13 +52,16 @@ def _automation_router() -> APIRouter:
         documents_automation,
         extractions_router,
         notifications_router,
+        *_optional_management_routers("automation_router"),
     ):
         router.include_router(sub)
     return router
 
 
 def _management_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1", route_class=ExactJSONRoute)
+    router = APIRouter(
+        prefix="/api/v1", route_class=ExactJSONRoute, responses=PROBLEM_RESPONSES
+    )
     for sub in (
         customers_router,
         cases_management,
@@ -79,8 +85,9 @@ _PLUGGABLE_ROUTERS = (
 )
 
 
-def _optional_management_routers() -> list[APIRouter]:
-    """Routers of resources that plug in under `/api/v1` when their package is present."""
+def _optional_management_routers(attribute: str = "router") -> list[APIRouter]:
+    """Routers of resources that plug in under `/api/v1` when their package is present
+    (their `automation_router`, when asked for, under `/api/v1/automation`)."""
     import importlib
 
     routers: list[APIRouter] = []
@@ -91,7 +98,9 @@ def _optional_management_routers() -> list[APIRouter]:
             if exc.name != module_name and not module_name.startswith(str(exc.name)):
                 raise
             continue
-        routers.append(module.router)
+        sub = getattr(module, attribute, None)
+        if sub is not None:
+            routers.append(sub)
     return routers
 
 
@@ -173,5 +182,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         max_json=settings.max_json_bytes,
         max_upload=settings.max_upload_bytes,
         metrics=metrics,
+        routes=RouteTemplates(lambda: list(app.openapi()["paths"])),
     )
     return app

@@ -1,0 +1,67 @@
+"""Policy wire shapes: the domain's JSON mapping (`policy_to_dict`) plus management fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from payrec.server.types import OutModel
+
+PolicyChannel = Literal["EMAIL", "SMS", "CALL", "LETTER"]
+PolicyPriority = Literal["LOW", "MEDIUM", "HIGH"]
+
+POLICY_EXAMPLE: dict[str, Any] = {
+    "name": "Gentle B2B ladder",
+    "steps": [
+        {"offsetDays": -3, "channel": "EMAIL", "templateId": "reminder-friendly"},
+        {"offsetDays": 7, "channel": "EMAIL", "templateId": "reminder-1", "priority": "MEDIUM"},
+        {"offsetDays": 21, "channel": "CALL", "templateId": "call-collector", "priority": "HIGH"},
+    ],
+    "sendWindow": {"start": "09:00", "end": "18:00", "weekends": False},
+    "businessDaysOnly": True,
+    "maxContactsPer7Days": 2,
+}
+
+
+class StepOut(OutModel):
+    offset_days: int
+    channel: PolicyChannel
+    template_id: str
+    priority: PolicyPriority | None = None
+
+
+class SendWindowOut(OutModel):
+    start: str = Field(examples=["08:00"])
+    end: str = Field(examples=["21:00"])
+    weekends: bool
+
+
+class PolicyOut(OutModel):
+    """A policy as the management API shows it: `shipped` marks the built-in default."""
+
+    id: str
+    name: str
+    steps: list[StepOut]
+    send_window: SendWindowOut
+    business_days_only: bool
+    max_contacts_per_7_days: int | None = Field(alias="maxContactsPer7Days")
+    shipped: bool
+    overridden: bool = False
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class PolicyList(OutModel):
+    policies: list[PolicyOut]
+    total: int
+    next_cursor: str | None
+
+
+class EffectivePolicy(OutModel):
+    """The policy a case follows and where it came from (`CASE`, `CUSTOMER`, `DEFAULT`)."""
+
+    case_id: str
+    source: Literal["CASE", "CUSTOMER", "DEFAULT"]
+    policy: dict[str, Any]

@@ -1,0 +1,74 @@
+"""Report queries: one row per case with the payments received by a moment.
+
+`func.sum(Payment.amount)` keeps the `Money` type, so the sum comes back as an exact Decimal
+on SQLite and PostgreSQL alike (verified). An arithmetic expression over two Money columns
+does not (it returns the raw scaled integer): such sums are done in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from payrec.server.models import Customer, Payment, RecoveryCase
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    customer_name: str
+    invoice_number: str | None
+    currency: str
+    amount: Decimal
+    paid: Decimal
+    due_date: date
+    status: str
+    resolved_at: datetime | None
+    created_at: datetime
+
+
+def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
+    """Cases created before `until`, each with the payments received before `until`."""
+    paid = (
+        select(Payment.recovery_case_id, func.sum(Payment.amount).label("paid"))
+        .where(Payment.received_at < until)
+        .group_by(Payment.recovery_case_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            RecoveryCase.id,
+            Customer.name,
+            RecoveryCase.invoice_number,
+            RecoveryCase.currency,
+            RecoveryCase.amount,
+            paid.c.paid,
+            RecoveryCase.due_date,
+            RecoveryCase.status,
+            RecoveryCase.resolved_at,
+            RecoveryCase.created_at,
+        )
+        .join(Customer, Customer.id == RecoveryCase.customer_id)
+        .outerjoin(paid, paid.c.recovery_case_id == RecoveryCase.id)
+        .where(RecoveryCase.created_at < until)
+        .order_by(RecoveryCase.currency, RecoveryCase.due_date, RecoveryCase.id)
+        .execution_options(yield_per=1000)
+    )
+    for row in session.execute(stmt):
+        yield CaseRow(
+            id=row[0],
+            customer_name=row[1],
+            invoice_number=row[2],
+            currency=row[3],
+            amount=row[4],
+            paid=row[5] if row[5] is not None else Decimal(0),
+            due_date=row[6],
+            status=row[7],
+            resolved_at=row[8],
+            created_at=row[9],
+        )

@@ -1,0 +1,70 @@
+"""Report wire shapes: money as exact JSON numbers with the currency's minor units."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from payrec.server.types import OutModel
+
+BucketName = Literal["current", "1-30", "31-60", "61-90", "90+"]
+
+DEFINITIONS: dict[str, str] = {
+    "population": (
+        "recovery cases created on or before asOf (and on or after `from` when given); "
+        "payments count when received on or before asOf (UTC days)"
+    ),
+    "outstanding": (
+        "amount minus payments received by asOf, for cases not RESOLVED or WRITTEN_OFF by "
+        "asOf; every case created by asOf counts, whatever `from` says"
+    ),
+    "aging": (
+        "outstanding amounts by days past due on asOf: current (not yet due), 1-30, 31-60, "
+        "61-90, 90+"
+    ),
+    "billed": "sum of the amounts of the cases in the population",
+    "amountRecovered": "payments received by asOf on the cases in the population",
+    "recoveryRate": "amountRecovered / billed, 4 decimal places; null when nothing was billed",
+    "amountWrittenOff": "unpaid balance of population cases WRITTEN_OFF by asOf",
+    "daysSalesOutstanding": (
+        "outstanding / billedLast90Days x 90, one decimal place; billedLast90Days is the sum "
+        "of the amounts of cases created in the 90 days ending on asOf; null when zero"
+    ),
+}
+
+
+class Bucket(OutModel):
+    bucket: BucketName
+    min_days_past_due: int | None
+    max_days_past_due: int | None
+    count: int
+    amount: Decimal
+
+
+class Total(OutModel):
+    count: int
+    amount: Decimal
+
+
+class CurrencySummary(OutModel):
+    currency: str
+    cases: int
+    aging: list[Bucket]
+    outstanding: Total
+    billed: Decimal
+    amount_recovered: Decimal
+    recovery_rate: Decimal | None
+    amount_written_off: Decimal
+    billed_last_90_days: Decimal
+    days_sales_outstanding: Decimal | None
+
+
+class Summary(OutModel):
+    as_of: date
+    from_: date | None = Field(default=None, alias="from")
+    generated_at: datetime
+    currencies: list[CurrencySummary]
+    definitions: dict[str, str]

@@ -1,0 +1,125 @@
+"""Receivables figures per currency: aging, recovery rate, amount recovered, DSO.
+
+Every amount is a Decimal summed exactly and shown with the currency's minor units; the
+definitions travel with the answer (`schemas.DEFINITIONS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from payrec.domain.money import quantize
+from payrec.server.reports.repository import CaseRow
+from payrec.server.reports.schemas import (
+    DEFINITIONS,
+    Bucket,
+    BucketName,
+    CurrencySummary,
+    Summary,
+    Total,
+)
+
+CLOSED = ("RESOLVED", "WRITTEN_OFF")
+DSO_DAYS = 90
+BUCKETS: tuple[tuple[BucketName, int | None, int | None], ...] = (
+    ("current", None, 0),
+    ("1-30", 1, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("90+", 91, None),
+)
+
+
+def end_of(day: date) -> datetime:
+    """The first moment after `day` (UTC): reports include everything before it."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def bucket_of(days_past_due: int) -> BucketName:
+    for name, low, high in BUCKETS:
+        if (low is None or days_past_due >= low) and (high is None or days_past_due <= high):
+            return name
+    raise AssertionError(days_past_due)  # pragma: no cover - the buckets cover every integer
+
+
+@dataclass
+class _Tally:
+    cases: int = 0
+    aging: dict[BucketName, list[Decimal]] = field(default_factory=dict)
+    billed: Decimal = Decimal(0)
+    recovered: Decimal = Decimal(0)
+    written_off: Decimal = Decimal(0)
+    billed_90: Decimal = Decimal(0)
+
+
+def outstanding_at(row: CaseRow, until: datetime) -> Decimal:
+    """What the case still owed at `until` (zero once it was closed by then)."""
+    closed = row.status in CLOSED and row.resolved_at is not None and row.resolved_at < until
+    return Decimal(0) if closed else max(row.amount - row.paid, Decimal(0))
+
+
+def summarise(rows: Iterable[CaseRow], *, as_of: date, since: date | None) -> Summary:
+    until = end_of(as_of)
+    start = datetime.combine(since, time(0), tzinfo=UTC) if since else None
+    window_start = until - timedelta(days=DSO_DAYS)
+    tallies: dict[str, _Tally] = {}
+    for row in rows:
+        tally = tallies.setdefault(row.currency, _Tally())
+        owed = outstanding_at(row, until)
+        if owed > 0:
+            days = (as_of - row.due_date).days
+            tally.aging.setdefault(bucket_of(days), []).append(owed)
+        if row.created_at >= window_start:
+            tally.billed_90 += row.amount
+        if start is not None and row.created_at < start:
+            continue
+        tally.cases += 1
+        tally.billed += row.amount
+        tally.recovered += row.paid
+        if row.status == "WRITTEN_OFF" and row.resolved_at is not None and row.resolved_at < until:
+            tally.written_off += max(row.amount - row.paid, Decimal(0))
+    return Summary(
+        as_of=as_of,
+        from_=since,
+        generated_at=datetime.now(UTC),
+        currencies=[_currency_summary(c, t) for c, t in sorted(tallies.items())],
+        definitions=DEFINITIONS,
+    )
+
+
+def _currency_summary(currency: str, t: _Tally) -> CurrencySummary:
+    def money(value: Decimal) -> Decimal:
+        return quantize(value, currency)
+
+    buckets = [
+        Bucket(
+            bucket=name,
+            min_days_past_due=low,
+            max_days_past_due=high,
+            count=len(t.aging.get(name, [])),
+            amount=money(sum(t.aging.get(name, []), Decimal(0))),
+        )
+        for name, low, high in BUCKETS
+    ]
+    outstanding = sum((b.amount for b in buckets), Decimal(0))
+    rate = (t.recovered / t.billed).quantize(Decimal("0.0001"), ROUND_HALF_UP) if t.billed else None
+    dso = (
+        (outstanding / t.billed_90 * DSO_DAYS).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        if t.billed_90
+        else None
+    )
+    return CurrencySummary(
+        currency=currency,
+        cases=t.cases,
+        aging=buckets,
+        outstanding=Total(count=sum(b.count for b in buckets), amount=money(outstanding)),
+        billed=money(t.billed),
+        amount_recovered=money(t.recovered),
+        recovery_rate=rate,
+        amount_written_off=money(t.written_off),
+        billed_last_90_days=money(t.billed_90),
+        days_sales_outstanding=dso,
+    )

@@ -1,0 +1,132 @@
+"""Opt-outs and opt-ins: the customer's flag, and every pending contact on that channel.
+
+Opting out cancels, in the same transaction, the open tasks (`metadata.reminderType`), the
+scheduled reminders and the customer-bound pending notifications of that channel on all of
+the customer's cases, each audited. Opting back in cancels nothing and creates nothing: the
+scheduler plans future steps again on its next pass.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from payrec.channels import InboundSms
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.customers import service as customers
+from payrec.server.models import Customer, Notification
+from payrec.server.webhooks import repository
+from payrec.server.webhooks.schemas import OptOutChannel, OptOutResult
+
+logger = logging.getLogger("payrec.server.webhooks")
+
+
+def _bound_to(customer: Customer, notification: Notification, channel: str) -> bool:
+    if channel == "SMS":
+        phone = repository.digits_of(customer.phone or "")
+        return bool(phone) and repository.digits_of(notification.recipient) == phone
+    return bool(customer.email) and notification.recipient.lower() == (customer.email or "").lower()
+
+
+def cancel_contacts(
+    session: Session, customer: Customer, channel: str, actor: Actor, reason: str
+) -> dict[str, int]:
+    now = datetime.now(UTC)
+    counts = {"tasks": 0, "reminders": 0, "notifications": 0}
+    for task in repository.open_tasks(session, customer.id, channel):
+        before = task.status
+        task.status = "CANCELLED"
+        task.completed_at = now
+        task.last_error = reason
+        task.lease_expires_at = None
+        counts["tasks"] += 1
+        record(
+            session,
+            actor,
+            action="task.cancelled",
+            entity_type="task",
+            entity_id=task.id,
+            case_id=task.recovery_case_id,
+            before={"status": before},
+            after={"status": "CANCELLED", "reason": reason},
+        )
+    for reminder in repository.scheduled_reminders(session, customer.id, channel):
+        reminder.status = "CANCELLED"
+        reminder.error = reason
+        counts["reminders"] += 1
+        record(
+            session,
+            actor,
+            action="reminder.cancelled",
+            entity_type="reminder",
+            entity_id=reminder.id,
+            case_id=reminder.recovery_case_id,
+            before={"status": "SCHEDULED"},
+            after={"status": "CANCELLED", "reason": reason},
+        )
+    for notification in repository.open_notifications(session, customer.id, channel):
+        if not _bound_to(customer, notification, channel):
+            continue
+        before = notification.status
+        notification.status = "CANCELLED"
+        notification.error = reason
+        notification.lease_expires_at = None
+        counts["notifications"] += 1
+        record(
+            session,
+            actor,
+            action="notification.cancelled",
+            entity_type="notification",
+            entity_id=notification.id,
+            case_id=notification.recovery_case_id,
+            before={"status": before},
+            after={"status": "CANCELLED", "reason": reason},
+        )
+    return counts
+
+
+def set_opt_out(
+    session: Session,
+    customer: Customer,
+    channel: OptOutChannel,
+    opted_out: bool,
+    actor: Actor,
+    *,
+    reason: str,
+) -> OptOutResult:
+    current = customer.opt_out_sms if channel == "SMS" else customer.opt_out_email
+    changed = current != opted_out
+    if changed:
+        customers.opt_out(session, customer, channel, actor, opted_out=opted_out)
+    cancelled = (
+        cancel_contacts(session, customer, channel, actor, reason)
+        if opted_out
+        else {"tasks": 0, "reminders": 0, "notifications": 0}
+    )
+    session.flush()
+    return OptOutResult(
+        customer_id=customer.id,
+        channel=channel,
+        opted_out=opted_out,
+        changed=changed,
+        cancelled=cancelled,
+    )
+
+
+def handle_inbound_sms(session: Session, sms: InboundSms, actor: Actor) -> list[OptOutResult]:
+    """STOP-like replies opt the sender out of SMS, START-like ones opt them back in."""
+    if not (sms.is_opt_out or sms.is_opt_in):
+        return []
+    matches = repository.customers_with_phone(session, sms.from_number)
+    if not matches:
+        logger.info("inbound SMS keyword from an unknown number (sid %s)", sms.message_sid)
+    keyword = "opt-out" if sms.is_opt_out else "opt-in"
+    said = "".join(ch for ch in sms.body.strip() if ch.isprintable())[:20]
+    reason = f"customer replied {said!r} by SMS ({keyword})"
+    return [
+        set_opt_out(session, customer, "SMS", sms.is_opt_out, actor, reason=reason)
+        for customer in matches
+    ]
