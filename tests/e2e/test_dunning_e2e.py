@@ -32,10 +32,12 @@ def _detail(stack: Stack, case_id: str) -> dict[str, Any]:
     return result
 
 
-def _settled(stack: Stack, case_id: str) -> bool:
-    """No task of the case is waiting or running any more."""
+def _settled(stack: Stack, case_id: str, steps: int) -> bool:
+    """All `steps` due steps of the case have their task, and none is waiting or running."""
     tasks = _detail(stack, case_id)["tasks"]
-    return bool(tasks) and all(t["status"] in ("COMPLETED", "CANCELLED", "FAILED") for t in tasks)
+    return len(tasks) == steps and all(
+        t["status"] in ("COMPLETED", "CANCELLED", "FAILED") for t in tasks
+    )
 
 
 def _quiet_for(stack: Stack, seconds: float) -> int:
@@ -61,8 +63,10 @@ def test_each_due_step_sends_exactly_one_email(running: Stack) -> None:
         timeout=30,
         message="one email per customer",
     )
-    for case in (fresh_case, late_case, upcoming_case):
-        wait_until(lambda c=case: _settled(running, c["id"]), timeout=20, message="tasks settled")
+    for case, steps in ((fresh_case, 2), (late_case, 3), (upcoming_case, 1)):
+        wait_until(
+            lambda c=case, n=steps: _settled(running, c["id"], n), timeout=20, message="settled"
+        )
     assert _quiet_for(running, 1.5) == 0
     for customer in (fresh, late, upcoming):
         assert len(running.smtp.to(customer["email"])) == 1
@@ -150,7 +154,7 @@ def test_opted_out_customer_gets_no_email(running: Stack) -> None:
     zone = zone_where_hour_in(9, 19)
     customer = _customer(running, timezone=zone, optOutEmail=True)
     case = _case(running, customer, 3)
-    wait_until(lambda: _settled(running, case["id"]), timeout=30, message="steps recorded")
+    wait_until(lambda: _settled(running, case["id"], 2), timeout=30, message="steps recorded")
     tasks = _detail(running, case["id"])["tasks"]
     assert all(t["status"] == "CANCELLED" for t in tasks)
     assert any("opted out" in (t["result"] or {}).get("skipped", "") for t in tasks)
@@ -163,7 +167,7 @@ def test_smtp_451_then_250_delivers_once(running: Stack) -> None:
     running.smtp.script(customer["email"], "451 4.3.0 Mailbox busy, try later")
     case = _case(running, customer, 3)
     wait_until(lambda: running.smtp.to(customer["email"]), timeout=30, message="delivery after 451")
-    wait_until(lambda: _settled(running, case["id"]), timeout=20, message="task completed")
+    wait_until(lambda: _settled(running, case["id"], 2), timeout=20, message="task completed")
     assert len(running.smtp.to(customer["email"])) == 1
     assert running.smtp.handler.refusals[customer["email"]] == 1
     detail = _detail(running, case["id"])
@@ -175,7 +179,7 @@ def test_smtp_550_fails_the_reminder_with_the_reason(running: Stack) -> None:
     customer = _customer(running, timezone=zone)
     running.smtp.script(customer["email"], "550 5.1.1 No such user here")
     case = _case(running, customer, 3)
-    wait_until(lambda: _settled(running, case["id"]), timeout=30, message="task failed")
+    wait_until(lambda: _settled(running, case["id"], 2), timeout=30, message="task failed")
     detail = _detail(running, case["id"])
     failed = [r for r in detail["reminders"] if r["status"] == "FAILED"]
     assert failed and "550" in failed[0]["error"]

@@ -26,6 +26,7 @@ class LeaseKeeper:
     def hold(self, task_id: str, lease_token: str) -> None:
         with self._lock:
             self._held[task_id] = lease_token
+            self._lost.discard(task_id)  # a new claim of a task lost earlier: a new lease
 
     def release(self, task_id: str) -> None:
         with self._lock:
@@ -48,9 +49,13 @@ class LeaseKeeper:
                 try:
                     self._client.heartbeat(task_id, token, lease_seconds=self._lease_seconds)
                 except ConflictError:
-                    logger.warning("lease of %s was lost", task_id)
                     with self._lock:
+                        # Only the lease we beat for: the task may have been released and
+                        # claimed again (a new token) since the snapshot above.
+                        if self._held.get(task_id) != token:
+                            continue
                         self._held.pop(task_id, None)
                         self._lost.add(task_id)
+                    logger.warning("lease of %s was lost", task_id)
                 except ApiError as exc:
                     logger.warning("heartbeat of %s failed: %s", task_id, type(exc).__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -149,21 +149,19 @@ class Scheduler:
         elif channel == Channel.SMS and (customer.get("optOutSms") or not customer.get("phone")):
             skip = "customer opted out of SMS" if customer.get("optOutSms") else "no phone number"
         when = decision.scheduled_at or now
-        if skip:  # recorded, then cancelled at once: never due in between, so never claimed
-            when = now + timedelta(days=1)
-        task = self.api.create_scheduled_task(
-            {
-                "type": channel.value if channel in MANUAL else "REMINDER",
-                "scheduledAt": iso(when),
-                "recoveryCaseId": case["id"],
-                "dedupeKey": key,
-                "metadata": {**metadata, **({"skipped": skip} if skip else {})},
-            },
-        )
-        if skip:
-            if task.get("status") == "PENDING":
-                self.api.update_task_status(task["id"], "CANCELLED", {"skipped": skip})
+        body: dict[str, Any] = {
+            "type": channel.value if channel in MANUAL else "REMINDER",
+            "scheduledAt": iso(when),
+            "recoveryCaseId": case["id"],
+            "dedupeKey": key,
+            "metadata": metadata,
+        }
+        if skip:  # recorded as decided against, never due
+            self.api.create_scheduled_task(
+                {**body, "status": "CANCELLED", "result": {"skipped": skip}}
+            )
             return 1
+        task = self.api.create_scheduled_task(body)
         if step.priority and step.priority != case.get("priority"):
             self.api.update_recovery_case(case["id"], {"priority": step.priority})
             case["priority"] = step.priority

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext
 from payrec.server.jsonio import json_response
+from payrec.server.routing import api_router
 from payrec.server.tasks import repository, service
 from payrec.server.tasks.schemas import (
     ClaimedTasks,
@@ -22,23 +23,22 @@ from payrec.server.tasks.schemas import (
     TaskStatusName,
     TaskStatusUpdate,
 )
+from payrec.server.types import UtcTimestamp
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = api_router(prefix="/tasks", tags=["tasks"])
 
 
 @router.get("/scheduled", response_model=TaskPage)
 def get_scheduled_tasks(
     ctx: AutomationContext,
     status: TaskStatusName = "PENDING",
-    due_before: Annotated[datetime | None, Query(alias="dueBefore")] = None,
+    due_before: Annotated[UtcTimestamp | None, Query(alias="dueBefore")] = None,
     type: Annotated[str | None, Query(max_length=40)] = None,
     recovery_case_id: Annotated[str | None, Query(alias="recoveryCaseId", max_length=40)] = None,
     page: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     size: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> Response:
     cutoff = due_before or datetime.now(UTC)
-    if cutoff.tzinfo is None:
-        cutoff = cutoff.replace(tzinfo=UTC)
     with ctx.read() as session:
         rows, total = repository.list_due(
             session,
@@ -53,7 +53,12 @@ def get_scheduled_tasks(
     return json_response(body)
 
 
-@router.post("", status_code=201, response_model=TaskOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=TaskOut,
+    responses={200: {"model": TaskOut, "description": "The task already made for `dedupeKey`"}},
+)
 def create_task(body: TaskCreate, ctx: AutomationContext) -> Response:
     def action(session: Session) -> Response:
         task, created = service.create(

@@ -20,6 +20,11 @@ class TaskCreate(ApiModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     max_attempts: int | None = Field(default=None, ge=1, le=100)
     dedupe_key: str | None = Field(default=None, min_length=1, max_length=200)
+    status: Literal["PENDING", "CANCELLED"] = Field(
+        default="PENDING",
+        description="CANCELLED records a step that was decided against (superseded, opted out)",
+    )
+    result: dict[str, Any] | None = None
 
 
 class TaskStatusUpdate(ApiModel):

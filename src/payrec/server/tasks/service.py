@@ -65,7 +65,9 @@ def create(
             return existing, False
     task = Task(
         type=data.type,
-        status=TaskStatus.PENDING.value,
+        status=data.status,
+        result=data.result,
+        completed_at=datetime.now(UTC) if data.status == TaskStatus.CANCELLED.value else None,
         scheduled_at=data.scheduled_at,
         recovery_case_id=data.recovery_case_id,
         dedupe_key=data.dedupe_key,

@@ -1,0 +1,1 @@
+"""Benchmark of payrec.extraction on the invoice corpus (python -m bench.extraction)."""

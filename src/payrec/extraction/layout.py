@@ -1,0 +1,155 @@
+"""Positioned words, grouped into lines and into segments (runs of words separated by wide gaps)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .dates import fold
+
+
+@dataclass(slots=True)
+class Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    page: int
+    size: float = 10.0  # font size (or line height) in points
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def yc(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(slots=True)
+class Segment:
+    words: list[Word]
+    line: Line
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def ftext(self) -> str:
+        return fold(self.text)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+
+@dataclass(slots=True)
+class Line:
+    words: list[Word]
+    page: int
+    index: int = 0  # position in the document's line list
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def ftext(self) -> str:
+        return fold(self.text)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+
+@dataclass(slots=True)
+class Page:
+    number: int
+    width: float
+    height: float
+    lines: list[Line]
+
+
+@dataclass(slots=True)
+class Document:
+    pages: list[Page]
+
+    @property
+    def lines(self) -> list[Line]:
+        return [ln for p in self.pages for ln in p.lines]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(ln.text for ln in self.lines)
+
+
+def build_lines(words: list[Word], page: int) -> list[Line]:
+    """Group words into visual lines (by vertical overlap), then split lines into segments."""
+    words = sorted(words, key=lambda w: (w.yc, w.x0))
+    rows: list[list[Word]] = []
+    for w in words:
+        h = max(w.bottom - w.top, 1.0)
+        placed = False
+        for row in reversed(rows[-4:]):
+            ref = row[0]
+            rh = max(ref.bottom - ref.top, 1.0)
+            if abs(ref.yc - w.yc) <= 0.45 * min(h, rh) + 0.5:
+                row.append(w)
+                placed = True
+                break
+        if not placed:
+            rows.append([w])
+    lines: list[Line] = []
+    for row in rows:
+        row.sort(key=lambda w: w.x0)
+        line = Line(words=row, page=page)
+        line.segments = _segments(line)
+        lines.append(line)
+    lines.sort(key=lambda ln: (ln.top, ln.x0))
+    return lines
+
+
+def _segments(line: Line) -> list[Segment]:
+    segs: list[Segment] = []
+    cur: list[Word] = []
+    for w in line.words:
+        if cur:
+            gap = w.x0 - cur[-1].x1
+            size = max(min(w.size, cur[-1].size), 4.0)
+            if gap > 0.9 * size:
+                segs.append(Segment(cur, line))
+                cur = []
+        cur.append(w)
+    if cur:
+        segs.append(Segment(cur, line))
+    return segs
+
+
+def make_document(pages: list[tuple[float, float, list[Word]]]) -> Document:
+    out: list[Page] = []
+    idx = 0
+    for n, (width, height, words) in enumerate(pages):
+        lines = build_lines(words, n)
+        for ln in lines:
+            ln.index = idx
+            idx += 1
+        out.append(Page(number=n, width=width, height=height, lines=lines))
+    return Document(pages=out)

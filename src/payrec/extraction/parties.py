@@ -1,0 +1,388 @@
+"""Issuer and customer: labelled party blocks, sender lines, legal forms, web domains."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .context import Context, LineInfo
+from .dates import fold
+from .fields import Candidate
+from .labels import find_labels
+
+LEGAL_FORM = re.compile(
+    r"(?<![\w])(G[mM][bB][hH](?:\s*&\s*Co\.?(?:\s*KG)?)?|AG|KG|KGaA|UG|OHG|GbR|e\.\s?K\.|e\.\s?V\.|a\.\s?G\.|"
+    r"B\.\s?V\.|N\.\s?V\.|BV|NV|VOF|SAS|SARL|S\.A\.S\.|S\.A\.R\.L\.|S\.A\.|SA|S\.L\.|SL|"
+    r"S\.L\.U\.|Ltd\.?|Limited|Inc\.?|LLC|LLP|PLC|Corp\.?|Co\.|Pvt\.?\s*Ltd\.?|"
+    r"Sp\.\s?z\s?o\.\s?o\.|S\.p\.A\.|S\.r\.l\.|SpA|Srl|AB|AS|A/S|ApS|Oy|SE)(?![\w])"
+)
+_SALUTATION = re.compile(
+    r"^(herrn?|frau|firma|mr\.?|mrs\.?|ms\.?|m\.|mme|mlle|dhr\.?|mevr\.?|sr\.?|sra\.?|"
+    r"attn:?|z\.\s?hd\.?|t\.a\.v\.?|a l'attention de|pan|pani)\s*$", re.I)
+_PERSON_TITLE = re.compile(r"^(herrn?|frau|mr\.?|mrs\.?|ms\.?|mme|mlle|dhr\.?|mevr\.?)\s*$", re.I)
+_ATTN = re.compile(r"^(attn|attention|z\.\s?hd\.?|c/o|t\.a\.v\.?)\s*[:.]?\s*", re.I)
+_ADDRESS = re.compile(
+    r"(\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\d+\s*[a-z]?\s*$|^\d+[\s,]|"
+    r"strasse|straße|str\.|weg\b|allee|platz|street|st\.|avenue|ave\b|road|rd\.|rue\b|"
+    r"laan\b|straat|calle|avenida|ul\.|postfach|p\.?o\.? box|cedex|@|www\.|https?:|"
+    r"tel\b|tel\.|fax|phone|telefon)", re.I)
+_NOT_NAME = re.compile(
+    r"(\d{3,}|:\s*\S|:$|^\W*$|\b(invoice|rechnung|facture|factuur|factura|faktura|seite|page|"
+    r"datum|date|nummer|number|total|summe|betrag|amount|iban|bic|ust|vat|steuer|"
+    r"bemerkungen?|hinweis|notes?|remarks?|w[äa]hrung|currency|betreff|subject|"
+    r"copyright|stylesheet|version)\b)", re.I)
+
+_SEP = re.compile(r"\s+[-\u2013•●·|]\s+|\s*[•●·|]\s*")
+
+
+def _is_label(text: str) -> bool:
+    f = fold(text).strip(" :")
+    return any(h.end - h.start >= 0.8 * len(f) for h in find_labels(f))
+
+
+def _name_like(text: str) -> bool:
+    t = text.strip()
+    if _is_label(t):
+        return False
+    if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", t)) < 2 or len(t) > 80:
+        return False
+    if _ADDRESS.search(t) and not LEGAL_FORM.search(t):
+        return False
+    return not _NOT_NAME.search(t) or bool(LEGAL_FORM.search(t) and not re.search(r":\s*\S", t))
+
+
+def _clean(text: str) -> str:
+    t = _ATTN.sub("", text.strip())
+    return t.strip(" ,;:-")
+
+
+def _block_below(ctx: Context, info: LineInfo, x0: float, max_lines: int = 7) -> list[LineInfo]:
+    """Lines under a label, in the label's column."""
+    out: list[LineInfo] = []
+    idx = info.line.index + 1
+    prev_bottom = info.line.bottom
+    while idx < len(ctx.infos) and len(out) < max_lines:
+        nxt = ctx.infos[idx]
+        idx += 1
+        if nxt.line.page != info.line.page:
+            break
+        if nxt.line.top - prev_bottom > 30:
+            break
+        words = [w for w in nxt.line.words if w.x1 > x0 - 5 and w.x0 < x0 + 120]
+        if not words:
+            continue
+        if min(w.x0 for w in words) < x0 - 40:
+            continue
+        out.append(nxt)
+        prev_bottom = nxt.line.bottom
+    return out
+
+
+def _column_text(info: LineInfo, x0: float) -> str:
+    segs = info.line.segments
+    for k, seg in enumerate(segs):
+        if seg.x1 > x0 - 5 and seg.x0 < x0 + 150:
+            text = seg.text
+            if k + 1 < len(segs) and LEGAL_FORM.fullmatch(segs[k + 1].text.strip()):
+                text += " " + segs[k + 1].text.strip()  # 'ACME || GMBH' set wide apart
+            return text
+    return ""
+
+
+def _labelled(ctx: Context, kind: str) -> list[Candidate]:
+    cands: list[Candidate] = []
+    for info in ctx.infos:
+        for hit in info.labels:
+            if hit.kind != kind:
+                continue
+            seg = info.segment_of(hit.start)
+            if seg is None:
+                continue
+            starts = fold(seg.text)[: hit.end - hit.start] == info.ftext[hit.start:hit.end]
+            after = info.text_after(hit.end)
+            if not starts:
+                # mid-segment label only as "Label: Value"
+                m = re.match(r"^\s*:\s*(.+)$", after)
+                if m and _name_like(m.group(1)) and len(m.group(1).split()) <= 6:
+                    cands.append(Candidate(_clean(m.group(1)), hit.strength * 0.85,
+                                           info.line.index, "label-inline"))
+                continue
+            if len(seg.words) > 6:
+                continue
+            alone = len(fold(seg.text).strip(" :").split()) == len(
+                info.ftext[hit.start:hit.end].split())
+            if hit.strength < 0.7 and not after.lstrip().startswith(":") and not alone:
+                continue  # weak labels ("To", "Firma") only as "Label:" or as a heading
+            seg_rest = " ".join(after.split(" ")[: max(0, len(seg.words) - len(
+                info.ftext[hit.start:hit.end].split()))]).strip(" :.")
+            if seg_rest.lower() in ("address", "adresse", "name", "details", "/", ""):
+                seg_rest = ""
+            if seg_rest and LEGAL_FORM.fullmatch(seg_rest.strip()):
+                continue  # "Lieferant GmbH" is a name, not a label
+            if seg_rest and _name_like(seg_rest):
+                cands.append(Candidate(_clean(seg_rest), hit.strength * 0.95, info.line.index,
+                                       "label-right"))
+                continue
+            x0 = seg.x0
+            block = _block_below(ctx, info, x0)
+            named = None
+            for b in block:
+                m = re.match(r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$",
+                             b.line.text, re.I)
+                if m:
+                    named = m.group(2)
+                    named = _wrapped_above(ctx, b) + named
+                    break
+            if named:
+                name = _clean(named)
+                k = block.index(b)
+                if k + 1 < len(block):
+                    nxt = block[k + 1].line.text.strip()
+                    if LEGAL_FORM.search(nxt) and _name_like(nxt) and not \
+                            re.search(r"\d|:", nxt) and not LEGAL_FORM.search(name):
+                        name = f"{name} {nxt}"
+                cands.append(Candidate(name, hit.strength, info.line.index, "label-name"))
+                continue
+            salutation = ""
+            for k, b in enumerate(block):
+                text = _column_text(b, x0)
+                full = b.line.text
+                if _SALUTATION.match(text.strip()):
+                    if _PERSON_TITLE.match(text.strip()):
+                        salutation = text.strip() + " "
+                    continue
+                if re.match(r"^[^:]{1,30}:\s*\S", full) or re.match(
+                        r"^\s*(gln|globale|handelsname|ust|vat|tax|kunden-?n|customer n)",
+                        full, re.I):
+                    continue  # "Key: value" lines (numbers, ids) inside the party block
+                if _name_like(_clean(text)):
+                    name = _clean(text)
+                    if k + 1 < len(block):
+                        nxt = _column_text(block[k + 1], x0).strip()
+                        if LEGAL_FORM.search(nxt) and _name_like(nxt) and not \
+                                re.search(r"\d", nxt) and not LEGAL_FORM.search(name):
+                            name = f"{name} {nxt}"  # a name wrapped over two lines
+                    cands.append(Candidate(salutation + name, hit.strength * 0.9,
+                                           info.line.index, "label-below"))
+                break
+    return cands
+
+
+def _wrapped_above(ctx: Context, info: LineInfo) -> str:
+    """A table cell whose first line sits above its label ('Name:' vertically centred)."""
+    if len(info.line.segments) < 2 or info.line.index == 0:
+        return ""
+    vx = info.line.segments[1].x0
+    prev = ctx.infos[info.line.index - 1]
+    h = info.line.bottom - info.line.top
+    if prev.line.page != info.line.page or info.line.top - prev.line.bottom > 1.2 * h:
+        return ""
+    if len(prev.line.segments) == 1 and abs(prev.line.segments[0].x0 - vx) < 4 \
+            and not re.search(r"\d|:", prev.line.text):
+        return prev.line.text.strip() + " "
+    return ""
+
+
+def _addressee(ctx: Context) -> list[Candidate]:
+    """An address window starting with a person title ('Herrn', 'Mrs') on page 1."""
+    out: list[Candidate] = []
+    page_h = ctx.doc.pages[0].height if ctx.doc.pages else 842.0
+    for info in ctx.infos:
+        if info.line.page > 0 or info.line.top > 0.4 * page_h:
+            break
+        for seg in info.line.segments:
+            if _PERSON_TITLE.match(seg.text.strip()):
+                for b in _block_below(ctx, info, seg.x0, max_lines=1):
+                    text = _column_text(b, seg.x0).strip()
+                    if _name_like(text):
+                        out.append(Candidate(f"{seg.text.strip()} {text}", 0.7,
+                                             info.line.index, "addressee"))
+    return out
+
+
+def _sender_line(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
+    """A return-address line ('Name - Street 1 - 12345 City') over the address window."""
+    issuers: list[Candidate] = []
+    customers: list[Candidate] = []
+    for info in ctx.infos:
+        if info.line.page > 0 or info.line.top > 0.45 * ctx.doc.pages[0].height:
+            break
+        for seg in info.line.segments[:1]:
+            parts = [p.strip() for p in _SEP.split(info.line.text) if p.strip()]
+            if len(parts) < 3 or not re.search(r"\b\d{4,5}\b", info.line.text):
+                continue
+            name = parts[0]
+            if not _name_like(name):
+                continue
+            issuers.append(Candidate(name, 0.85, info.line.index, "sender-line"))
+            salutation = ""
+            for b in _block_below(ctx, info, seg.x0, max_lines=3):
+                text = _column_text(b, seg.x0).strip()
+                if _SALUTATION.match(text):
+                    if _PERSON_TITLE.match(text):
+                        salutation = text + " "
+                    continue
+                if _name_like(text):
+                    customers.append(Candidate(salutation + _clean(text), 0.75, info.line.index,
+                                               "window"))
+                break
+    return issuers, customers
+
+
+def _domains(text: str) -> set[str]:
+    out: set[str] = set()
+    for m in re.finditer(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]{2,6}\b",
+                         text.lower()):
+        base = m.group(1).split(".")[-1].replace("-", "")
+        if len(base) >= 3 and base not in ("gmail", "yahoo", "hotmail", "outlook", "example",
+                                           "localhost", "gmx", "web", "mail"):
+            out.add(base)
+    return out
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+def _company_names(ctx: Context) -> list[Candidate]:
+    """Names with a legal form, names matching the web/e-mail domain, header names."""
+    cands: list[Candidate] = []
+    domains = _domains(ctx.doc.text)
+    counts: Counter[str] = Counter()
+    for info in ctx.infos:
+        for seg in info.line.segments:
+            counts[_letters(seg.text)] += 1
+    page_h = ctx.doc.pages[0].height if ctx.doc.pages else 842.0
+    for info in ctx.infos:
+        rel = info.line.top / max(page_h, 1)
+        for seg in info.line.segments:
+            text = seg.text.strip()
+            m = LEGAL_FORM.search(text)
+            letters = _letters(text)
+            dom = any(d in letters or (letters in d and len(letters) >= 0.6 * len(d))
+                      for d in domains) if len(letters) >= 3 else False
+            if m:
+                name = re.sub(r"\([^)]*\)", " ", text[: m.end()]).strip(" ,")
+                name = re.split(r"\s*[:]\s*", name)[-1]
+                name = _SEP.split(name)[0]
+                if not _name_like(name) or len(name.split()) > 7:
+                    continue
+                score = 0.45 + 0.08 * min(counts[letters] - 1, 3)
+                if info.line.page == 0 and rel < 0.2:
+                    score += 0.1
+                if dom:
+                    score += 0.2
+                name = _two_line_name(ctx, info, seg.x0, name)
+                cands.append(Candidate(name, score, info.line.index, "legal-form"))
+            elif dom and _name_like(text) and len(text.split()) <= 5 and \
+                    info.line.page == 0 and (rel < 0.25 or rel > 0.75):
+                cands.append(Candidate(text, 0.7, info.line.index, "domain"))
+    # a title such as "Acme Corp Invoice" on the first lines
+    for info in ctx.infos[:5]:
+        m = re.match(r"^(.{3,60}?)\s+(invoice|rechnung|facture|factuur|factura)\s*$",
+                     info.line.segments[0].text if info.line.segments else "", re.I)
+        if m and _name_like(m.group(1)):
+            cands.append(Candidate(m.group(1).strip(), 0.6, info.line.index, "title"))
+    return cands
+
+
+def _two_line_name(ctx: Context, info: LineInfo, x0: float, name: str) -> str:
+    """Join a name wrapped over two lines at the top of its block."""
+    if info.line.index == 0 or name.strip() != _column_text(info, x0).strip():
+        return name
+    prev = ctx.infos[info.line.index - 1]
+    if prev.line.page != info.line.page:
+        return name
+    gap = info.line.top - prev.line.bottom
+    ptxt = _column_text(prev, x0)
+    if not (0 <= gap < 1.0 * (info.line.bottom - info.line.top) and ptxt
+            and abs(prev.line.segments[0].x0 - x0) < 3 and _name_like(ptxt)
+            and not re.search(r"\d", ptxt)):
+        return name
+    if prev.line.index > 0:
+        above = ctx.infos[prev.line.index - 1]
+        if above.line.page == prev.line.page and prev.line.top - above.line.bottom < 6 \
+                and any(abs(s.x0 - x0) < 3 for s in above.line.segments):
+            return name
+    return f"{ptxt.strip()} {name}"
+
+
+def _first_header_name(ctx: Context) -> list[Candidate]:
+    for info in ctx.infos[:4]:
+        if info.line.page > 0:
+            break
+        for seg in info.line.segments[:1]:
+            t = seg.text.strip()
+            if _name_like(t) and not re.search(r"stylesheet|beispiel|copy|kopie", t, re.I):
+                return [Candidate(t, 0.3, info.line.index, "header")]
+    return []
+
+
+_TITLE_WORDS = re.compile(
+    r"^(invoice|tax invoice|rechnung|facture|factuur|factura|faktura|fattura|receipt|quittung|"
+    r"credit note|gutschrift|avoir|nota|bill|statement|copy|kopie|original|page|seite)\b", re.I)
+
+
+def _prominent_name(ctx: Context) -> list[Candidate]:
+    """The largest-font name in the page header (letterheads print the issuer big)."""
+    if not ctx.doc.pages:
+        return []
+    page = ctx.doc.pages[0]
+    sizes = sorted(w.size for ln in page.lines for w in ln.words)
+    if not sizes:
+        return []
+    body = sizes[len(sizes) // 2]
+    best: tuple[float, str, int] | None = None
+    for ln in page.lines:
+        if ln.top > 0.25 * page.height:
+            break
+        for seg in ln.segments:
+            size = max(w.size for w in seg.words)
+            text = seg.text.strip()
+            if size < 1.3 * body or _TITLE_WORDS.match(text) or not _name_like(text):
+                continue
+            if best is None or size > best[0]:
+                best = (size, text, ln.index)
+    if best is None:
+        return []
+    score = 0.5 + (0.15 if LEGAL_FORM.search(best[1]) else 0.0)
+    return [Candidate(best[1], score, best[2], "prominent")]
+
+
+def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
+    issuers = _labelled(ctx, "issuer")
+    customers = _labelled(ctx, "customer")
+    s_iss, s_cus = _sender_line(ctx)
+    issuers += s_iss
+    customers += s_cus
+    customers += _addressee(ctx)
+    cust_letters = {_letters(c.value) for c in customers}
+    issuers += [c for c in _company_names(ctx) if _letters(c.value) not in cust_letters]
+    issuers += [c for c in _prominent_name(ctx) if _letters(c.value) not in cust_letters]
+    if not issuers:
+        issuers += [c for c in _first_header_name(ctx) if _letters(c.value) not in cust_letters]
+    return issuers, customers
+
+
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def customer_email(ctx: Context) -> tuple[str, float] | None:
+    """An e-mail address printed in the customer's block."""
+    for info in ctx.infos:
+        for hit in info.labels:
+            if hit.kind != "customer":
+                continue
+            seg = info.segment_of(hit.start)
+            if seg is None:
+                continue
+            x0 = seg.x0
+            m = EMAIL_RE.search(info.text_after(hit.end))
+            if m:
+                return m.group(0), 0.8
+            for b in _block_below(ctx, info, x0, max_lines=6):
+                text = " ".join(w.text for w in b.line.words if x0 - 5 < w.xc < x0 + 200)
+                m = EMAIL_RE.search(text)
+                if m:
+                    return m.group(0), 0.8
+    return None

@@ -1,0 +1,93 @@
+"""Extraction result and error types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+Method = Literal["einvoice", "text", "ocr"]
+
+FIELD_NAMES = (
+    "invoiceNumber", "issueDate", "dueDate", "amount", "amountDue", "currency",
+    "issuerName", "customerName", "customerEmail", "lineItems",
+)
+# Fields whose confidence makes up the overall confidence (weights).
+KEY_WEIGHTS: dict[str, float] = {
+    "invoiceNumber": 1.0, "amount": 1.5, "currency": 0.5, "issueDate": 1.0,
+    "dueDate": 0.5, "issuerName": 0.75, "customerName": 0.5,
+}
+
+
+class ExtractionError(Exception):
+    """The input cannot be read (corrupt, empty, unsupported type...)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class LineItem:
+    description: str
+    amount: Decimal
+    quantity: Decimal | None = None
+    unit_price: Decimal | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "quantity": _json(self.quantity),
+            "unitPrice": _json(self.unit_price),
+            "amount": _json(self.amount),
+        }
+
+
+@dataclass(slots=True)
+class ExtractionResult:
+    fields: dict[str, Any] = field(default_factory=dict)
+    field_confidence: dict[str, float] = field(default_factory=dict)
+    confidence: float = 0.0
+    method: Method = "text"
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def set(self, name: str, value: Any, confidence: float) -> None:
+        if value is None or value == "" or value == []:
+            return
+        self.fields[name] = value
+        self.field_confidence[name] = round(max(0.0, min(1.0, confidence)), 3)
+
+    def drop(self, name: str) -> None:
+        self.fields.pop(name, None)
+        self.field_confidence.pop(name, None)
+
+    def compute_overall(self) -> float:
+        total = sum(KEY_WEIGHTS.values())
+        got = sum(w * self.field_confidence.get(k, 0.0) for k, w in KEY_WEIGHTS.items())
+        self.confidence = round(got / total, 3)
+        return self.confidence
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in FIELD_NAMES:
+            if name not in self.fields:
+                continue
+            value = self.fields[name]
+            if name == "lineItems":
+                out[name] = [item.to_json_dict() for item in value]
+            else:
+                out[name] = _json(value)
+        out["confidence"] = self.confidence
+        out["fieldConfidence"] = dict(self.field_confidence)
+        out["method"] = self.method
+        return out
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
