@@ -216,8 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["extract"]:  # its own options (--json …) belong to the extractor
+        from payrec.extraction.cli import main_extract
+
+        return main_extract(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     try:
         result: int = args.func(args)
         return result
