@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from payrec import __version__
 
@@ -75,15 +76,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     if not args.no_migrate:
         _migrate(settings.database_url)
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+    }
+    if args.workers > 1:
+        # Each process builds its own app from the environment: carry the flags over.
+        os.environ["PAYREC_DATABASE_URL"] = settings.database_url
+        os.environ["PAYREC_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run("payrec.server.app:create_app", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)
     return 0
 
 
@@ -167,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="listen address (env PAYREC_HOST)")
     serve.add_argument("--port", type=int, help="listen port (env PAYREC_PORT)")
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema first")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="backend processes sharing the port (default 1)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     up = sub.add_parser("up", help="backend + workers in one process, embedded SQLite")
