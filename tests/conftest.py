@@ -57,7 +57,11 @@ def database_url_factory(
 def backend_factory(
     database_url_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., LiveBackend]]:
-    """Start extra backends: `backend_factory("sqlite", env={...})`."""
+    """Start extra backends: `backend_factory("sqlite", env={...})`.
+
+    `backend_factory(db_url=other.db_url)` starts another process on the same database (and
+    data directory), reusing the credentials of the backend already started on it.
+    """
     started: list[LiveBackend] = []
 
     def factory(
@@ -69,11 +73,13 @@ def backend_factory(
         provision: bool = True,
     ) -> LiveBackend:
         url = db_url or database_url_factory(kind)
+        sibling = next((b for b in started if b.db_url == url), None)
         backend = start_backend(
             url,
-            data_dir or tmp_path_factory.mktemp("data"),
+            data_dir or (sibling.data_dir if sibling else tmp_path_factory.mktemp("data")),
             env,
             provision=provision and db_url is None,
+            keys_from=sibling,
         )
         started.append(backend)
         return backend

@@ -34,6 +34,12 @@ class Outcome:
     detail: str = ""
 
 
+def _last_attempt(task: dict[str, Any]) -> bool:
+    """Would releasing this task once more reach its `maxAttempts` (the backend then fails it)?"""
+    attempts = int(task.get("attempts") or 0)
+    return attempts + 1 >= int(task.get("maxAttempts") or 5)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -138,9 +144,7 @@ class ReminderSender:
         )
         reminder_id = str(reminder["id"])
         if reminder.get("status") == "SENT":  # sent before a crash: finish the bookkeeping only
-            return self._complete(
-                task_id, token, case, reminder_id, recipient, str(reminder.get("externalId") or "")
-            )
+            return self._complete(task_id, token, reminder, recipient)
         if reminder.get("status") == "CANCELLED":
             return self._finish(task_id, token, "CANCELLED", {"skipped": "reminder cancelled"})
         if self.leases.lost(task_id):
@@ -148,31 +152,65 @@ class ReminderSender:
         try:
             delivery = self._deliver(channel, recipient, rendered, reminder_id)
         except PermanentChannelError as exc:
-            self.api.record_reminder_sent(
-                reminder_id, {"status": "FAILED", "channel": channel, "error": exc.reason}
-            )
-            self.api.update_recovery_case(
-                str(case_id), {"notes": f"{channel} reminder to {recipient} failed: {exc.reason}"}
-            )
-            return self._finish(
-                task_id, token, "FAILED", {"error": exc.reason, "reminderId": reminder_id}
-            )
-        except TransientChannelError as exc:
-            self._release(task, token, exc.reason, hint=exc.retry_after)
-            return Outcome(task_id, "RETRY", exc.reason)
+            return self._fail(task_id, token, str(case_id), channel, recipient, reminder_id, exc)
         except ChannelError as exc:
-            self._release(task, token, exc.reason)
+            if _last_attempt(task):
+                # The backend would fail the task on this release and leave the reminder
+                # SCHEDULED: fail both here, with the reason, visibly on the case.
+                exc.reason = f"gave up after {int(task.get('attempts') or 0) + 1} attempts: " + (
+                    exc.reason
+                )
+                return self._fail(
+                    task_id, token, str(case_id), channel, recipient, reminder_id, exc
+                )
+            hint = exc.retry_after if isinstance(exc, TransientChannelError) else None
+            self._release(task, token, exc.reason, hint=hint)
             return Outcome(task_id, "RETRY", exc.reason)
+        sent_at = now_iso()
+        # The backend advances the case (note, lastReminderSentAt, IN_PROGRESS) in the same
+        # transaction as the SENT mark: one call fewer per reminder, and never half done.
         self.api.record_reminder_sent(
             reminder_id,
             {
-                "sentAt": now_iso(),
+                "sentAt": sent_at,
                 "channel": channel,
                 "externalId": delivery.external_id,
                 "status": "SENT",
+                "caseNote": f"Reminder {reminder_id} sent to {recipient}",
             },
         )
-        return self._complete(task_id, token, case, reminder_id, recipient, delivery.external_id)
+        return self._finish(
+            task_id,
+            token,
+            "COMPLETED",
+            {
+                "sentAt": sent_at,
+                "recipient": recipient,
+                "reminderId": reminder_id,
+                "externalId": delivery.external_id,
+            },
+        )
+
+    def _fail(
+        self,
+        task_id: str,
+        token: str,
+        case_id: str,
+        channel: str,
+        recipient: str,
+        reminder_id: str,
+        exc: ChannelError,
+    ) -> Outcome:
+        """A permanent failure (or the last transient one): the reminder and the task FAILED."""
+        self.api.record_reminder_sent(
+            reminder_id, {"status": "FAILED", "channel": channel, "error": exc.reason}
+        )
+        self.api.update_recovery_case(
+            case_id, {"notes": f"{channel} reminder to {recipient} failed: {exc.reason}"}
+        )
+        return self._finish(
+            task_id, token, "FAILED", {"error": exc.reason, "reminderId": reminder_id}
+        )
 
     def _record_reminder(self, task: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """POST the reminder keyed by its task; the backend keeps one reminder per task.
@@ -225,37 +263,18 @@ class ReminderSender:
         )
 
     def _complete(
-        self,
-        task_id: str,
-        token: str,
-        case: dict[str, Any],
-        reminder_id: str,
-        recipient: str,
-        external_id: str,
+        self, task_id: str, token: str, reminder: dict[str, Any], recipient: str
     ) -> Outcome:
-        sent_at = now_iso()
-        updates: dict[str, Any] = {
-            "lastReminderSentAt": sent_at,
-            "notes": f"Reminder {reminder_id} sent to {recipient}",
-        }
-        if case.get("status") in ("PENDING", "OVERDUE"):
-            updates["status"] = "IN_PROGRESS"
-        try:
-            self.api.update_recovery_case(str(case["id"]), updates)
-        except ConflictError:
-            # The case closed meanwhile (e.g. paid): the reminder went out, record that only.
-            self.api.update_recovery_case(
-                str(case["id"]), {"lastReminderSentAt": sent_at, "notes": updates["notes"]}
-            )
+        """The reminder was marked SENT before a crash (the case advanced with it): finish."""
         return self._finish(
             task_id,
             token,
             "COMPLETED",
             {
-                "sentAt": sent_at,
+                "sentAt": reminder.get("sentAt") or now_iso(),
                 "recipient": recipient,
-                "reminderId": reminder_id,
-                "externalId": external_id,
+                "reminderId": str(reminder["id"]),
+                "externalId": str(reminder.get("externalId") or ""),
             },
         )
 

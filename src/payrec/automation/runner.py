@@ -138,7 +138,8 @@ def main_worker(args: argparse.Namespace) -> int:
         poll_interval=max(0.05, args.poll_interval),
         worker_id=args.worker_id or f"{socket.gethostname()}:{os.getpid()}",
         data_dir=Path(args.data_dir) if args.data_dir else None,
-        lease_seconds=int(os.environ.get("PAYREC_LEASE_SECONDS", "60")),
+        # the backend accepts leases of 5 s to an hour
+        lease_seconds=min(3600, max(5, int(os.environ.get("PAYREC_LEASE_SECONDS", "60")))),
         scheduler_interval=max(0.05, args.scheduler_interval),
     )
     client = AutomationApiClient.from_env(

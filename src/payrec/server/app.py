@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from payrec.config import Settings, load_settings, parse_rate_limit
 from payrec.server.actor import SYSTEM
@@ -39,6 +40,7 @@ from payrec.server.tasks.endpoints import router as tasks_router
 
 logger = logging.getLogger("payrec.server")
 SWEEP_SECONDS = 5.0
+ANALYZE_SECONDS = 30 * 60
 
 
 def _automation_router() -> APIRouter:
@@ -59,9 +61,7 @@ def _automation_router() -> APIRouter:
 
 
 def _management_router() -> APIRouter:
-    router = APIRouter(
-        prefix="/api/v1", route_class=ExactJSONRoute, responses=PROBLEM_RESPONSES
-    )
+    router = APIRouter(prefix="/api/v1", route_class=ExactJSONRoute, responses=PROBLEM_RESPONSES)
     for sub in (
         customers_router,
         cases_management,
@@ -109,6 +109,7 @@ class Sweeper:
 
     def __init__(self, state: AppState) -> None:
         self._state = state
+        self._next_analyze = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="payrec-sweeper", daemon=True)
 
@@ -132,6 +133,12 @@ class Sweeper:
             task_service.expire_leases(session, now=now, actor=SYSTEM)
         with self._state.db.write() as session:
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
+        if self._state.db.is_sqlite and time.monotonic() >= self._next_analyze:
+            # SQLite's planner needs fresh statistics to walk the queue indexes in order
+            # (PostgreSQL's autovacuum keeps its own).
+            self._next_analyze = time.monotonic() + ANALYZE_SECONDS
+            with self._state.db.write() as session:
+                session.execute(text("ANALYZE"))
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:

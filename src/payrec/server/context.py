@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from payrec.server.actor import Actor
@@ -23,7 +24,6 @@ from payrec.server.jsonio import dumps
 from payrec.server.models import IdempotencyRecord
 from payrec.server.state import AppState
 
-IN_FLIGHT_LOCK = timedelta(seconds=60)
 MAX_KEY_LENGTH = 255
 
 
@@ -77,6 +77,14 @@ class RequestContext:
     def _write_idempotent(
         self, action: Callable[[Session], Any], status_code: int, key: str
     ) -> Response:
+        """Claim the key, run the action and record its answer in ONE transaction.
+
+        The claim lives only as long as that transaction: a backend killed mid-request leaves
+        nothing behind (its transaction rolls back with its connection), so a retry through
+        another backend runs the request once instead of meeting a stale "in flight" lock.
+        On PostgreSQL a transaction-scoped advisory lock on the key answers a concurrent
+        duplicate with 409 at once; SQLite serialises writers, so a duplicate waits and replays.
+        """
         if not key.strip() or len(key) > MAX_KEY_LENGTH:
             raise Invalid(
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
@@ -84,86 +92,51 @@ class RequestContext:
             )
         caller = self.principal.subject[:40]
         fingerprint = self._fingerprint()
-        replay = self._reserve(caller, key, fingerprint)
-        if replay is not None:
-            return replay
-        try:
-            with self.state.db.write() as session:
-                result = action(session)
-                response = _as_response(result, status_code)
-                record = session.get(IdempotencyRecord, (caller, key))
-                if record is None:  # swept meanwhile; keep the answer anyway
-                    record = IdempotencyRecord(
-                        caller=caller,
-                        key=key,
-                        fingerprint=fingerprint,
-                        state="RUNNING",
-                        expires_at=_expiry(self.state),
+        with self.state.db.write() as session:
+            _lock_key(session, caller, key)
+            now = datetime.now(UTC)
+            record = session.get(IdempotencyRecord, (caller, key), with_for_update=True)
+            if record is not None and record.expires_at > now:
+                if record.fingerprint != fingerprint:
+                    raise Invalid(
+                        "this Idempotency-Key was already used with a different request",
+                        field="Idempotency-Key",
+                        code="idempotency-key-reused",
                     )
-                    session.add(record)
-                record.state = "DONE"
-                record.locked_until = None
-                record.response_status = response.status_code
-                record.response_body = bytes(response.body)
-                record.response_headers = {"content-type": response.media_type or ""}
-            return response
-        except BaseException:
-            self._release(caller, key)
-            raise
+                if record.state == "DONE":
+                    return _replay(record)
+                # RUNNING: left by an older backend that died; we hold the key now
+            result = action(session)
+            response = _as_response(result, status_code)
+            if record is None:
+                record = IdempotencyRecord(caller=caller, key=key)
+                session.add(record)
+            record.fingerprint = fingerprint
+            record.state = "DONE"
+            record.locked_until = None
+            record.expires_at = _expiry(self.state)
+            record.response_status = response.status_code
+            record.response_body = bytes(response.body)
+            record.response_headers = {"content-type": response.media_type or ""}
+        return response
 
-    def _reserve(self, caller: str, key: str, fingerprint: str) -> Response | None:
-        """Claim the key, or answer from it: a replay, 409 in flight, 422 reused."""
-        now = datetime.now(UTC)
-        try:
-            with self.state.db.write() as session:
-                record = session.get(IdempotencyRecord, (caller, key), with_for_update=True)
-                if record is not None and record.expires_at > now:
-                    if record.fingerprint != fingerprint:
-                        raise Invalid(
-                            "this Idempotency-Key was already used with a different request",
-                            field="Idempotency-Key",
-                            code="idempotency-key-reused",
-                        )
-                    if record.state == "DONE":
-                        return _replay(record)
-                    if record.locked_until is not None and record.locked_until > now:
-                        raise Conflict(
-                            "a request with this Idempotency-Key is still in progress",
-                            code="idempotency-in-flight",
-                            headers={"Retry-After": "1"},
-                        )
-                if record is None:
-                    session.add(
-                        IdempotencyRecord(
-                            caller=caller,
-                            key=key,
-                            fingerprint=fingerprint,
-                            state="RUNNING",
-                            locked_until=now + IN_FLIGHT_LOCK,
-                            expires_at=_expiry(self.state),
-                        )
-                    )
-                else:
-                    record.fingerprint = fingerprint
-                    record.state = "RUNNING"
-                    record.locked_until = now + IN_FLIGHT_LOCK
-                    record.expires_at = _expiry(self.state)
-        except IntegrityError as exc:
-            raise Conflict(
-                "a request with this Idempotency-Key is still in progress",
-                code="idempotency-in-flight",
-                headers={"Retry-After": "1"},
-            ) from exc
-        return None
 
-    def _release(self, caller: str, key: str) -> None:
-        try:
-            with self.state.db.write() as session:
-                record = session.get(IdempotencyRecord, (caller, key))
-                if record is not None and record.state == "RUNNING":
-                    session.delete(record)
-        except Exception:  # noqa: S110 - the lock expires by itself
-            pass
+def _in_flight() -> Conflict:
+    return Conflict(
+        "a request with this Idempotency-Key is still in progress",
+        code="idempotency-in-flight",
+        headers={"Retry-After": "1"},
+    )
+
+
+def _lock_key(session: Session, caller: str, key: str) -> None:
+    """PostgreSQL: hold the key for this transaction, or 409 if a live request holds it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"idempotency\0{caller}\0{key}".encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": lock_id}):
+        raise _in_flight()
 
 
 def _expiry(state: AppState) -> datetime:
@@ -187,13 +160,38 @@ def _as_response(result: Any, status_code: int) -> Response:
     return Response(dumps(result), status_code=status_code, media_type="application/json")
 
 
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def _body_of(request: Request) -> bytes:
+    """The bytes that identify the request for idempotency.
+
+    A form body was already consumed by the form parser, so it is fingerprinted from the
+    parsed fields (and each file's content hash) instead.
+    """
+    if not request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        return await request.body()
+    digest = hashlib.sha256()
+    for name, value in (await request.form()).multi_items():
+        digest.update(name.encode() + b"\0")
+        if isinstance(value, UploadFile):
+            data = await value.read()
+            await value.seek(0)
+            digest.update((value.filename or "").encode() + b"\0")
+            digest.update(hashlib.sha256(data).digest())
+        else:
+            digest.update(value.encode())
+        digest.update(b"\0")
+    return digest.hexdigest().encode()
+
+
 def context_dependency(
     auth: Any,
 ) -> Any:
     """A dependency giving a RequestContext for callers admitted by `auth`."""
 
     async def dependency(request: Request, principal: Principal = auth) -> RequestContext:
-        body = await request.body()
+        body = await _body_of(request)
         return RequestContext(
             request=request, state=app_state(request), principal=principal, body=body
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,12 +12,22 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from payrec.server.jsonio import dumps, loads
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain `postgresql://` URLs."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def _json_text(value: Any) -> str:
+    return dumps(value).decode("utf-8")
+
+
+# JSON columns keep numbers exact: Decimals in, Decimals out (never through float).
+_EXACT_JSON: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": loads}
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -32,6 +43,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=20,
+            **_EXACT_JSON,
         )
         _configure_sqlite(engine)
         return engine
@@ -42,6 +54,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"connect_timeout": 5},
+        **_EXACT_JSON,
     )
 
 
@@ -72,6 +85,9 @@ class Database:
         self.engine = make_engine(url, pool_size=pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.is_postgres = self.engine.dialect.name == "postgresql"
+        # SQLite admits one writer at a time; queueing this process's writers on a lock is
+        # fairer and faster than SQLite's busy handler, which sleeps up to 100 ms per retry.
+        self._write_lock = threading.RLock() if self.is_sqlite else None
         writer = self.engine.execution_options(payrec_write=True)
         self._write = sessionmaker(bind=writer, expire_on_commit=False, autoflush=True)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
@@ -79,6 +95,15 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A unit of work that commits on success and rolls back on any error."""
+        if self._write_lock is None:
+            with self._unit_of_work() as session:
+                yield session
+            return
+        with self._write_lock, self._unit_of_work() as session:
+            yield session
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
         session = self._write()
         try:
             yield session

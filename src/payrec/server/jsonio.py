@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,8 +12,9 @@ from typing import Any
 import simplejson
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 
 def format_timestamp(value: datetime) -> str:
@@ -65,7 +67,9 @@ def loads(raw: bytes | str) -> Any:
     return simplejson.loads(raw, use_decimal=True)
 
 
-class ExactJSONResponse(Response):
+class ExactJSONResponse(JSONResponse):
+    """JSON with exact Decimals (a JSONResponse, so OpenAPI documents the response model)."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
@@ -80,13 +84,51 @@ def json_response(
     )
 
 
+class TextWithNul(HTTPException):
+    """A JSON string holding U+0000: valid JSON, but no database stores it (422)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(422, "text must not contain NUL (U+0000) characters")
+        self.errors = [{"field": path, "message": "must not contain NUL (U+0000) characters"}]
+
+
+def _find_nul(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (key or value) holding U+0000, if any."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return here
+            found = _find_nul(item, here)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _find_nul(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
+
+
 class ExactJSONRequest(Request):
     """Parses JSON bodies with every number that has a fraction as a Decimal."""
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
-            self._json = loads(body)
+            try:
+                parsed = loads(body)
+            except simplejson.JSONDecodeError as exc:  # FastAPI answers the stdlib one with 400
+                raise json.JSONDecodeError(exc.msg, exc.doc, exc.pos) from exc
+            except (UnicodeDecodeError, RecursionError) as exc:
+                raise json.JSONDecodeError(type(exc).__name__, "", 0) from exc
+            if b"\\u0000" in body:  # cheap pre-check; only then walk the document
+                where = _find_nul(parsed)
+                if where is not None:
+                    raise TextWithNul(where)
+            self._json = parsed
         return self._json
 
 

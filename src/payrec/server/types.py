@@ -11,11 +11,16 @@ from pydantic.alias_generators import to_camel
 
 from payrec.domain.money import is_valid_currency
 
+MAX_EXPONENT = 30  # 1e400 would make exact decimal arithmetic fail, not just refuse
+
 
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+14:00
+        raise ValueError("timestamp is out of range") from exc
 
 
 def _no_float(value: Any) -> Any:
@@ -29,6 +34,8 @@ def _no_float(value: Any) -> Any:
 def _finite(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite number")
+    if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        raise ValueError("is out of range")
     return value
 
 
@@ -49,6 +56,8 @@ Amount = Annotated[
     AfterValidator(_finite),
     WithJsonSchema({"type": "number", "examples": [5000.00]}),
 ]
+ExactNumber = Annotated[Decimal, WithJsonSchema({"type": "number"})]
+"""A Decimal answered as an exact JSON number (pydantic would document a string)."""
 Currency = Annotated[
     str,
     AfterValidator(_currency),

@@ -121,7 +121,11 @@ class RecordingHandler:
     rcpt_replies: dict[str, str] = field(default_factory=dict)
 
     async def handle_EHLO(
-        self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
         responses: list[str],
     ) -> list[str]:
         session.host_name = hostname
@@ -130,7 +134,11 @@ class RecordingHandler:
         return responses
 
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
         rcpt_options: list[str],
     ) -> str:
         reply = self.rcpt_replies.get(address)
@@ -184,8 +192,11 @@ class SmtpServer:
                     proto.transport.close()
 
         asyncio.run_coroutine_threadsafe(close_all(), loop).result(timeout=5)
-        wait_until(lambda: all(p.transport is None or p.transport.is_closing()
-                               for p in self.handler.connections))
+        wait_until(
+            lambda: all(
+                p.transport is None or p.transport.is_closing() for p in self.handler.connections
+            )
+        )
 
 
 StartSmtp = Callable[..., SmtpServer]
@@ -264,8 +275,10 @@ def _twilio_handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             if state.hang:
                 state.release.wait(5)
                 return
-            if "To" not in form or "Body" not in form or not (
-                "From" in form or "MessagingServiceSid" in form
+            if (
+                "To" not in form
+                or "Body" not in form
+                or not ("From" in form or "MessagingServiceSid" in form)
             ):
                 self._reply(400, {"code": 21604, "message": "missing field", "status": 400}, {})
                 return
@@ -275,8 +288,14 @@ def _twilio_handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             sid = "SM" + uuid.uuid4().hex
             self._reply(
                 201,
-                {"sid": sid, "status": "queued", "to": form["To"], "from": form.get("From"),
-                 "body": form["Body"], "account_sid": TWILIO_SID},
+                {
+                    "sid": sid,
+                    "status": "queued",
+                    "to": form["To"],
+                    "from": form.get("From"),
+                    "body": form["Body"],
+                    "account_sid": TWILIO_SID,
+                },
                 {},
             )
 

@@ -30,8 +30,11 @@ from payrec.channels import (
 
 def email(seed: str = "rem-1", **kw: object) -> OutgoingEmail:
     fields: dict[str, object] = {
-        "to": "alice@example.com", "subject": "Overdue", "text": "Pay please. STOP to opt out",
-        "html": None, "message_id_seed": seed,
+        "to": "alice@example.com",
+        "subject": "Overdue",
+        "text": "Pay please. STOP to opt out",
+        "html": None,
+        "message_id_seed": seed,
     }
     fields.update(kw)
     return OutgoingEmail(**fields)  # type: ignore[arg-type]
@@ -48,8 +51,9 @@ def test_email_outbox_same_seed_twice_leaves_one_file(tmp_path: Path) -> None:
 
     assert first.external_id == second.external_id == "<rem-1.payrec@acme.test>"
     assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == ["rem-1.eml", "rem-2.eml"]
-    msg = message_from_bytes((tmp_path / "outbox" / "rem-1.eml").read_bytes(),
-                             policy=policy.default)
+    msg = message_from_bytes(
+        (tmp_path / "outbox" / "rem-1.eml").read_bytes(), policy=policy.default
+    )
     assert msg["Subject"] == "first" and msg["Message-ID"] == first.external_id
 
 
@@ -93,8 +97,10 @@ def test_email_factory_defaults_to_file_outbox(tmp_path: Path) -> None:
 
 
 def test_email_factory_uses_smtp_url_without_connecting() -> None:
-    env = {"PAYREC_SMTP_URL": "smtps://u:top%40secret@mail.acme.test",
-           "PAYREC_EMAIL_FROM": "billing@acme.test"}
+    env = {
+        "PAYREC_SMTP_URL": "smtps://u:top%40secret@mail.acme.test",
+        "PAYREC_EMAIL_FROM": "billing@acme.test",
+    }
     sender = email_sender_from_env(env)
     assert isinstance(sender, SmtpEmailSender)
     assert "secret" not in repr(sender) and sender.connections_opened == 0
@@ -102,10 +108,14 @@ def test_email_factory_uses_smtp_url_without_connecting() -> None:
 
 def test_sms_factory(tmp_path: Path) -> None:
     assert isinstance(sms_sender_from_env({}, data_dir=tmp_path), FileOutboxSmsSender)
-    sender = sms_sender_from_env({
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "tok-123",
-        "PAYREC_SMS_FROM": "+15005550006", "PAYREC_SMS_URL": "http://127.0.0.1:9",
-    })
+    sender = sms_sender_from_env(
+        {
+            "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "TWILIO_AUTH_TOKEN": "tok-123",
+            "PAYREC_SMS_FROM": "+15005550006",
+            "PAYREC_SMS_URL": "http://127.0.0.1:9",
+        }
+    )
     assert isinstance(sender, TwilioSmsSender) and "tok-123" not in repr(sender)
     sender.close()
 
@@ -114,25 +124,52 @@ def test_sms_factory(tmp_path: Path) -> None:
     ("url", "host", "port", "implicit", "starttls", "verify", "user", "password"),
     [
         ("smtp://mail.test", "mail.test", 25, False, False, True, None, None),
-        ("smtp://u:p%2Fq@mail.test:2525?starttls=true", "mail.test", 2525, False, True, True,
-         "u", "p/q"),
+        (
+            "smtp://u:p%2Fq@mail.test:2525?starttls=true",
+            "mail.test",
+            2525,
+            False,
+            True,
+            True,
+            "u",
+            "p/q",
+        ),
         ("smtp://mail.test?starttls=true", "mail.test", 587, False, True, True, None, None),
         ("smtps://u:p@mail.test?verify=false", "mail.test", 465, True, False, False, "u", "p"),
     ],
 )
-def test_parse_smtp_url(url: str, host: str, port: int, implicit: bool, starttls: bool,
-                        verify: bool, user: str | None, password: str | None) -> None:
+def test_parse_smtp_url(
+    url: str,
+    host: str,
+    port: int,
+    implicit: bool,
+    starttls: bool,
+    verify: bool,
+    user: str | None,
+    password: str | None,
+) -> None:
     cfg = parse_smtp_url(url)
     assert (cfg.host, cfg.port, cfg.implicit_tls, cfg.starttls, cfg.verify) == (
-        host, port, implicit, starttls, verify)
+        host,
+        port,
+        implicit,
+        starttls,
+        verify,
+    )
     assert (cfg.username, cfg.password) == (user, password)
     assert "hunter2" not in repr(parse_smtp_url("smtps://u:hunter2@mail.test"))
 
 
-@pytest.mark.parametrize("url", [
-    "http://u:hunter2@mail.test", "smtp://u:hunter2@:25", "smtps://u:hunter2@h?starttls=true",
-    "smtp://u:hunter2@h?bogus=1", "smtp://u:hunter2@h:99999",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://u:hunter2@mail.test",
+        "smtp://u:hunter2@:25",
+        "smtps://u:hunter2@h?starttls=true",
+        "smtp://u:hunter2@h?bogus=1",
+        "smtp://u:hunter2@h:99999",
+    ],
+)
 def test_bad_smtp_url_errors_hide_the_password(url: str) -> None:
     with pytest.raises(ValueError) as info:
         parse_smtp_url(url)
@@ -153,8 +190,11 @@ def test_message_id_is_deterministic_and_mailto_unsubscribe_has_no_one_click() -
 
 def test_display_names_and_reply_to() -> None:
     built = build_message(
-        email(to='"Müller, Anna" <anna@example.de>', reply_to="Help <help@acme.test>",
-              headers={"X-Payrec-Case": "case-123"}),
+        email(
+            to='"Müller, Anna" <anna@example.de>',
+            reply_to="Help <help@acme.test>",
+            headers={"X-Payrec-Case": "case-123"},
+        ),
         sender="payments@acme.test",
     )
     assert built.envelope_to == "anna@example.de"
@@ -168,12 +208,20 @@ def test_display_names_and_reply_to() -> None:
 @pytest.mark.parametrize(
     ("body", "opt_out", "opt_in"),
     [
-        ("STOP", True, False), (" stop ", True, False), ("Stop.", True, False),
-        ("stopall", True, False), ("UNSUBSCRIBE", True, False), ("cancel", True, False),
-        ("End", True, False), ("quit\n", True, False),
-        ("START", False, True), ("unstop", False, True),
-        ("please stop calling me", False, False), ("I paid yesterday", False, False),
-        ("", False, False), ("YES", False, False),
+        ("STOP", True, False),
+        (" stop ", True, False),
+        ("Stop.", True, False),
+        ("stopall", True, False),
+        ("UNSUBSCRIBE", True, False),
+        ("cancel", True, False),
+        ("End", True, False),
+        ("quit\n", True, False),
+        ("START", False, True),
+        ("unstop", False, True),
+        ("please stop calling me", False, False),
+        ("I paid yesterday", False, False),
+        ("", False, False),
+        ("YES", False, False),
     ],
 )
 def test_parse_inbound_sms_keywords(body: str, opt_out: bool, opt_in: bool) -> None:
@@ -193,8 +241,13 @@ def test_parse_inbound_sms_requires_from() -> None:
 # --- Twilio signatures -----------------------------------------------------------------------
 
 DOC_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
-DOC_PARAMS = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
-              "From": "+14158675309", "To": "+18005551212"}
+DOC_PARAMS = {
+    "CallSid": "CA1234567890ABCDE",
+    "Caller": "+14158675309",
+    "Digits": "1234",
+    "From": "+14158675309",
+    "To": "+18005551212",
+}
 DOC_SIGNATURE = "RSOYDt4T1cUTdK1PDd93/VVr8B8="  # Twilio's documented example, token "12345"
 
 
@@ -237,9 +290,14 @@ def test_signature_rejects_tampering(
 
 
 def test_manual_task_instruction() -> None:
-    task = ManualTaskInstruction("Call Alice about INV-42", "Script…", DeliveryChannel.CALL,
-                                 contact="+15550100123")
-    assert task.to_payload() == {"title": "Call Alice about INV-42", "body": "Script…",
-                                 "channel": "CALL", "contact": "+15550100123"}
+    task = ManualTaskInstruction(
+        "Call Alice about INV-42", "Script…", DeliveryChannel.CALL, contact="+15550100123"
+    )
+    assert task.to_payload() == {
+        "title": "Call Alice about INV-42",
+        "body": "Script…",
+        "channel": "CALL",
+        "contact": "+15550100123",
+    }
     with pytest.raises(ValueError):
         ManualTaskInstruction("Email", "x", DeliveryChannel.EMAIL)

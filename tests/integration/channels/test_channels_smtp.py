@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import SMTP_PASSWORD, SMTP_USER, StartSmtp, TlsFiles, authenticator, free_port
 
+from conftest import SMTP_PASSWORD, SMTP_USER, StartSmtp, TlsFiles, authenticator, free_port
 from payrec.channels import (
     DeliveryChannel,
     OutgoingEmail,
@@ -87,8 +87,10 @@ def test_starttls_with_auth_and_ca_file(start_smtp: StartSmtp, tls_files: TlsFil
         auth_required=True,
         authenticator=authenticator,
     )
-    url = (f"smtp://{CREDENTIALS}@127.0.0.1:{server.port}"
-           f"?starttls=true&cafile={quote(str(tls_files.cert))}")
+    url = (
+        f"smtp://{CREDENTIALS}@127.0.0.1:{server.port}"
+        f"?starttls=true&cafile={quote(str(tls_files.cert))}"
+    )
     with SmtpEmailSender(url, SENDER, timeout=5) as sender:
         sender.send(reminder())
     [got] = server.handler.messages
@@ -112,8 +114,10 @@ def test_implicit_tls_smtps(start_smtp: StartSmtp, tls_files: TlsFiles) -> None:
 
 def test_untrusted_certificate_is_refused(start_smtp: StartSmtp, tls_files: TlsFiles) -> None:
     server = start_smtp(ssl_context=tls_files.server_context())
-    with SmtpEmailSender(f"smtps://127.0.0.1:{server.port}", SENDER, timeout=5) as sender, \
-            pytest.raises(TransientChannelError, match="certificate"):
+    with (
+        SmtpEmailSender(f"smtps://127.0.0.1:{server.port}", SENDER, timeout=5) as sender,
+        pytest.raises(TransientChannelError, match="certificate"),
+    ):
         sender.send(reminder())
     assert server.handler.messages == []
 
@@ -165,15 +169,19 @@ def test_550_recipient_is_permanent_with_code_and_text(start_smtp: StartSmtp) ->
 def test_554_on_data_is_permanent(start_smtp: StartSmtp) -> None:
     server = start_smtp()
     server.handler.data_replies.append("554 5.7.1 Message rejected as spam")
-    with SmtpEmailSender(f"smtp://127.0.0.1:{server.port}", SENDER, timeout=5) as sender, \
-            pytest.raises(PermanentChannelError, match=r"554.*rejected as spam"):
+    with (
+        SmtpEmailSender(f"smtp://127.0.0.1:{server.port}", SENDER, timeout=5) as sender,
+        pytest.raises(PermanentChannelError, match=r"554.*rejected as spam"),
+    ):
         sender.send(reminder())
 
 
 def test_server_down_is_transient() -> None:
     port = free_port()  # nothing listens there
-    with SmtpEmailSender(f"smtp://127.0.0.1:{port}", SENDER, timeout=2) as sender, \
-            pytest.raises(TransientChannelError, match="refused"):
+    with (
+        SmtpEmailSender(f"smtp://127.0.0.1:{port}", SENDER, timeout=2) as sender,
+        pytest.raises(TransientChannelError, match="refused"),
+    ):
         sender.send(reminder())
 
 
@@ -182,8 +190,10 @@ def test_silent_server_times_out_as_transient() -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         port = listener.getsockname()[1]
-        with SmtpEmailSender(f"smtp://127.0.0.1:{port}", SENDER, timeout=0.3) as sender, \
-                pytest.raises(TransientChannelError, match="timed out"):
+        with (
+            SmtpEmailSender(f"smtp://127.0.0.1:{port}", SENDER, timeout=0.3) as sender,
+            pytest.raises(TransientChannelError, match="timed out"),
+        ):
             sender.send(reminder())
 
 
@@ -212,8 +222,9 @@ def test_idle_connection_checked_or_replaced(
 ) -> None:
     server = start_smtp()
     url = f"smtp://127.0.0.1:{server.port}"
-    with SmtpEmailSender(url, SENDER, timeout=5, noop_after=noop_after,
-                         max_idle=max_idle) as sender:
+    with SmtpEmailSender(
+        url, SENDER, timeout=5, noop_after=noop_after, max_idle=max_idle
+    ) as sender:
         sender.send(reminder(seed="rem-1"))
         server.drop_connections()
         sender.send(reminder(seed="rem-2"))
@@ -269,4 +280,3 @@ def test_invalid_input_rejected_before_any_network(
             sender.send(replace(reminder(), **{field: value}))
         assert sender.connections_opened == 0
     assert server.handler.connections == []
-

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TWILIO_SID, TWILIO_TOKEN, FakeTwilio, free_port
 
+from conftest import TWILIO_SID, TWILIO_TOKEN, FakeTwilio, free_port
 from payrec.channels import (
     DeliveryChannel,
     OutgoingSms,
@@ -16,16 +16,21 @@ from payrec.channels import (
 FROM = "+15005550006"
 
 
-def sender_for(fake: FakeTwilio, *, token: str = TWILIO_TOKEN, timeout: float = 5.0,
-               from_number: str = FROM) -> TwilioSmsSender:
+def sender_for(
+    fake: FakeTwilio, *, token: str = TWILIO_TOKEN, timeout: float = 5.0, from_number: str = FROM
+) -> TwilioSmsSender:
     return TwilioSmsSender(
-        base_url=fake.url, account_sid=TWILIO_SID, auth_token=token,
-        from_number=from_number, timeout=timeout,
+        base_url=fake.url,
+        account_sid=TWILIO_SID,
+        auth_token=token,
+        from_number=from_number,
+        timeout=timeout,
     )
 
 
-def sms(to: str = "+1 (555) 010-0123", body: str = "Invoice INV-42 is overdue. STOP to opt out"
-        ) -> OutgoingSms:
+def sms(
+    to: str = "+1 (555) 010-0123", body: str = "Invoice INV-42 is overdue. STOP to opt out"
+) -> OutgoingSms:
     return OutgoingSms(to=to, body=body, idempotency_seed="rem-sms-1")
 
 
@@ -42,8 +47,11 @@ def test_success_returns_message_sid(fake_twilio: FakeTwilio) -> None:
 def test_messaging_service_sid_and_status_callback(fake_twilio: FakeTwilio) -> None:
     service = "MG" + "ab" * 16
     with TwilioSmsSender(
-        base_url=fake_twilio.url, account_sid=TWILIO_SID, auth_token=TWILIO_TOKEN,
-        from_number=service, status_callback="https://payrec.test/hooks/sms-status",
+        base_url=fake_twilio.url,
+        account_sid=TWILIO_SID,
+        auth_token=TWILIO_TOKEN,
+        from_number=service,
+        status_callback="https://payrec.test/hooks/sms-status",
     ) as sender:
         sender.send(sms())
     [form] = fake_twilio.requests
@@ -52,12 +60,18 @@ def test_messaging_service_sid_and_status_callback(fake_twilio: FakeTwilio) -> N
 
 
 def test_invalid_to_number_21211_is_permanent(fake_twilio: FakeTwilio) -> None:
-    fake_twilio.script.append((
-        400,
-        {"code": 21211, "message": "The 'To' number +15550100123 is not a valid phone number.",
-         "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400},
-        {},
-    ))
+    fake_twilio.script.append(
+        (
+            400,
+            {
+                "code": 21211,
+                "message": "The 'To' number +15550100123 is not a valid phone number.",
+                "more_info": "https://www.twilio.com/docs/errors/21211",
+                "status": 400,
+            },
+            {},
+        )
+    )
     with sender_for(fake_twilio) as sender, pytest.raises(PermanentChannelError) as info:
         sender.send(sms())
     assert "21211" in info.value.reason and "not a valid phone number" in info.value.reason
@@ -106,16 +120,24 @@ def test_empty_or_oversized_body_is_permanent(fake_twilio: FakeTwilio) -> None:
 
 def test_timeout_is_transient(fake_twilio: FakeTwilio) -> None:
     fake_twilio.hang = True
-    with sender_for(fake_twilio, timeout=0.3) as sender, \
-            pytest.raises(TransientChannelError, match="timed out"):
+    with (
+        sender_for(fake_twilio, timeout=0.3) as sender,
+        pytest.raises(TransientChannelError, match="timed out"),
+    ):
         sender.send(sms())
 
 
 def test_provider_down_is_transient() -> None:
-    with TwilioSmsSender(
-        base_url=f"http://127.0.0.1:{free_port()}", account_sid=TWILIO_SID,
-        auth_token=TWILIO_TOKEN, from_number=FROM, timeout=2,
-    ) as sender, pytest.raises(TransientChannelError, match="unreachable"):
+    with (
+        TwilioSmsSender(
+            base_url=f"http://127.0.0.1:{free_port()}",
+            account_sid=TWILIO_SID,
+            auth_token=TWILIO_TOKEN,
+            from_number=FROM,
+            timeout=2,
+        ) as sender,
+        pytest.raises(TransientChannelError, match="unreachable"),
+    ):
         sender.send(sms())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy import func, select
 from starlette.responses import Response
 
@@ -13,9 +13,10 @@ from payrec.server.automation_deps import ManagementContext
 from payrec.server.jsonio import json_response
 from payrec.server.models import AuditEvent
 from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.routing import api_router
 from payrec.server.types import OutModel
 
-router = APIRouter(prefix="/audit-events", tags=["audit"])
+router = api_router(prefix="/audit-events", tags=["audit"])
 
 
 class AuditEventOut(OutModel):

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Form, Request
-from pydantic import Field
+from fastapi import Form, Request
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -18,10 +18,11 @@ from payrec.server.auth.dependencies import app_state, forget_cached_credentials
 from payrec.server.automation_deps import AdminContext
 from payrec.server.jsonio import dumps, json_response
 from payrec.server.models import ServiceClient
+from payrec.server.routing import api_router
 from payrec.server.types import ApiModel, OutModel
 
-oauth_router = APIRouter(tags=["auth"])
-clients_router = APIRouter(prefix="/service-clients", tags=["service-clients"])
+oauth_router = api_router(tags=["auth"])
+clients_router = api_router(prefix="/service-clients", tags=["service-clients"])
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
@@ -49,7 +50,28 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return (unquote(client_id), unquote(secret)) if sep else None
 
 
-@oauth_router.post("/oauth/token")
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
+
+
+class OAuthError(BaseModel):
+    """RFC 6749 §5.2 error body (the token endpoint answers OAuth2 errors, not problems)."""
+
+    error: str
+    error_description: str | None = None
+
+
+@oauth_router.post(
+    "/oauth/token",
+    response_model=TokenResponse,
+    responses={
+        400: {"model": OAuthError, "description": "invalid_request, unsupported_grant_type…"},
+        401: {"model": OAuthError, "description": "invalid_client"},
+    },
+)
 def issue_token(
     request: Request,
     grant_type: Annotated[str | None, Form()] = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -25,9 +25,10 @@ from payrec.server.cases.timeline import case_detail
 from payrec.server.documents.endpoints import base_url
 from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.routing import api_router
 
-automation_router = APIRouter(prefix="/recovery-cases", tags=["recovery-cases"])
-management_router = APIRouter(prefix="/recovery-cases", tags=["recovery-cases"])
+automation_router = api_router(prefix="/recovery-cases", tags=["recovery-cases"])
+management_router = api_router(prefix="/recovery-cases", tags=["recovery-cases"])
 
 
 @automation_router.get("/pending", response_model=CaseList)
@@ -46,17 +47,17 @@ def get_pending_recovery_cases(
         rows, total = repository.pending(
             session, statuses=statuses, priority=priority, offset=offset, limit=limit
         )
-        outs = [service.to_out(c, cu) for c, cu in repository.with_customers(session, rows)]
+        cases = [service.to_wire(c, cu) for c, cu in repository.with_customers(session, rows)]
         if include == "schedule":
             info = schedule_info(session, rows)
-            for out in outs:
-                out.schedule = info.get(out.id)
-        body = CaseList(
-            cases=outs,
-            total=total,
-            next_cursor=next_cursor(offset, len(rows), total),
-        )
-    return json_response(body)
+            for case in cases:
+                case["schedule"] = info.get(case["id"])
+        body = {
+            "cases": cases,
+            "total": total,
+            "nextCursor": next_cursor(offset, len(rows), total),
+        }
+    return json_response(body)  # the CaseList shape, built without models (hot path)
 
 
 @automation_router.get("/{case_id}", response_model=CaseOut)

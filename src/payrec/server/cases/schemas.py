@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
 
 from payrec.server.customers.schemas import CustomerSummary
-from payrec.server.types import Amount, ApiModel, Currency, EntityId, OutModel, UtcTimestamp
+from payrec.server.types import (
+    Amount,
+    ApiModel,
+    Currency,
+    EntityId,
+    ExactNumber,
+    OutModel,
+    UtcTimestamp,
+)
 
 PriorityName = Literal["HIGH", "MEDIUM", "LOW"]
 CaseStatusName = Literal[
@@ -42,9 +49,9 @@ class CaseOut(OutModel):
     id: str
     customer_id: str
     invoice_number: str | None
-    amount: Decimal
-    amount_paid: Decimal
-    amount_outstanding: Decimal
+    amount: ExactNumber
+    amount_paid: ExactNumber
+    amount_outstanding: ExactNumber
     currency: str
     due_date: date
     status: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from payrec.server.cases import repository
 from payrec.server.cases.schemas import CaseCreate, CaseOut, CaseUpdate
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, NotFound
+from payrec.server.jsonio import format_timestamp
 from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
 
 CLOSED = ("RESOLVED", "WRITTEN_OFF")
@@ -22,7 +24,8 @@ NOT_CONTACTABLE = ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED")
 
 
 def to_out(case: RecoveryCase, customer: Customer) -> CaseOut:
-    return CaseOut(
+    # built from stored, already valid values: construct without re-validating (hot in lists)
+    return CaseOut.model_construct(
         id=case.id,
         customer_id=case.customer_id,
         invoice_number=case.invoice_number,
@@ -40,6 +43,35 @@ def to_out(case: RecoveryCase, customer: Customer) -> CaseOut:
         updated_at=case.updated_at,
         customer=customers.to_summary(customer),
     )
+
+
+def to_wire(case: RecoveryCase, customer: Customer) -> dict[str, Any]:
+    """`to_out(case, customer)` as JSON-ready data, without models: the pending list's hot
+    path (a third of the cost of building and dumping 100 models). Same keys and values as
+    `CaseOut`; `tests/integration/test_backend_ops.py` compares the two on the wire."""
+    return {
+        "id": case.id,
+        "customerId": case.customer_id,
+        "invoiceNumber": case.invoice_number,
+        "amount": quantize(case.amount, case.currency),
+        "amountPaid": quantize(case.amount_paid, case.currency),
+        "amountOutstanding": quantize(case.outstanding, case.currency),
+        "currency": case.currency,
+        "dueDate": case.due_date.isoformat(),
+        "status": case.status,
+        "priority": case.priority,
+        "policyId": case.policy_id,
+        "lastReminderSentAt": _timestamp(case.last_reminder_sent_at),
+        "resolvedAt": _timestamp(case.resolved_at),
+        "createdAt": format_timestamp(case.created_at),
+        "updatedAt": format_timestamp(case.updated_at),
+        "customer": customers.summary_wire(customer),
+        "schedule": None,
+    }
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else format_timestamp(value)
 
 
 def get(session: Session, case_id: str, *, for_update: bool = False) -> RecoveryCase:
@@ -63,6 +95,8 @@ def validated_amount(amount: object, currency: str, field: str = "amount") -> ob
         return check_amount(amount, currency)  # type: ignore[arg-type]
     except InvalidMoney as exc:
         raise Invalid(str(exc), field=field) from exc
+    except ArithmeticError as exc:  # decimal.InvalidOperation on absurd magnitudes
+        raise Invalid("amount is out of range", field=field) from exc
 
 
 def create(session: Session, data: CaseCreate, actor: Actor) -> RecoveryCase:

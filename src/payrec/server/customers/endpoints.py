@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
 from payrec.server.automation_deps import ManagementContext
@@ -12,8 +12,9 @@ from payrec.server.customers import repository, service
 from payrec.server.customers.schemas import CustomerCreate, CustomerList, CustomerOut, CustomerPatch
 from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.routing import api_router
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = api_router(prefix="/customers", tags=["customers"])
 
 
 @router.post("", status_code=201, response_model=CustomerOut)

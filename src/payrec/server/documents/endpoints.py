@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import File, Form, Query, Request, UploadFile
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext, ManagementContext
@@ -15,9 +15,10 @@ from payrec.server.documents.storage import DocumentStore
 from payrec.server.errors import PayloadTooLarge
 from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.routing import api_router
 
-automation_router = APIRouter(prefix="/documents", tags=["documents"])
-management_router = APIRouter(prefix="/documents", tags=["documents"])
+automation_router = api_router(prefix="/documents", tags=["documents"])
+management_router = api_router(prefix="/documents", tags=["documents"])
 
 
 def base_url(ctx: RequestContext) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext
 from payrec.server.extractions import service
 from payrec.server.extractions.schemas import ExtractionCreate, ExtractionOut
+from payrec.server.routing import api_router
 
-router = APIRouter(prefix="/extractions", tags=["extractions"])
+router = api_router(prefix="/extractions", tags=["extractions"])
 
 
 @router.post("", status_code=201, response_model=ExtractionOut)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from payrec.server.types import ApiModel, EntityId, OutModel, UtcTimestamp
+from payrec.server.types import ApiModel, EntityId, ExactNumber, OutModel, UtcTimestamp
 
 
 class ExtractionCreate(ApiModel):
@@ -28,7 +28,7 @@ class ExtractionOut(OutModel):
     document_id: str
     extraction_type: str
     extracted_data: dict[str, Any]
-    confidence: Decimal
+    confidence: ExactNumber
     extracted_at: datetime
     outcome: str
     outcome_detail: str | None

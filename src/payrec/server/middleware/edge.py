@@ -6,9 +6,11 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payrec.server.middleware.problems import problem_response
@@ -39,12 +41,52 @@ class _TooLarge(Exception):
     pass
 
 
+class RouteTemplates:
+    """The full path template of the route that answered (`/api/v1/automation/tasks/{task_id}`).
+
+    A route included through nested routers only knows its own path (`/tasks/{task_id}`),
+    which is ambiguous between the automation and the management API; the full templates are
+    the application's OpenAPI paths, matched once per route.
+    """
+
+    def __init__(self, paths: Callable[[], Iterable[str]]) -> None:
+        self._paths = paths
+        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
+        self._by_route: dict[int, str] = {}
+
+    def of(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is None:
+            return "unmatched"
+        known = self._by_route.get(id(route))
+        if known is not None:
+            return known
+        if self._compiled is None:
+            self._compiled = sorted(
+                ((compile_path(p)[0], p) for p in self._paths()), key=lambda c: c[1].count("{")
+            )
+        path = scope.get("path", "")
+        own = str(getattr(route, "path", "") or "unmatched")
+        template = next((t for rx, t in self._compiled if rx.match(path) and t.endswith(own)), own)
+        self._by_route[id(route)] = template
+        return template
+
+
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, *, max_json: int, max_upload: int, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_json: int,
+        max_upload: int,
+        metrics: Metrics,
+        routes: RouteTemplates | None = None,
+    ) -> None:
         self.app = app
         self.max_json = max_json
         self.max_upload = max_upload
         self.metrics = metrics
+        self.routes = routes or RouteTemplates(list)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,6 +123,14 @@ class EdgeMiddleware:
                 message["headers"] = raw
             await send(message)
 
+        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+            response = problem_response(
+                400, "NUL characters are not allowed in URLs", code="bad-request"
+            )
+            await response(scope, receive, send_wrapper)
+            self._observe(scope, status_holder["status"], started)
+            return
+
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             response = problem_response(
@@ -112,8 +162,7 @@ class EdgeMiddleware:
 
     def _observe(self, scope: Scope, status: int, started: float) -> None:
         elapsed = time.perf_counter() - started
-        route = scope.get("route")
-        path = getattr(route, "path", None) or "unmatched"
+        path = self.routes.of(scope)
         method = scope.get("method", "")
         self.metrics.requests.labels(method, path, str(status)).inc()
         self.metrics.latency.labels(method, path).observe(elapsed)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -101,7 +101,13 @@ def _domain_rule_handler(_request: Request, exc: Exception) -> Response:
 def _http_handler(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
-    return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}))
+    return problem_response(
+        exc.status_code,
+        detail,
+        code="validation-error" if exc.status_code == 422 else None,
+        errors=getattr(exc, "errors", None),
+        headers=dict(exc.headers or {}),
+    )
 
 
 def _stale_handler(_request: Request, _exc: Exception) -> Response:
@@ -111,6 +117,12 @@ def _stale_handler(_request: Request, _exc: Exception) -> Response:
 
 
 def _database_handler(_request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DataError):
+        # a value the database cannot hold (out of range, NUL in text…): bad input, not a 500
+        logger.warning("database refused a value: %s", type(exc.orig).__name__)
+        return problem_response(
+            422, "a value in the request cannot be stored", code="validation-error"
+        )
     if isinstance(exc, OperationalError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     ):
@@ -124,12 +136,13 @@ def _database_handler(_request: Request, exc: Exception) -> Response:
             code="database-unavailable",
             headers={"Retry-After": "2"},
         )
-    logger.exception("database error")
+    logger.error("database error: %s", type(exc).__name__, exc_info=exc)
     return problem_response(500, "internal error", code="internal")
 
 
 def _unexpected_handler(_request: Request, exc: Exception) -> Response:
-    logger.exception("unhandled error: %s", type(exc).__name__)
+    # called outside the `except` block: pass the exception for its traceback
+    logger.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
     return problem_response(500, "internal error", code="internal")
 
 

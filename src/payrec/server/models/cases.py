@@ -15,6 +15,8 @@ class RecoveryCase(Base):
     __tablename__ = "recovery_cases"
     __table_args__ = (
         Index("ix_recovery_cases_open", "status", "priority_rank", "due_date"),
+        # the pending queue's order: walked in order and filtered, it stops after one page
+        Index("ix_recovery_cases_queue", "priority_rank", "due_date", "id"),
         Index("ix_recovery_cases_customer", "customer_id"),
         Index("ix_recovery_cases_created", "created_at"),
         Index("ix_recovery_cases_invoice", "invoice_number"),

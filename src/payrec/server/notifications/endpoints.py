@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext
@@ -15,8 +14,9 @@ from payrec.server.notifications.schemas import (
     NotificationOut,
     NotificationStatusUpdate,
 )
+from payrec.server.routing import api_router
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = api_router(prefix="/notifications", tags=["notifications"])
 
 
 @router.post("", status_code=201, response_model=NotificationOut)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -12,8 +11,9 @@ from payrec.server.jsonio import json_response
 from payrec.server.models import Payment
 from payrec.server.payments import service
 from payrec.server.payments.schemas import PaymentCreate, PaymentReceipt
+from payrec.server.routing import api_router
 
-router = APIRouter(prefix="/recovery-cases/{case_id}/payments", tags=["payments"])
+router = api_router(prefix="/recovery-cases/{case_id}/payments", tags=["payments"])
 
 
 @router.post("", status_code=201, response_model=PaymentReceipt)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from pydantic import Field
 
 from payrec.server.cases.schemas import CaseOut
-from payrec.server.types import Amount, ApiModel, Currency, OutModel, UtcTimestamp
+from payrec.server.types import Amount, ApiModel, Currency, ExactNumber, OutModel, UtcTimestamp
 
 
 class PaymentCreate(ApiModel):
@@ -21,7 +20,7 @@ class PaymentCreate(ApiModel):
 class PaymentOut(OutModel):
     id: str
     recovery_case_id: str
-    amount: Decimal
+    amount: ExactNumber
     currency: str
     received_at: datetime
     reference: str | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -10,8 +9,9 @@ from payrec.server.automation_deps import AutomationContext
 from payrec.server.jsonio import json_response
 from payrec.server.reminders import service
 from payrec.server.reminders.schemas import ReminderCreate, ReminderOut, ReminderSent
+from payrec.server.routing import api_router
 
-router = APIRouter(prefix="/reminders", tags=["reminders"])
+router = api_router(prefix="/reminders", tags=["reminders"])
 
 
 @router.post("", status_code=201, response_model=ReminderOut)

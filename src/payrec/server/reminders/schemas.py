@@ -28,6 +28,15 @@ class ReminderSent(ApiModel):
     external_id: str | None = Field(default=None, max_length=300)
     status: Literal["SENT", "FAILED"] = "SENT"
     error: str | None = Field(default=None, max_length=5000)
+    case_note: str | None = Field(
+        default=None,
+        max_length=10_000,
+        description=(
+            "With SENT: in the same transaction, append this note to the case, set its "
+            "lastReminderSentAt and move it from PENDING/OVERDUE to IN_PROGRESS (saves the "
+            "worker a separate PUT /recovery-cases/{id})."
+        ),
+    )
 
 
 class ReminderOut(OutModel):

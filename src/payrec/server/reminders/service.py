@@ -110,5 +110,28 @@ def mark(session: Session, reminder_id: str, data: ReminderSent, actor: Actor) -
             "error": reminder.error,
         },
     )
+    if data.status == "SENT" and data.case_note:
+        _advance_case(session, reminder, data.case_note, actor)
     session.flush()
     return reminder
+
+
+def _advance_case(session: Session, reminder: Reminder, note: str, actor: Actor) -> None:
+    """What a sent reminder means for its case, atomically with the reminder's SENT."""
+    from payrec.server.cases import repository as case_repository
+    from payrec.server.cases import service as cases
+    from payrec.server.cases.schemas import CaseUpdate
+
+    case = case_repository.get(session, reminder.recovery_case_id, for_update=True)
+    if case is None:
+        return
+    cases.update(
+        session,
+        case.id,
+        CaseUpdate(
+            status="IN_PROGRESS" if case.status in ("PENDING", "OVERDUE") else None,
+            last_reminder_sent_at=reminder.sent_at,
+            notes=note,
+        ),
+        actor,
+    )
