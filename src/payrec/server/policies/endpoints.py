@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -17,9 +17,10 @@ from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.policies import service
 from payrec.server.policies.schemas import POLICY_EXAMPLE, EffectivePolicy, PolicyList, PolicyOut
+from payrec.server.routing import api_router
 
-router = APIRouter(prefix="/policies", tags=["policies"])
-automation_router = APIRouter(tags=["policies"])
+router = api_router(prefix="/policies", tags=["policies"])
+automation_router = api_router(tags=["policies"])
 
 PolicyBody = Annotated[dict[str, Any], Body(examples=[POLICY_EXAMPLE])]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
 from payrec.server.automation_deps import ManagementContext
@@ -15,8 +15,9 @@ from payrec.server.reports import repository, service
 from payrec.server.reports.csv_export import csv_lines
 from payrec.server.reports.schemas import Summary
 from payrec.server.reports.service import end_of
+from payrec.server.routing import api_router
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = api_router(prefix="/reports", tags=["reports"])
 
 AsOf = Annotated[date | None, Query(alias="asOf", description="YYYY-MM-DD; default today (UTC)")]
 Since = Annotated[date | None, Query(alias="from", description="population start, YYYY-MM-DD")]

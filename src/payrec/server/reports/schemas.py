@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
-from payrec.server.types import OutModel
+from payrec.server.types import ExactNumber, OutModel
 
 BucketName = Literal["current", "1-30", "31-60", "61-90", "90+"]
 
@@ -41,12 +40,12 @@ class Bucket(OutModel):
     min_days_past_due: int | None
     max_days_past_due: int | None
     count: int
-    amount: Decimal
+    amount: ExactNumber
 
 
 class Total(OutModel):
     count: int
-    amount: Decimal
+    amount: ExactNumber
 
 
 class CurrencySummary(OutModel):
@@ -54,12 +53,12 @@ class CurrencySummary(OutModel):
     cases: int
     aging: list[Bucket]
     outstanding: Total
-    billed: Decimal
-    amount_recovered: Decimal
-    recovery_rate: Decimal | None
-    amount_written_off: Decimal
-    billed_last_90_days: Decimal
-    days_sales_outstanding: Decimal | None
+    billed: ExactNumber
+    amount_recovered: ExactNumber
+    recovery_rate: ExactNumber | None
+    amount_written_off: ExactNumber
+    billed_last_90_days: ExactNumber
+    days_sales_outstanding: ExactNumber | None
 
 
 class Summary(OutModel):

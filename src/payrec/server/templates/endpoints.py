@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext, ManagementContext
 from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.routing import api_router
 from payrec.server.templates import rendering, service
 from payrec.server.templates.schemas import (
     RenderedOut,
@@ -25,8 +26,8 @@ from payrec.server.templates.schemas import (
     TemplateOut,
 )
 
-router = APIRouter(prefix="/templates", tags=["templates"])
-automation_router = APIRouter(tags=["templates"])
+router = api_router(prefix="/templates", tags=["templates"])
+automation_router = api_router(tags=["templates"])
 
 TemplateIdPath = Annotated[str, Path(max_length=100)]
 LanguagePath = Annotated[str, Path(pattern=r"^[a-z]{2,3}$")]

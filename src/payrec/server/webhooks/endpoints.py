@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -21,10 +21,11 @@ from payrec.server.automation_deps import AdminContext
 from payrec.server.context import request_id_of
 from payrec.server.customers import service as customers
 from payrec.server.errors import DomainError, Forbidden, Invalid
+from payrec.server.routing import api_router
 from payrec.server.webhooks import service
 from payrec.server.webhooks.schemas import OptOutRequest, OptOutResult
 
-router = APIRouter(tags=["webhooks"])
+router = api_router(tags=["webhooks"])
 
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_FORM_BYTES = 64 * 1024
