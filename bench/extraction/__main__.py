@@ -1,6 +1,6 @@
 """Score payrec.extraction on the invoice corpus.
 
-    python -m bench.extraction [--corpus DIR] [--ocr-sample N] [--no-einvoice] [--verbose]
+python -m bench.extraction [--corpus DIR] [--ocr-sample N] [--no-einvoice] [--verbose]
 """
 
 from __future__ import annotations
@@ -92,9 +92,13 @@ def _ocr_sample(corpus: Path, docs: list[dict[str, Any]], n: int) -> dict[str, A
         for f in ("invoice_number", "amount", "date"):
             if f in d["gt"] and d.get("visible", {}).get(f, True):
                 tally.add(f, field_correct(f, d["gt"][f], res.get(FIELD_MAP[f])))
-    return {"pages": len(picked), "s_per_page": sum(times) / max(len(times), 1),
-            "cpu_s_per_page": sum(cpu) / max(len(cpu), 1),
-            "max_s": max(times, default=0.0), "accuracy": tally.acc()}
+    return {
+        "pages": len(picked),
+        "s_per_page": sum(times) / max(len(times), 1),
+        "cpu_s_per_page": sum(cpu) / max(len(cpu), 1),
+        "max_s": max(times, default=0.0),
+        "accuracy": tally.acc(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,11 +154,14 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 hidden_t["all"].add(f, ok)
             if args.verbose and not ok and visible.get(f, True):
-                print(f"MISS {d['id']} {f}: want {gt[f]!r} got {got!r} "
-                      f"conf {conf.get(FIELD_MAP[f])}", file=sys.stderr)
+                print(
+                    f"MISS {d['id']} {f}: want {gt[f]!r} got {got!r} conf {conf.get(FIELD_MAP[f])}",
+                    file=sys.stderr,
+                )
         if "amount_due" in gt:
-            due_t.add("amount_due", field_correct("amount_due", gt["amount_due"],
-                                                  out.get("amountDue")))
+            due_t.add(
+                "amount_due", field_correct("amount_due", gt["amount_due"], out.get("amountDue"))
+            )
         if gt.get("lines"):
             m, ne, ng = match_lines(gt["lines"], out.get("lineItems", []))
             for key in (src, "all"):
@@ -164,8 +171,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.verbose and (m < ne or ng > m):
                 print(f"LINES {d['id']}: {m}/{ne} matched, {ng} extracted", file=sys.stderr)
 
-    report: dict[str, Any] = {"documents": len(docs), "pages": pages, "errors": errors,
-                              "methods": dict(methods)}
+    report: dict[str, Any] = {
+        "documents": len(docs),
+        "pages": pages,
+        "errors": errors,
+        "methods": dict(methods),
+    }
     print(f"corpus: {corpus}  documents: {len(docs)}  pages: {pages}  methods: {dict(methods)}")
     print("\nkey-field accuracy (visible fields):")
     for src in ("i2d", "zugferd", "all"):
@@ -186,8 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {key:8s} precision {p:.3f} ({m}/{ng})  recall {r:.3f} ({m}/{ne})")
         report[f"lines_{key}"] = {"precision": p, "recall": r}
     total_t = sum(times)
-    print(f"\ntime: {total_t / len(docs):.3f} s/document, {total_t / max(pages, 1):.3f} s/page, "
-          f"max {max(times):.3f} s; CPU {sum(cpu_main) / max(pages, 1):.3f} s/page")
+    print(
+        f"\ntime: {total_t / len(docs):.3f} s/document, {total_t / max(pages, 1):.3f} s/page, "
+        f"max {max(times):.3f} s; CPU {sum(cpu_main) / max(pages, 1):.3f} s/page"
+    )
     report["s_per_doc"], report["s_per_page"] = total_t / len(docs), total_t / max(pages, 1)
     report["cpu_s_per_page"] = sum(cpu_main) / max(pages, 1)
     print("\nconfidence calibration (visible key fields that were extracted):")
@@ -195,9 +208,13 @@ def main(argv: list[str] | None = None) -> int:
         sel = [ok for c, ok in calib if lo <= c < hi]
         acc = sum(sel) / len(sel) if sel else 0.0
         print(f"  conf [{lo:.1f}, {min(hi, 1.0):.1f}]  n={len(sel):4d}  accuracy {acc:.3f}")
-    print("  per field, confidence >= 0.9:", ", ".join(
-        f"{f} {sum(ok for c, ok in v if c >= 0.9)}/{sum(1 for c, _ in v if c >= 0.9)}"
-        for f, v in calib_f.items()))
+    print(
+        "  per field, confidence >= 0.9:",
+        ", ".join(
+            f"{f} {sum(ok for c, ok in v if c >= 0.9)}/{sum(1 for c, _ in v if c >= 0.9)}"
+            for f, v in calib_f.items()
+        ),
+    )
     if args.verbose:
         for f, v in calib_f.items():
             cells = []
@@ -214,10 +231,12 @@ def main(argv: list[str] | None = None) -> int:
         if "skipped" in ocr:
             print(f"\nOCR sample: skipped ({ocr['skipped']})")
         else:
-            print(f"\nOCR sample (one-page documents at 300 dpi, PNG): {ocr['pages']} pages, "
-                  f"{ocr['s_per_page']:.2f} s/page wall (max {ocr['max_s']:.2f}), "
-                  f"{ocr['cpu_s_per_page']:.2f} s/page CPU, "
-                  f"number/total/date accuracy {_pct(ocr['accuracy'])}")
+            print(
+                f"\nOCR sample (one-page documents at 300 dpi, PNG): {ocr['pages']} pages, "
+                f"{ocr['s_per_page']:.2f} s/page wall (max {ocr['max_s']:.2f}), "
+                f"{ocr['cpu_s_per_page']:.2f} s/page CPU, "
+                f"number/total/date accuracy {_pct(ocr['accuracy'])}"
+            )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str))
     return 0

@@ -12,8 +12,13 @@ from typing import Any
 KEY_FIELDS = ("invoice_number", "amount", "currency", "date", "date_due", "issuer", "customer")
 # manifest field -> extractor field
 FIELD_MAP = {
-    "invoice_number": "invoiceNumber", "amount": "amount", "amount_due": "amountDue",
-    "currency": "currency", "date": "issueDate", "date_due": "dueDate", "issuer": "issuerName",
+    "invoice_number": "invoiceNumber",
+    "amount": "amount",
+    "amount_due": "amountDue",
+    "currency": "currency",
+    "date": "issueDate",
+    "date_due": "dueDate",
+    "issuer": "issuerName",
     "customer": "customerName",
 }
 
@@ -87,12 +92,14 @@ def match_lines(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> tu
             if i in used:
                 continue
             try:
-                same_amount = abs(Decimal(str(e["amount"])) - Decimal(str(g["amount"]))) <= \
-                    Decimal("0.005")
+                same_amount = abs(Decimal(str(e["amount"])) - Decimal(str(g["amount"]))) <= Decimal(
+                    "0.005"
+                )
             except (ArithmeticError, KeyError):
                 same_amount = False
-            if same_amount and _desc_similar(str(e.get("description", "")),
-                                             str(g.get("description", ""))):
+            if same_amount and _desc_similar(
+                str(e.get("description", "")), str(g.get("description", ""))
+            ):
                 used.add(i)
                 matched += 1
                 break
