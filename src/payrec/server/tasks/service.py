@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from payrec.domain.states import TASK, TaskStatus, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
+from payrec.server.cancellation import cancel_task
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.models import RecoveryCase, Task
 from payrec.server.tasks import repository
@@ -230,21 +231,7 @@ def expire_leases(session: Session, *, now: datetime, actor: Actor) -> int:
 def cancel_open_for_case(session: Session, case_id: str, actor: Actor, reason: str) -> int:
     tasks = repository.open_for_case(session, case_id)
     for task in tasks:
-        before = task.status
-        task.status = TaskStatus.CANCELLED.value
-        task.completed_at = datetime.now(UTC)
-        task.last_error = reason
-        task.lease_expires_at = None
-        record(
-            session,
-            actor,
-            action="task.cancelled",
-            entity_type="task",
-            entity_id=task.id,
-            case_id=case_id,
-            before={"status": before},
-            after={"status": task.status, "reason": reason},
-        )
+        cancel_task(session, task, actor, reason)
     return len(tasks)
 
 

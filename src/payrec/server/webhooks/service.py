@@ -9,13 +9,12 @@ scheduler plans future steps again on its next pass.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from payrec.channels import InboundSms
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.cancellation import cancel_notification, cancel_reminder, cancel_task
 from payrec.server.customers import service as customers
 from payrec.server.models import Customer, Notification
 from payrec.server.webhooks import repository
@@ -34,57 +33,17 @@ def _bound_to(customer: Customer, notification: Notification, channel: str) -> b
 def cancel_contacts(
     session: Session, customer: Customer, channel: str, actor: Actor, reason: str
 ) -> dict[str, int]:
-    now = datetime.now(UTC)
     counts = {"tasks": 0, "reminders": 0, "notifications": 0}
     for task in repository.open_tasks(session, customer.id, channel):
-        before = task.status
-        task.status = "CANCELLED"
-        task.completed_at = now
-        task.last_error = reason
-        task.lease_expires_at = None
+        cancel_task(session, task, actor, reason)
         counts["tasks"] += 1
-        record(
-            session,
-            actor,
-            action="task.cancelled",
-            entity_type="task",
-            entity_id=task.id,
-            case_id=task.recovery_case_id,
-            before={"status": before},
-            after={"status": "CANCELLED", "reason": reason},
-        )
     for reminder in repository.scheduled_reminders(session, customer.id, channel):
-        reminder.status = "CANCELLED"
-        reminder.error = reason
+        cancel_reminder(session, reminder, actor, reason)
         counts["reminders"] += 1
-        record(
-            session,
-            actor,
-            action="reminder.cancelled",
-            entity_type="reminder",
-            entity_id=reminder.id,
-            case_id=reminder.recovery_case_id,
-            before={"status": "SCHEDULED"},
-            after={"status": "CANCELLED", "reason": reason},
-        )
     for notification in repository.open_notifications(session, customer.id, channel):
-        if not _bound_to(customer, notification, channel):
-            continue
-        before = notification.status
-        notification.status = "CANCELLED"
-        notification.error = reason
-        notification.lease_expires_at = None
-        counts["notifications"] += 1
-        record(
-            session,
-            actor,
-            action="notification.cancelled",
-            entity_type="notification",
-            entity_id=notification.id,
-            case_id=notification.recovery_case_id,
-            before={"status": before},
-            after={"status": "CANCELLED", "reason": reason},
-        )
+        if _bound_to(customer, notification, channel):
+            cancel_notification(session, notification, actor, reason)
+            counts["notifications"] += 1
     return counts
 
 
