@@ -131,7 +131,13 @@ def main_up(args: argparse.Namespace) -> int:
     _say(f"  API docs     {base_url}/docs")
     _say(f"  admin key    {keys['admin']}")
     _say(f"  worker key   {keys['worker']}")
-    _say(f"  outbox       {data_dir / 'outbox'}   (set PAYREC_SMTP_URL to send real email)")
+    if os.environ.get("PAYREC_SMTP_URL"):
+        from payrec.automation.senders import smtp_problem
+
+        problem = smtp_problem()
+        _say(f"  email        via SMTP{': ' + problem if problem else ''}")
+    else:
+        _say(f"  outbox       {data_dir / 'outbox'}   (set PAYREC_SMTP_URL to send real email)")
     if args.demo and not args.no_demo:
         from payrec.demo import load_demo
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from payrec.automation.loop import ServiceLoop
-from payrec.automation.senders import Channels, channels_from_env
+from payrec.automation.senders import Channels, channels_from_env, smtp_problem
 from payrec.client import AutomationApiClient, CircuitBreaker
 
 logger = logging.getLogger("payrec.worker")
@@ -142,6 +142,9 @@ def main_worker(args: argparse.Namespace) -> int:
         lease_seconds=min(3600, max(5, int(os.environ.get("PAYREC_LEASE_SECONDS", "60")))),
         scheduler_interval=max(0.05, args.scheduler_interval),
     )
+    problem = smtp_problem()
+    if problem:
+        print(f"payrec: {problem}", file=sys.stderr)
     client = AutomationApiClient.from_env(
         service_name="payrec-worker",
         circuit_breaker=CircuitBreaker(failure_threshold=5, reset_timeout=10.0),
