@@ -78,6 +78,8 @@ class ReminderSender:
         )
         if not tasks:
             return 0
+        for task in tasks:  # queued tasks wait for a thread: their leases must live meanwhile
+            self.leases.hold(str(task["id"]), str(task["leaseToken"]))
         outcomes = list(self._pool.map(self.process, tasks))
         for outcome in outcomes:
             logger.info("task %s: %s %s", outcome.task_id, outcome.status, outcome.detail)
