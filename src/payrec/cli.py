@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from payrec import __version__
@@ -240,10 +239,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-def _data_dir(value: str | None) -> Path:
-    return Path(value or os.environ.get("PAYREC_DATA_DIR", "./payrec-data"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -75,7 +74,3 @@ class ServiceLoop:
             self.stats.items += handled
             if handled == 0 or self._pause_after_work:
                 self._stop.wait(self._poll)
-
-
-def monotonic() -> float:
-    return time.monotonic()

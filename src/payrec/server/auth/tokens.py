@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -162,7 +161,3 @@ def _external_roles(claims: dict[str, Any]) -> set[str]:
     if isinstance(claims.get("scope"), str):
         raw += claims["scope"].split()
     return {r.removeprefix("ROLE_").removeprefix("SCOPE_") for r in raw}
-
-
-def monotonic() -> float:
-    return time.monotonic()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -233,7 +232,3 @@ def cancel_open_for_case(session: Session, case_id: str, actor: Actor, reason: s
     for task in tasks:
         cancel_task(session, task, actor, reason)
     return len(tasks)
-
-
-def metadata_of(task: Task) -> dict[str, Any]:
-    return dict(task.meta or {})
