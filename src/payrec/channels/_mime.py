@@ -27,9 +27,22 @@ _POLICY = policy.SMTP.clone(cte_type="7bit")
 _RESERVED = frozenset(
     h.lower()
     for h in (
-        "From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "Reply-To", "Sender",
-        "List-Unsubscribe", "List-Unsubscribe-Post", "Auto-Submitted", "MIME-Version",
-        "Content-Type", "Content-Transfer-Encoding", "Return-Path",
+        "From",
+        "To",
+        "Cc",
+        "Bcc",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "Reply-To",
+        "Sender",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+        "Auto-Submitted",
+        "MIME-Version",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "Return-Path",
     )
 )
 
@@ -65,12 +78,7 @@ def parse_address(raw: str, *, what: str = "address") -> tuple[str, str]:
     # parseaddr is lenient (it silently takes the first of a list): insist that the raw value
     # is exactly the address, or a display name followed by exactly <address>.
     well_formed = stripped == addr or (stripped.endswith(f"<{addr}>") and "<" not in name)
-    if (
-        match is None
-        or not well_formed
-        or len(addr) > 254
-        or len(match.group("local")) > 64
-    ):
+    if match is None or not well_formed or len(addr) > 254 or len(match.group("local")) > 64:
         raise PermanentChannelError(f"invalid {what} {shown!r}")
     return (formataddr((name, addr)) if name else addr), addr
 
@@ -85,16 +93,15 @@ def _list_unsubscribe(value: str) -> tuple[str, bool]:
     """Normalise to ``<uri>, <uri>``; say whether one-click (an https URI) applies."""
     parts = [p.strip() for p in value.split(",") if p.strip()]
     uris = [p[1:-1].strip() if p.startswith("<") and p.endswith(">") else p for p in parts]
-    if not uris or any(not re.fullmatch(r"(?:https?|mailto):\S+", u) or "<" in u or ">" in u
-                       for u in uris):
+    if not uris or any(
+        not re.fullmatch(r"(?:https?|mailto):\S+", u) or "<" in u or ">" in u for u in uris
+    ):
         raise PermanentChannelError("invalid List-Unsubscribe value")
     one_click = any(u.lower().startswith("https://") for u in uris)
     return ", ".join(f"<{u}>" for u in uris), one_click
 
 
-def build_message(
-    email: OutgoingEmail, *, sender: str, now: datetime | None = None
-) -> BuiltEmail:
+def build_message(email: OutgoingEmail, *, sender: str, now: datetime | None = None) -> BuiltEmail:
     """Validate ``email`` and build a multipart/alternative (plain + HTML) message.
 
     Raises :class:`PermanentChannelError` for an invalid recipient, reply-to, header name or
@@ -133,4 +140,3 @@ def build_message(
     if email.html is not None:
         msg.add_alternative(email.html, subtype="html")
     return BuiltEmail(msg, from_addr, to_addr, message_id)
-

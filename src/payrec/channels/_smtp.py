@@ -8,12 +8,12 @@ import socket
 import ssl
 import threading
 import time
-from types import TracebackType
 
 from payrec.channels._mime import BuiltEmail, build_message, parse_address
 from payrec.channels._smtp_config import SmtpConfig, parse_smtp_url
 from payrec.channels.base import (
     ChannelError,
+    ClosingSender,
     DeliveryChannel,
     DeliveryResult,
     OutgoingEmail,
@@ -72,7 +72,7 @@ def _quiet_close(conn: smtplib.SMTP) -> None:
         conn.close()
 
 
-class SmtpEmailSender:
+class SmtpEmailSender(ClosingSender):
     """Send through ``PAYREC_SMTP_URL`` on one pooled connection per sender object.
 
     The connection is opened lazily, checked with NOOP after ``noop_after`` seconds idle,
@@ -134,17 +134,6 @@ class SmtpEmailSender:
     def close(self) -> None:
         with self._lock:
             self._drop(graceful=True)
-
-    def __enter__(self) -> SmtpEmailSender:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # -- internals (called with the lock held) -------------------------------------------
 

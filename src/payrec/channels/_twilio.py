@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from types import TracebackType
 from typing import Any
 
 import httpx
 
 from payrec.channels._phone import normalise_phone
 from payrec.channels.base import (
+    ClosingSender,
     DeliveryChannel,
     DeliveryResult,
     OutgoingSms,
@@ -61,7 +61,7 @@ def _twilio_error(response: httpx.Response) -> str:
     return f"SMS provider HTTP {response.status_code}"
 
 
-class TwilioSmsSender:
+class TwilioSmsSender(ClosingSender):
     """Send SMS through Twilio's documented Messages API on one pooled ``httpx.Client``.
 
     ``from_number`` is an E.164 number, an alphanumeric sender id, or a Messaging Service SID
@@ -120,9 +120,7 @@ class TwilioSmsSender:
         except httpx.TimeoutException as exc:
             raise TransientChannelError("SMS provider timed out") from exc
         except httpx.TransportError as exc:
-            raise TransientChannelError(
-                f"SMS provider unreachable ({type(exc).__name__})"
-            ) from exc
+            raise TransientChannelError(f"SMS provider unreachable ({type(exc).__name__})") from exc
         return self._result(response)
 
     def _result(self, response: httpx.Response) -> DeliveryResult:
@@ -146,14 +144,3 @@ class TwilioSmsSender:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> TwilioSmsSender:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

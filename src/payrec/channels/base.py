@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 __all__ = [
     "ChannelError",
+    "ClosingSender",
     "DeliveryChannel",
     "DeliveryResult",
     "EmailSender",
@@ -136,3 +138,21 @@ def redact(text: str, *secrets: str | None) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+class ClosingSender:
+    """Makes a sender a context manager that calls its ``close()`` on exit."""
+
+    def close(self) -> None:
+        """Release what the sender holds (nothing, unless overridden)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

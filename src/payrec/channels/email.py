@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 
 from payrec.channels._mime import BuiltEmail, build_message, message_id_for, parse_address
 from payrec.channels._outbox import write_once
@@ -13,6 +12,7 @@ from payrec.channels._smtp import SmtpEmailSender
 from payrec.channels._smtp_config import SmtpConfig, parse_smtp_url
 from payrec.channels.base import (
     ChannelError,
+    ClosingSender,
     DeliveryChannel,
     DeliveryResult,
     EmailSender,
@@ -36,7 +36,7 @@ __all__ = [
 DEFAULT_EMAIL_FROM = "payments@localhost"
 
 
-class FileOutboxEmailSender:
+class FileOutboxEmailSender(ClosingSender):
     """Write each message as ``{seed}.eml`` under ``outbox_dir`` (the default without SMTP).
 
     Same validation as SMTP; the same seed twice leaves one file (the first one).
@@ -58,23 +58,10 @@ class FileOutboxEmailSender:
 
     def send(self, email: OutgoingEmail) -> DeliveryResult:
         built = build_message(email, sender=self._sender)
-        write_once(self.outbox_dir, self.path_for(email.message_id_seed).name,
-                   built.message.as_bytes())
+        write_once(
+            self.outbox_dir, self.path_for(email.message_id_seed).name, built.message.as_bytes()
+        )
         return DeliveryResult.now(built.message_id, DeliveryChannel.EMAIL)
-
-    def close(self) -> None:
-        """Nothing to release; present for the :class:`EmailSender` protocol."""
-
-    def __enter__(self) -> FileOutboxEmailSender:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def email_sender_from_env(

@@ -7,7 +7,6 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 
 from payrec.channels._inbound import (
     OPT_IN_KEYWORDS,
@@ -21,6 +20,7 @@ from payrec.channels._outbox import write_once
 from payrec.channels._phone import normalise_phone
 from payrec.channels._twilio import DEFAULT_SMS_URL, TwilioSmsSender, check_sms_body
 from payrec.channels.base import (
+    ClosingSender,
     DeliveryChannel,
     DeliveryResult,
     OutgoingSms,
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-class FileOutboxSmsSender:
+class FileOutboxSmsSender(ClosingSender):
     """Write each SMS as ``{seed}.sms.json`` under ``outbox_dir``; same seed twice → one file."""
 
     def __init__(self, outbox_dir: Path | str) -> None:
@@ -69,20 +69,6 @@ class FileOutboxSmsSender:
         data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         write_once(self.outbox_dir, self.path_for(sms.idempotency_seed).name, data)
         return DeliveryResult.now(f"sms-{token}", DeliveryChannel.SMS)
-
-    def close(self) -> None:
-        """Nothing to release; present for the :class:`SmsSender` protocol."""
-
-    def __enter__(self) -> FileOutboxSmsSender:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _first(env: Mapping[str, str], *names: str) -> str | None:
