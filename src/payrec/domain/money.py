@@ -30,6 +30,7 @@ __all__ = [
     "is_valid_currency",
     "minor_units",
     "quantize",
+    "scaled_text",
     "to_minor_units",
 ]
 
@@ -93,6 +94,22 @@ def quantize(amount: Decimal, currency: str, rounding: str = ROUND_HALF_UP) -> D
     """Round ``amount`` to the currency's minor units (``5000`` USD -> ``5000.00``)."""
     exp = Decimal(1).scaleb(-minor_units(currency))
     return _require_decimal(amount).quantize(exp, rounding=rounding, context=_CONTEXT)
+
+
+def scaled_text(scaled: int, scale: int, currency: str) -> str:
+    """The decimal text of an amount stored as ``scaled`` units of ``10**-scale``, written to
+    the currency's minor units exactly as ``str(quantize(...))`` writes it
+    (``scaled_text(50000000, 4, "USD") == "5000.00"``), without building Decimals."""
+    digits = minor_units(currency)
+    if digits == 2 and scale == 4 and scaled >= 0 and not scaled % 100:  # most amounts
+        cents = scaled // 100
+        return f"{cents // 100}.{cents % 100:02d}"
+    whole, fraction = divmod(abs(scaled), 10**scale)
+    padded = f"{fraction:0{scale}d}" if scale else ""
+    if digits > scale or padded[digits:].strip("0"):  # needs rounding or padding: rare
+        return str(quantize(Decimal(scaled).scaleb(-scale), currency))
+    sign = "-" if scaled < 0 else ""
+    return f"{sign}{whole}.{padded[:digits]}" if digits else f"{sign}{whole}"
 
 
 def check_amount(amount: Decimal, currency: str, *, allow_zero: bool = False) -> Decimal:

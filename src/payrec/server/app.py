@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -16,14 +17,17 @@ from payrec.config import Settings, load_settings, parse_rate_limit
 from payrec.server.actor import SYSTEM
 from payrec.server.audit.endpoints import router as audit_router
 from payrec.server.auth.endpoints import clients_router, oauth_router
+from payrec.server.auth.roles import Role
 from payrec.server.auth.tokens import TokenService, TokenSettings
 from payrec.server.cases.endpoints import automation_router as cases_automation
 from payrec.server.cases.endpoints import management_router as cases_management
+from payrec.server.cases.endpoints import pending_lane
 from payrec.server.customers.endpoints import router as customers_router
 from payrec.server.db import Database
 from payrec.server.documents.endpoints import automation_router as documents_automation
 from payrec.server.documents.endpoints import management_router as documents_management
 from payrec.server.extractions.endpoints import router as extractions_router
+from payrec.server.fastlane import FastLaneMiddleware, Lane
 from payrec.server.jsonio import ExactJSONResponse, ExactJSONRoute
 from payrec.server.middleware.edge import EdgeMiddleware, Metrics, RouteTemplates
 from payrec.server.middleware.problems import install_problem_handlers
@@ -36,6 +40,7 @@ from payrec.server.reminders.endpoints import router as reminders_router
 from payrec.server.routing import PROBLEM_RESPONSES
 from payrec.server.state import AppState
 from payrec.server.tasks import service as task_service
+from payrec.server.tasks.endpoints import claim_lane
 from payrec.server.tasks.endpoints import router as tasks_router
 
 logger = logging.getLogger("payrec.server")
@@ -141,6 +146,22 @@ class Sweeper:
                 session.execute(text("ANALYZE"))
 
 
+def _fast_lanes() -> list[Lane]:
+    """The automation calls workers make all day, answered without FastAPI's routing when
+    plain (see `payrec.server.fastlane`); the routes stay their definition and fallback."""
+    automation = Role.AUTOMATION_SERVICE.value
+    return [
+        Lane(
+            "GET",
+            "/api/v1/automation/recovery-cases/pending",
+            automation,
+            pending_lane,
+            reads_only=True,
+        ),
+        Lane("POST", "/api/v1/automation/tasks/claim", automation, claim_lane),
+    ]
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
     db = database or Database(settings.database_url)
@@ -163,6 +184,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tokens.load()
         sweeper.start()
+        gc.collect()
+        gc.freeze()  # start-up objects (routes, schemas, models) stay out of every collection
         try:
             yield
         finally:
@@ -184,6 +207,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(oauth_router)
     app.include_router(_automation_router())
     app.include_router(_management_router())
+    app.add_middleware(FastLaneMiddleware, lanes=_fast_lanes(), state=lambda: state)
     app.add_middleware(
         EdgeMiddleware,
         max_json=settings.max_json_bytes,

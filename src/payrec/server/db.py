@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,9 +51,12 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=20,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip per request): a connection found dead raises a
+        # disconnect error, SQLAlchemy then invalidates the whole pool, the request is
+        # answered 503 + Retry-After and the client's retry gets a fresh connection.
+        pool_pre_ping=False,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5},
+        connect_args={"connect_timeout": 5, "options": "-c timezone=UTC"},
         **_EXACT_JSON,
     )
 
@@ -75,6 +78,31 @@ def _configure_sqlite(engine: Engine) -> None:
         # (claims, transitions): SQLite's equivalent of row locks.
         write = conn.get_execution_options().get("payrec_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect and run straight on the driver's cursor.
+
+    Rows come back as the driver gives them, without SQLAlchemy's result processing (text
+    datetimes and 0/1 booleans on SQLite): for the few reads hot enough to need it, whose
+    callers convert the raw values themselves.
+    """
+
+    def __init__(self, statement: Executable) -> None:
+        self._statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def rows(self, session: Session, params: Mapping[str, Any]) -> Sequence[Any]:
+        connection = session.connection()
+        text, order = self._compiled.get(connection.dialect.name) or self._compile(connection)
+        arguments = tuple(params[name] for name in order) if order is not None else dict(params)
+        return connection.exec_driver_sql(text, arguments).all()
+
+    def _compile(self, connection: Connection) -> tuple[str, tuple[str, ...] | None]:
+        compiled = self._statement.compile(dialect=connection.dialect)  # type: ignore[attr-defined]
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        self._compiled[connection.dialect.name] = (compiled.string, order)
+        return compiled.string, order
 
 
 class Database:

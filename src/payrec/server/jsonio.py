@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
+import orjson
 import simplejson
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -25,13 +25,14 @@ def format_timestamp(value: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
+def exact_number(text: str) -> Any:
+    """A number written on the wire exactly as `text` (decimal digits, no float on the way)."""
+    return orjson.Fragment(text)
+
+
 def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return format_timestamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))  # the exact digits, as a JSON number
     if isinstance(value, BaseModel):
         return value.model_dump(mode="python", by_alias=True)
     if isinstance(value, bytes):
@@ -39,13 +40,14 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+# Datetimes as RFC 3339 in UTC with `Z` (naive ones are UTC), dates as ISO dates, enums by value.
+_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
+
+
 def dumps(content: Any) -> bytes:
     if isinstance(content, BaseModel):
         content = content.model_dump(mode="python", by_alias=True)
-    text: str = simplejson.dumps(
-        content, use_decimal=True, default=_default, ensure_ascii=False, separators=(",", ":")
-    )
-    return text.encode("utf-8")
+    return orjson.dumps(content, default=_default, option=_OPTIONS)
 
 
 def to_plain(value: Any) -> Any:

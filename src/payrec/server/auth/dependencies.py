@@ -6,8 +6,10 @@ import threading
 import time
 from typing import Annotated
 
+import jwt
 from fastapi import Depends, Request
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from payrec.server.auth.credentials import hash_secret, key_lookup_of, secrets_match
 from payrec.server.auth.roles import Principal, Role
@@ -25,52 +27,89 @@ def app_state(request: Request) -> AppState:
     return state
 
 
+def _cached(digest: str) -> Principal | None:
+    now = time.monotonic()
+    with _cache_lock:
+        cached = _cache.get(digest)
+    return cached[1] if cached and cached[0] > now else None
+
+
+def _remember(digest: str, principal: Principal, seconds: float) -> None:
+    with _cache_lock:
+        if len(_cache) > 10_000:
+            _cache.clear()
+        _cache[digest] = (time.monotonic() + seconds, principal)
+
+
 def _principal_for_key(state: AppState, api_key: str) -> Principal:
     lookup = key_lookup_of(api_key)
     if lookup is None:
         raise Unauthenticated("invalid API key")
-    digest = hash_secret(api_key)
-    now = time.monotonic()
-    with _cache_lock:
-        cached = _cache.get(digest)
-    if cached and cached[0] > now:
-        return cached[1]
     with state.db.read() as session:
         client = session.scalar(select(ServiceClient).where(ServiceClient.key_lookup == lookup))
         if client is None or not secrets_match(api_key, client.key_hash):
             raise Unauthenticated("invalid API key")
         if client.revoked_at is not None:
             raise Unauthenticated("API key revoked")
-        principal = Principal(
+        return Principal(
             subject=client.id, name=client.name, roles=frozenset(client.roles), via="api_key"
         )
-    with _cache_lock:
-        if len(_cache) > 10_000:
-            _cache.clear()
-        _cache[digest] = (now + _CACHE_SECONDS, principal)
+
+
+def _principal_for_token(state: AppState, token: str) -> tuple[Principal, float]:
+    """A verified JWT's principal and how long it may be cached (never past its `exp`)."""
+    principal = state.tokens.verify(token)
+    if principal.via == "jwt":
+        _ensure_not_revoked(state, principal)
+    expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    remaining = float(expires) - time.time() if isinstance(expires, int | float) else 0.0
+    return principal, min(_CACHE_SECONDS, remaining)
+
+
+def _resolve(state: AppState, token: str, digest: str) -> Principal:
+    """Verify a credential (may read the database or a JWKS endpoint) and cache the result."""
+    if token.startswith("prk_"):
+        principal, seconds = _principal_for_key(state, token), _CACHE_SECONDS
+    else:
+        principal, seconds = _principal_for_token(state, token)
+    if seconds > 0:
+        _remember(digest, principal, seconds)
     return principal
 
 
+def cached_principal(authorization: str) -> Principal | None:
+    """The caller behind an `Authorization` header if it was verified in the last seconds."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return _cached(hash_secret(token))
+
+
 def forget_cached_credentials() -> None:
-    """Drop cached key lookups (after a revocation in this process)."""
+    """Drop cached credentials (after a revocation in this process)."""
     with _cache_lock:
         _cache.clear()
 
 
-def authenticate(request: Request) -> Principal:
-    """Resolve the bearer credential (API key or JWT) and apply the caller's rate limit."""
+async def authenticate(request: Request) -> Principal:
+    """Resolve the bearer credential (API key or JWT) and apply the caller's rate limit.
+
+    A credential verified in the last seconds is answered from memory on the event loop;
+    only a new one costs a trip to the thread pool (database, JWKS).
+    """
     state = app_state(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer credentials")
     token = token.strip()
-    if token.startswith("prk_"):
-        principal = _principal_for_key(state, token)
-    else:
-        principal = state.tokens.verify(token)
-        if principal.via == "jwt":
-            _ensure_not_revoked(state, principal)
+    if token.startswith("prk_") and key_lookup_of(token) is None:
+        raise Unauthenticated("invalid API key")
+    digest = hash_secret(token)
+    principal = _cached(digest)
+    if principal is None:
+        principal = await run_in_threadpool(_resolve, state, token, digest)
     decision = state.limiter.hit(principal.subject)
     request.state.rate_limit = decision
     request.state.principal = principal
@@ -83,25 +122,17 @@ def authenticate(request: Request) -> Principal:
 
 
 def _ensure_not_revoked(state: AppState, principal: Principal) -> None:
-    now = time.monotonic()
-    key = "jwt:" + principal.subject
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached and cached[0] > now:
-        return
     with state.db.read() as session:
         client = session.get(ServiceClient, principal.subject)
         if client is None or client.revoked_at is not None:
             raise Unauthenticated("credentials revoked")
-    with _cache_lock:
-        _cache[key] = (now + _CACHE_SECONDS, principal)
 
 
 def require_roles(*roles: Role) -> object:
     """A dependency that admits callers holding any of `roles`."""
     names = tuple(role.value for role in roles)
 
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has_any(*names):
             raise Forbidden(f"this endpoint needs one of the roles {', '.join(names)}")
         return principal
@@ -109,9 +140,9 @@ def require_roles(*roles: Role) -> object:
     return Depends(check)
 
 
-def require_admin_or_agent_read(request: Request) -> Principal:
+async def require_admin_or_agent_read(request: Request) -> Principal:
     """Management API: ADMIN for everything, AGENT for reads only."""
-    principal = authenticate(request)
+    principal = await authenticate(request)
     if principal.has_any(Role.ADMIN.value):
         return principal
     if principal.has_any(Role.AGENT.value) and request.method in ("GET", "HEAD"):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from payrec.server.actor import Actor
 from payrec.server.automation_deps import AutomationContext, ManagementContext
 from payrec.server.cases import repository, service
-from payrec.server.cases.schedule_view import schedule_info
 from payrec.server.cases.schemas import (
     CaseCreate,
     CaseDetail,
@@ -23,9 +24,12 @@ from payrec.server.cases.schemas import (
 )
 from payrec.server.cases.timeline import case_detail
 from payrec.server.documents.endpoints import base_url
+from payrec.server.errors import Invalid
+from payrec.server.fastlane import Work
 from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.routing import api_router
+from payrec.server.state import AppState
 
 automation_router = api_router(prefix="/recovery-cases", tags=["recovery-cases"])
 management_router = api_router(prefix="/recovery-cases", tags=["recovery-cases"])
@@ -42,22 +46,48 @@ def get_pending_recovery_cases(
 ) -> Response:
     """Open cases by priority then due date; `include=schedule` adds what the scheduler needs."""
     offset = decode_cursor(cursor)
-    statuses = [status] if status else list(repository.OPEN)
     with ctx.read() as session:
-        rows, total = repository.pending(
-            session, statuses=statuses, priority=priority, offset=offset, limit=limit
+        body = service.queue_page(
+            session, status=status, priority=priority, offset=offset, limit=limit, include=include
         )
-        cases = [service.to_wire(c, cu) for c, cu in repository.with_customers(session, rows)]
-        if include == "schedule":
-            info = schedule_info(session, rows)
-            for case in cases:
-                case["schedule"] = info.get(case["id"])
-        body = {
-            "cases": cases,
-            "total": total,
-            "nextCursor": next_cursor(offset, len(rows), total),
-        }
     return json_response(body)  # the CaseList shape, built without models (hot path)
+
+
+_QUEUE_PARAMETERS = frozenset({"status", "priority", "limit", "cursor", "include"})
+
+
+def pending_lane(query: Mapping[str, list[str]], body: bytes) -> Work | None:
+    """`get_pending_recovery_cases` for the fast lane, if the query is plain (see fastlane)."""
+    if body or not query.keys() <= _QUEUE_PARAMETERS or any(len(v) != 1 for v in query.values()):
+        return None
+    value = {name: values[0] for name, values in query.items()}
+    status, priority = value.get("status"), value.get("priority")
+    limit, cursor, include = value.get("limit", "100"), value.get("cursor"), value.get("include")
+    if (
+        (status is not None and status not in get_args(OpenStatusName))
+        or (priority is not None and priority not in get_args(PriorityName))
+        or not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 1000)
+        or (include is not None and include != "schedule")
+        or (cursor is not None and len(cursor) > 200)
+    ):
+        return None
+    try:
+        offset = decode_cursor(cursor)
+    except Invalid:
+        return None
+
+    def work(state: AppState, _actor: Actor) -> dict[str, Any]:
+        with state.db.read() as session:
+            return service.queue_page(
+                session,
+                status=status,
+                priority=priority,
+                offset=offset,
+                limit=int(limit),
+                include=include,
+            )
+
+    return work
 
 
 @automation_router.get("/{case_id}", response_model=CaseOut)

@@ -16,16 +16,17 @@ from payrec.server.models import RecoveryCase, Task
 CONTACT_WINDOW = timedelta(days=7)
 
 
-def schedule_info(session: Session, cases: Sequence[RecoveryCase]) -> dict[str, dict[str, Any]]:
+def schedule_info(session: Session, cases: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
     """Per case: the step keys it already has, its open tasks, and its customer's contacts.
 
-    Contacts are the customer's reminder tasks (sent, running or planned) from seven days ago
-    on, per channel, across all of the customer's cases: the frequency cap is per customer.
+    `cases` holds (case id, customer id) pairs. Contacts are the customer's reminder tasks
+    (sent, running or planned) from seven days ago on, per channel, across all of the
+    customer's cases: the frequency cap is per customer.
     """
     if not cases:
         return {}
-    case_ids = [c.id for c in cases]
-    customer_of = {c.id: c.customer_id for c in cases}
+    case_ids = [case_id for case_id, _ in cases]
+    customer_of = dict(cases)
     since = datetime.now(UTC) - CONTACT_WINDOW
     info: dict[str, dict[str, Any]] = {
         cid: {"stepKeys": [], "openTasks": [], "contacts": {}} for cid in case_ids

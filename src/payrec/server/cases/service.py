@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from payrec.domain.money import InvalidMoney, check_amount, quantize
+from payrec.domain.money import InvalidMoney, check_amount, quantize, scaled_text
 from payrec.domain.states import CASE, PRIORITY_RANK, Priority, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import repository
+from payrec.server.cases.schedule_view import schedule_info
 from payrec.server.cases.schemas import CaseCreate, CaseOut, CaseUpdate
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, NotFound
-from payrec.server.jsonio import format_timestamp
+from payrec.server.jsonio import exact_number, format_timestamp
 from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
+from payrec.server.models.base import MONEY_SCALE
+from payrec.server.pagination import next_cursor
 
 CLOSED = ("RESOLVED", "WRITTEN_OFF")
 NOT_CONTACTABLE = ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED")
@@ -45,29 +49,107 @@ def to_out(case: RecoveryCase, customer: Customer) -> CaseOut:
     )
 
 
-def to_wire(case: RecoveryCase, customer: Customer) -> dict[str, Any]:
-    """`to_out(case, customer)` as JSON-ready data, without models: the pending list's hot
-    path (a third of the cost of building and dumping 100 models). Same keys and values as
-    `CaseOut`; `tests/integration/test_backend_ops.py` compares the two on the wire."""
+def queue_page(
+    session: Session,
+    *,
+    status: str | None,
+    priority: str | None,
+    offset: int,
+    limit: int,
+    include: str | None,
+) -> dict[str, Any]:
+    """A page of open cases in the `CaseList` shape; `include="schedule"` adds, per case,
+    what the scheduler needs to plan it."""
+    statuses = [status] if status else list(repository.OPEN)
+    rows, total = repository.pending_rows(
+        session, statuses=statuses, priority=priority, offset=offset, limit=limit
+    )
+    cases = [row_to_wire(row) for row in rows]
+    if include == "schedule":
+        info = schedule_info(session, [(row[0], row[1]) for row in rows])
+        for case in cases:
+            case["schedule"] = info.get(case["id"])
+    return {"cases": cases, "total": total, "nextCursor": next_cursor(offset, len(rows), total)}
+
+
+def row_to_wire(row: Sequence[Any]) -> dict[str, Any]:
+    """A driver row of `repository.pending_rows` as JSON-ready data, without models (the
+    queue's hot path): the keys and values of `CaseOut` (`tests/integration/test_backend_ops.py`
+    compares the two on the wire, on SQLite and PostgreSQL)."""
+    (
+        case_id,
+        customer_id,
+        invoice_number,
+        amount,
+        amount_paid,
+        currency,
+        due_date,
+        status,
+        priority,
+        policy_id,
+        last_reminder_sent_at,
+        resolved_at,
+        created_at,
+        updated_at,
+        _customer_id,
+        name,
+        email,
+        phone,
+        timezone,
+        locale,
+        opt_out_email,
+        opt_out_sms,
+        customer_policy_id,
+    ) = row
     return {
-        "id": case.id,
-        "customerId": case.customer_id,
-        "invoiceNumber": case.invoice_number,
-        "amount": quantize(case.amount, case.currency),
-        "amountPaid": quantize(case.amount_paid, case.currency),
-        "amountOutstanding": quantize(case.outstanding, case.currency),
-        "currency": case.currency,
-        "dueDate": case.due_date.isoformat(),
-        "status": case.status,
-        "priority": case.priority,
-        "policyId": case.policy_id,
-        "lastReminderSentAt": _timestamp(case.last_reminder_sent_at),
-        "resolvedAt": _timestamp(case.resolved_at),
-        "createdAt": format_timestamp(case.created_at),
-        "updatedAt": format_timestamp(case.updated_at),
-        "customer": customers.summary_wire(customer),
+        "id": case_id,
+        "customerId": customer_id,
+        "invoiceNumber": invoice_number,
+        "amount": _money(amount, currency),
+        "amountPaid": _money(amount_paid, currency),
+        "amountOutstanding": _money(amount - amount_paid, currency),
+        "currency": currency,
+        "dueDate": due_date,  # an ISO date: text on SQLite, a date on PostgreSQL
+        "status": status,
+        "priority": priority,
+        "policyId": policy_id,
+        "lastReminderSentAt": _utc(last_reminder_sent_at),
+        "resolvedAt": _utc(resolved_at),
+        "createdAt": _utc(created_at),
+        "updatedAt": _utc(updated_at),
+        "customer": {
+            "id": customer_id,
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "timezone": timezone,
+            "locale": locale,
+            "optOutEmail": bool(opt_out_email),  # 0/1 on SQLite
+            "optOutSms": bool(opt_out_sms),
+            "policyId": customer_policy_id,
+        },
         "schedule": None,
     }
+
+
+_MONEY_TEXT: dict[tuple[int, str], Any] = {}
+
+
+def _money(scaled: int, currency: str) -> Any:
+    """The exact wire number of a stored amount; amounts repeat (zero paid, common prices),
+    so their texts are kept (bounded) instead of being formatted for every row."""
+    key = (scaled, currency)
+    number = _MONEY_TEXT.get(key)
+    if number is None:
+        if len(_MONEY_TEXT) >= 50_000:
+            _MONEY_TEXT.clear()
+        number = _MONEY_TEXT[key] = exact_number(scaled_text(scaled, MONEY_SCALE, currency))
+    return number
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """A stored UTC time as the driver returns it (naive UTC text on SQLite)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _timestamp(value: datetime | None) -> str | None:

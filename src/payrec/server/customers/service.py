@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
@@ -43,21 +41,6 @@ def to_summary(customer: Customer) -> CustomerSummary:
         opt_out_sms=customer.opt_out_sms,
         policy_id=customer.policy_id,
     )
-
-
-def summary_wire(customer: Customer) -> dict[str, Any]:
-    """`to_summary(customer)` as JSON-ready data, without a model (for hot lists)."""
-    return {
-        "id": customer.id,
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "timezone": customer.timezone,
-        "locale": customer.locale,
-        "optOutEmail": customer.opt_out_email,
-        "optOutSms": customer.opt_out_sms,
-        "policyId": customer.policy_id,
-    }
 
 
 def to_out(customer: Customer) -> CustomerOut:

@@ -4,11 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from payrec.server.models import Task
+
+WireRow = Row[*tuple[Any, ...]]
+_tasks = Task.__table__.c
+# The columns of a task's wire form (`service.row_to_wire`), in that order.
+TASK_WIRE_COLUMNS = (
+    _tasks.id,
+    _tasks.type,
+    _tasks.scheduled_at,
+    _tasks.recovery_case_id,
+    _tasks.status,
+    _tasks.metadata,
+    _tasks.result,
+    _tasks.attempts,
+    _tasks.max_attempts,
+    _tasks.locked_by,
+    _tasks.lease_expires_at,
+    _tasks.lease_token,
+    _tasks.last_error,
+    _tasks.dedupe_key,
+    _tasks.created_at,
+    _tasks.updated_at,
+    _tasks.completed_at,
+)
 
 
 def get(session: Session, task_id: str, *, for_update: bool = False) -> Task | None:
@@ -53,6 +77,59 @@ def lock_due_pending(
         stmt = stmt.where(Task.type.in_(list(types)))
     stmt = stmt.order_by(Task.scheduled_at, Task.id).limit(limit).with_for_update(skip_locked=True)
     return session.scalars(stmt).all()
+
+
+def _due_statement(*, by_type: bool) -> Select[*tuple[Any, ...]]:
+    statement = select(*TASK_WIRE_COLUMNS).where(
+        _tasks.status == "PENDING", _tasks.scheduled_at <= bindparam("now")
+    )
+    if by_type:
+        statement = statement.where(_tasks.type.in_(bindparam("types", expanding=True)))
+    return (
+        statement.order_by(_tasks.scheduled_at, _tasks.id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+    )
+
+
+# Built once: claiming is the workers' hottest call (see `cases.repository._QUEUE_PAGE`).
+_DUE = {False: _due_statement(by_type=False), True: _due_statement(by_type=True)}
+_ANY_EXPIRED = (
+    select(_tasks.id)
+    .where(_tasks.status == "IN_PROGRESS", _tasks.lease_expires_at < bindparam("now"))
+    .limit(1)
+)
+_LEASE = (
+    update(Task)
+    .where(_tasks.id == bindparam("task_id"), _tasks.status == "PENDING")
+    .values(
+        status="IN_PROGRESS",
+        lease_token=bindparam("token"),
+        lease_expires_at=bindparam("expires"),
+        locked_by=bindparam("worker"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def lock_due_rows(
+    session: Session, *, now: datetime, types: Sequence[str] | None, limit: int
+) -> Sequence[WireRow]:
+    """Due PENDING tasks as rows of `TASK_WIRE_COLUMNS`, locked; rows another transaction
+    holds are skipped (PostgreSQL; SQLite's writer lock serialises claims)."""
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    if types:
+        params["types"] = list(types)
+    return session.connection().execute(_DUE[bool(types)], params).all()
+
+
+def any_expired_lease(session: Session, *, now: datetime) -> bool:
+    return session.connection().execute(_ANY_EXPIRED, {"now": now}).first() is not None
+
+
+def lease(session: Session, leases: Sequence[dict[str, Any]]) -> None:
+    """Mark locked PENDING tasks IN_PROGRESS: `task_id`, `token`, `expires`, `worker`, `now`."""
+    session.connection().execute(_LEASE, list(leases))
 
 
 def expired_leases(session: Session, *, now: datetime, limit: int = 500) -> Sequence[Task]:

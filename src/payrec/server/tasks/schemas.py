@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from payrec.server.cases.schemas import CaseOut
 from payrec.server.types import ApiModel, EntityId, OutModel, UtcTimestamp
 
 TaskType = Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", examples=["REMINDER"])
@@ -40,6 +41,15 @@ class TaskClaim(ApiModel):
     types: list[str] | None = Field(default=None, max_length=20)
     limit: int = Field(default=10, ge=1, le=100)
     lease_seconds: int = Field(default=60, ge=5, le=3600)
+    include: list[Literal["recoveryCase"]] = Field(
+        default_factory=list,
+        max_length=1,
+        description=(
+            'With `["recoveryCase"]` each claimed task that has a case carries it as '
+            "`recoveryCase` (the `GET /recovery-cases/{id}` answer, read in the claim's "
+            "transaction): saves the worker a request per task."
+        ),
+    )
 
 
 class TaskHeartbeat(ApiModel):
@@ -74,5 +84,11 @@ class TaskPage(OutModel):
     size: int
 
 
+class ClaimedTask(TaskOut):
+    recovery_case: CaseOut | None = Field(
+        default=None, description='The task\'s case, when claimed with `include: ["recoveryCase"]`'
+    )
+
+
 class ClaimedTasks(OutModel):
-    tasks: list[TaskOut]
+    tasks: list[ClaimedTask]

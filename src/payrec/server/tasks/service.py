@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,27 +169,77 @@ def _release(task: Task, *, retry_at: datetime, counts_as_attempt: bool) -> None
         task.last_error = task.last_error or "gave up after reaching maxAttempts"
 
 
-def claim(session: Session, data: TaskClaim, actor: Actor) -> Sequence[Task]:
+def claim(session: Session, data: TaskClaim, actor: Actor) -> list[dict[str, Any]]:
+    """Lease up to `data.limit` due tasks to `data.worker_id`; their wire form, lease included.
+
+    Runs as plain statements (no models): one locking select, one batched update, one audit
+    row. Expired leases are returned to the queue first, so a claim never waits for the sweeper.
+    """
     now = datetime.now(UTC)
-    expire_leases(session, now=now, actor=actor)
-    tasks = repository.lock_due_pending(session, now=now, types=data.types, limit=data.limit)
+    if repository.any_expired_lease(session, now=now):
+        expire_leases(session, now=now, actor=actor)
+        session.flush()
+    rows = repository.lock_due_rows(session, now=now, types=data.types, limit=data.limit)
+    if not rows:
+        return []
     expires = now + timedelta(seconds=data.lease_seconds)
-    for task in tasks:
-        task.status = TaskStatus.IN_PROGRESS.value
-        task.lease_token = secrets.token_urlsafe(24)
-        task.lease_expires_at = expires
-        task.locked_by = data.worker_id
-    session.flush()
-    if tasks:
-        record(
-            session,
-            actor,
-            action="tasks.claimed",
-            entity_type="task",
-            entity_id=tasks[0].id,
-            after={"workerId": data.worker_id, "taskIds": [t.id for t in tasks]},
+    leases = [
+        {
+            "task_id": row[0],
+            "token": secrets.token_urlsafe(24),
+            "expires": expires,
+            "worker": data.worker_id,
+            "now": now,
+        }
+        for row in rows
+    ]
+    repository.lease(session, leases)
+    record(
+        session,
+        actor,
+        action="tasks.claimed",
+        entity_type="task",
+        entity_id=rows[0][0],
+        after={"workerId": data.worker_id, "taskIds": [row[0] for row in rows]},
+    )
+    claimed = [
+        row_to_wire(
+            row,
+            status=TaskStatus.IN_PROGRESS.value,
+            locked_by=data.worker_id,
+            lease_expires_at=expires,
+            lease_token=held["token"],
+            updated_at=now,
         )
-    return tasks
+        for row, held in zip(rows, leases, strict=True)
+    ]
+    if "recoveryCase" in data.include:
+        _attach_cases(session, claimed)
+    return claimed
+
+
+def _attach_cases(session: Session, claimed: list[dict[str, Any]]) -> None:
+    from payrec.server.cases import repository as cases
+    from payrec.server.cases.service import row_to_wire as case_to_wire
+
+    ids = sorted({str(t["recoveryCaseId"]) for t in claimed if t["recoveryCaseId"]})
+    by_id = {row[0]: case_to_wire(row) for row in cases.wire_rows_by_id(session, ids)}
+    for task in claimed:
+        if task["recoveryCaseId"]:
+            task["recoveryCase"] = by_id.get(task["recoveryCaseId"])
+
+
+def row_to_wire(row: repository.WireRow, **changes: Any) -> dict[str, Any]:
+    """A row of `repository.TASK_WIRE_COLUMNS` (with `changes` applied) as `TaskOut` answers
+    it with its lease; `tests/integration/test_backend_tasks.py` compares the two."""
+    values = dict(zip(_WIRE_FIELDS, row, strict=True))
+    values.update(changes)
+    values["metadata"] = values["metadata"] or {}
+    return {_WIRE_NAMES[name]: value for name, value in values.items()}
+
+
+_WIRE_FIELDS = tuple(column.key for column in repository.TASK_WIRE_COLUMNS)
+_WIRE_NAMES = {name: to_camel(name) for name in _WIRE_FIELDS}
 
 
 def heartbeat(session: Session, task_id: str, lease_token: str, lease_seconds: int | None) -> Task:
