@@ -24,6 +24,7 @@ from payrec.client import ApiError, AutomationApiClient, ConflictError, Unproces
 logger = logging.getLogger("payrec.worker.reminders")
 
 OPEN_STATUSES = {"PENDING", "OVERDUE", "IN_PROGRESS"}
+NOT_CONTACTABLE = {"case-not-contactable", "customer-opted-out"}  # 409 codes of POST /reminders
 CLAIM_TYPES = ["REMINDER"]
 
 
@@ -74,7 +75,11 @@ class ReminderSender:
     def step(self) -> int:
         """Claim a batch of due reminder tasks and work them; returns how many were claimed."""
         tasks = self.api.claim_tasks(
-            self.worker_id, types=CLAIM_TYPES, limit=self.batch, lease_seconds=self.lease_seconds
+            self.worker_id,
+            types=CLAIM_TYPES,
+            limit=self.batch,
+            lease_seconds=self.lease_seconds,
+            include=["recoveryCase"],
         )
         if not tasks:
             return 0
@@ -111,38 +116,44 @@ class ReminderSender:
         case_id = task.get("recoveryCaseId")
         if not case_id:
             return self._finish(task_id, token, "FAILED", {"error": "task has no recovery case"})
-        case = self.api.get_recovery_case(str(case_id))
+        # The claim carried the case, read in its transaction; the backend checks the case
+        # (and the opt-out) again when the reminder is recorded, right before sending.
+        case = task.get("recoveryCase") or self.api.get_recovery_case(str(case_id))
         customer = case.get("customer") or {}
         skip = self._reason_to_skip(case, customer, channel)
         if skip:
             return self._finish(task_id, token, "CANCELLED", {"skipped": skip})
         recipient = str(customer.get("email") if channel == "EMAIL" else customer.get("phone"))
         template_id = str(meta.get("templateId") or "reminder-1")
-        rendered = self.api.request(
+        try:
+            reminder = self._record_reminder(
+                task,
+                {
+                    "recoveryCaseId": case_id,
+                    "type": channel,
+                    "templateId": template_id,
+                    "scheduledFor": meta.get("plannedAt") or task.get("scheduledAt"),
+                    "recipient": recipient,
+                    "taskId": task_id,
+                    "render": True,
+                    "metadata": {
+                        "personalization": {
+                            "customerName": customer.get("name"),
+                            "amount": case.get("amount"),
+                            "currency": case.get("currency"),
+                            "dueDate": case.get("dueDate"),
+                        },
+                    },
+                },
+            )
+        except ConflictError as exc:
+            if exc.code not in NOT_CONTACTABLE:
+                raise
+            return self._finish(task_id, token, "CANCELLED", {"skipped": exc.code})
+        rendered = reminder.get("content") or self.api.request(
             "POST",
             f"/recovery-cases/{case_id}/render",
             json={"templateId": template_id, "channel": channel},
-        )
-        reminder = self._record_reminder(
-            task,
-            {
-                "recoveryCaseId": case_id,
-                "type": channel,
-                "templateId": template_id,
-                "scheduledFor": meta.get("plannedAt") or task.get("scheduledAt"),
-                "recipient": recipient,
-                "taskId": task_id,
-                "metadata": {
-                    "subject": rendered.get("subject"),
-                    "language": rendered.get("language"),
-                    "personalization": {
-                        "customerName": customer.get("name"),
-                        "amount": case.get("amount"),
-                        "currency": case.get("currency"),
-                        "dueDate": case.get("dueDate"),
-                    },
-                },
-            },
         )
         reminder_id = str(reminder["id"])
         if reminder.get("status") == "SENT":  # sent before a crash: finish the bookkeeping only
@@ -169,9 +180,15 @@ class ReminderSender:
             self._release(task, token, exc.reason, hint=hint)
             return Outcome(task_id, "RETRY", exc.reason)
         sent_at = now_iso()
-        # The backend advances the case (note, lastReminderSentAt, IN_PROGRESS) in the same
-        # transaction as the SENT mark: one call fewer per reminder, and never half done.
-        self.api.record_reminder_sent(
+        result = {
+            "sentAt": sent_at,
+            "recipient": recipient,
+            "reminderId": reminder_id,
+            "externalId": delivery.external_id,
+        }
+        # One call marks the reminder SENT, advances the case (note, lastReminderSentAt,
+        # IN_PROGRESS) and completes the task, in one transaction: never half done.
+        marked = self.api.record_reminder_sent(
             reminder_id,
             {
                 "sentAt": sent_at,
@@ -179,19 +196,17 @@ class ReminderSender:
                 "externalId": delivery.external_id,
                 "status": "SENT",
                 "caseNote": f"Reminder {reminder_id} sent to {recipient}",
+                "completeTask": {"id": task_id, "leaseToken": token, "result": result},
             },
         )
-        return self._finish(
-            task_id,
-            token,
-            "COMPLETED",
-            {
-                "sentAt": sent_at,
-                "recipient": recipient,
-                "reminderId": reminder_id,
-                "externalId": delivery.external_id,
-            },
-        )
+        task_after = marked.get("task")
+        if not isinstance(task_after, dict):  # a backend without completeTask
+            return self._finish(task_id, token, "COMPLETED", result)
+        if task_after.get("status") != "COMPLETED":
+            # The lease was lost meanwhile: the reminder stays SENT, and whoever holds the
+            # task next finds it so and only finishes the bookkeeping.
+            return Outcome(task_id, "LOST", "lease lost after sending")
+        return Outcome(task_id, "COMPLETED", "")
 
     def _fail(
         self,

@@ -278,9 +278,13 @@ class AutomationApiClient:
         limit: int = 10,
         lease_seconds: int = 60,
         idempotency_key: str | None = None,
+        include: Sequence[str] | None = None,
     ) -> list[JsonObject]:
-        """Atomically lease due ``PENDING`` tasks; each returned task has a ``leaseToken``."""
-        spec = ep.claim_tasks(worker_id, types, limit, lease_seconds, idempotency_key)
+        """Atomically lease due ``PENDING`` tasks; each returned task has a ``leaseToken``.
+
+        ``include=["recoveryCase"]`` embeds each task's case (as ``recoveryCase``).
+        """
+        spec = ep.claim_tasks(worker_id, types, limit, lease_seconds, idempotency_key, include)
         return as_list(self._send(spec))
 
     def heartbeat(

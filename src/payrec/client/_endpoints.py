@@ -74,12 +74,15 @@ def claim_tasks(
     limit: int,
     lease_seconds: int,
     idempotency_key: str | None,
+    include: Sequence[str] | None = None,
 ) -> RequestSpec:
     payload: JsonObject = {"workerId": worker_id}
     if types is not None:
         payload["types"] = list(types)
     payload["limit"] = limit
     payload["leaseSeconds"] = lease_seconds
+    if include:
+        payload["include"] = list(include)
     return RequestSpec(
         "POST", "/tasks/claim", body=payload, idempotency_key=idempotency_key, unwrap="tasks"
     )

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from payrec.server.tasks.schemas import TaskOut
+from payrec.server.templates.schemas import RenderedOut
 from payrec.server.types import ApiModel, EntityId, OutModel, UtcTimestamp
 
 ReminderChannel = Literal["EMAIL", "SMS", "CALL", "LETTER"]
@@ -20,6 +22,23 @@ class ReminderCreate(ApiModel):
     recipient: str | None = Field(default=None, max_length=320)
     metadata: dict[str, Any] = Field(default_factory=dict)
     task_id: EntityId | None = None
+    render: bool = Field(
+        default=False,
+        description=(
+            "Also render `templateId` for the case's customer (their language and formats) "
+            "and answer it as `content`: what the worker sends, recorded with the reminder "
+            "(saves a POST /recovery-cases/{id}/render). A customer who opted out of the "
+            "channel is refused with 409 `customer-opted-out`."
+        ),
+    )
+
+
+class TaskCompletion(ApiModel):
+    """The task a sent reminder completes, with the lease its worker holds."""
+
+    id: EntityId
+    lease_token: str = Field(min_length=1, max_length=64)
+    result: dict[str, Any] | None = None
 
 
 class ReminderSent(ApiModel):
@@ -35,6 +54,14 @@ class ReminderSent(ApiModel):
             "With SENT: in the same transaction, append this note to the case, set its "
             "lastReminderSentAt and move it from PENDING/OVERDUE to IN_PROGRESS (saves the "
             "worker a separate PUT /recovery-cases/{id})."
+        ),
+    )
+    complete_task: TaskCompletion | None = Field(
+        default=None,
+        description=(
+            "With SENT: complete the reminder's task (COMPLETED with `result`) in the same "
+            "transaction (saves a PUT /tasks/{id}/status). A stale lease never undoes the SENT "
+            "mark: the task is then left as it is, and `task` in the answer shows its state."
         ),
     )
 
@@ -55,3 +82,9 @@ class ReminderOut(OutModel):
     error: str | None
     created_at: datetime
     updated_at: datetime
+    content: RenderedOut | None = Field(
+        default=None, description="The rendered message, when asked with `render: true`"
+    )
+    task: TaskOut | None = Field(
+        default=None, description="The task after `completeTask`, when it was sent"
+    )

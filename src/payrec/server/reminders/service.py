@@ -7,12 +7,19 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from payrec.domain.policy import Channel
 from payrec.domain.states import REMINDER, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.errors import Conflict, Invalid, NotFound
-from payrec.server.models import RecoveryCase, Reminder
-from payrec.server.reminders.schemas import ReminderCreate, ReminderOut, ReminderSent
+from payrec.server.models import Customer, RecoveryCase, Reminder, Task
+from payrec.server.reminders.schemas import (
+    ReminderCreate,
+    ReminderOut,
+    ReminderSent,
+    TaskCompletion,
+)
+from payrec.server.templates.rendering import opted_out
 
 
 def to_out(reminder: Reminder) -> ReminderOut:
@@ -58,6 +65,10 @@ def create(session: Session, data: ReminderCreate, actor: Actor) -> tuple[Remind
         raise Conflict(
             f"case is {case.status}: no reminder may be sent", code="case-not-contactable"
         )
+    if data.render:
+        customer = session.get(Customer, case.customer_id)
+        if customer is not None and opted_out(customer, Channel(data.type)):
+            raise Conflict(f"the customer opted out of {data.type}", code="customer-opted-out")
     reminder = Reminder(
         recovery_case_id=case.id,
         task_id=data.task_id,
@@ -114,6 +125,26 @@ def mark(session: Session, reminder_id: str, data: ReminderSent, actor: Actor) -
         _advance_case(session, reminder, data.case_note, actor)
     session.flush()
     return reminder
+
+
+def complete_task(
+    session: Session, reminder: Reminder, completion: TaskCompletion, actor: Actor
+) -> Task | None:
+    """Complete a sent reminder's task in a savepoint: a stale lease or a task that moved on
+    leaves the task untouched and never rolls back the reminder's SENT mark."""
+    from payrec.server.tasks import service as tasks
+    from payrec.server.tasks.schemas import TaskStatusUpdate
+
+    if reminder.task_id != completion.id:
+        raise Invalid("completeTask.id is not this reminder's task", field="completeTask.id")
+    update = TaskStatusUpdate(
+        status="COMPLETED", result=completion.result, lease_token=completion.lease_token
+    )
+    try:
+        with session.begin_nested():
+            return tasks.update_status(session, completion.id, update, actor)
+    except (Conflict, NotFound):
+        return session.get(Task, completion.id)
 
 
 def _advance_case(session: Session, reminder: Reminder, note: str, actor: Actor) -> None:

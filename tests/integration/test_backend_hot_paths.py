@@ -1,0 +1,217 @@
+"""The workers' hot paths: the fast lane in front of FastAPI and the fewer-calls reminder cycle.
+
+The fast lane answers plain queue reads and claims without FastAPI's routing; everything else
+(bad values, unknown parameters, new credentials, idempotent retries) must still get the
+route's full answer. The reminder cycle's additions (`include: ["recoveryCase"]` on claims,
+`render` on POST /reminders, `completeTask` on PUT /reminders/{id}/sent) must answer what the
+separate calls answer.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import pytest
+
+from tests.support.backend import LiveBackend, make_key
+
+PAST = "2024-01-15T10:00:00Z"
+
+
+def _unique_type() -> str:
+    return "H" + secrets.token_hex(6).upper()
+
+
+def _claim(backend: LiveBackend, task_type: str, **extra: Any) -> list[dict[str, Any]]:
+    body = {"workerId": "w-hot", "types": [task_type], "limit": 10, **extra}
+    response = backend.auto("POST", "/tasks/claim", json=body)
+    assert response.status_code == 200, response.text
+    tasks: list[dict[str, Any]] = response.json()["tasks"]
+    return tasks
+
+
+def _reminder_task(backend: LiveBackend, case: dict[str, Any], task_type: str) -> dict[str, Any]:
+    response = backend.auto(
+        "POST",
+        "/tasks",
+        json={
+            "type": task_type,
+            "scheduledAt": PAST,
+            "recoveryCaseId": case["id"],
+            "metadata": {"reminderType": "EMAIL", "templateId": "reminder-1"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    task: dict[str, Any] = response.json()
+    return task
+
+
+def test_claimed_task_answers_what_get_task_answers(backend: LiveBackend) -> None:
+    """Claims are built without models: each must equal GET /tasks/{id}, plus its lease."""
+    case = backend.new_case(amount="99.95")
+    task_type = _unique_type()
+    _reminder_task(backend, case, task_type)
+    [claimed] = _claim(backend, task_type, leaseSeconds=120)
+    single = backend.auto("GET", f"/tasks/{claimed['id']}")
+    assert single.status_code == 200
+    expected = single.json()
+    assert claimed["leaseToken"] and expected["leaseToken"] is None
+    assert {**claimed, "leaseToken": None} == expected
+    assert claimed["status"] == "IN_PROGRESS" and claimed["lockedBy"] == "w-hot"
+
+
+def test_claim_can_embed_each_task_s_case(backend: LiveBackend) -> None:
+    case = backend.new_case(amount="1234.50", currency="EUR")
+    task_type = _unique_type()
+    _reminder_task(backend, case, task_type)
+    [claimed] = _claim(backend, task_type, include=["recoveryCase"])
+    single = backend.auto("GET", f"/recovery-cases/{case['id']}")
+    # numbers compared as written on the wire (1234.50 must stay 1234.50)
+    embedded = json.loads(json.dumps(claimed["recoveryCase"]))
+    assert embedded == single.json()
+    assert claimed["recoveryCase"]["amountOutstanding"] == 1234.5
+    bad = backend.auto(
+        "POST", "/tasks/claim", json={"workerId": "w", "include": ["customer"], "types": ["X"]}
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+def test_queue_lane_hands_anything_unusual_to_the_route(backend: LiveBackend) -> None:
+    """Bad values, unknown parameters and repeated parameters get the route's 422."""
+    backend.new_case()
+    ok = backend.auto("GET", "/recovery-cases/pending", params={"limit": 5})
+    assert ok.status_code == 200 and len(ok.json()["cases"]) <= 5
+    assert ok.headers.get("x-request-id") and ok.headers.get("ratelimit")
+    for query in (
+        "limit=0",
+        "limit=1001",
+        "limit=abc",
+        "status=RESOLVED",
+        "priority=URGENT",
+        "include=everything",
+        "cursor=not-a-cursor",
+    ):
+        response = backend.auto("GET", f"/recovery-cases/pending?{query}")
+        assert response.status_code == 422, (query, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    # an unknown parameter is ignored by the route, exactly as without the lane
+    assert backend.auto("GET", "/recovery-cases/pending?limit=2&colour=red").status_code == 200
+
+
+def test_lanes_keep_auth_roles_and_idempotency(backend: LiveBackend) -> None:
+    url = backend.automation_url + "/recovery-cases/pending"
+    assert backend.http.get(url).status_code == 401
+    bogus = {"Authorization": "Bearer prk_nope_nope"}
+    assert backend.http.get(url, headers=bogus).status_code == 401
+    admin_only = make_key(backend.db_url, "hot-admin", "ADMIN")
+    for _ in range(2):  # the second call would be answered from the credential cache
+        denied = backend.http.get(url, headers={"Authorization": f"Bearer {admin_only}"})
+        assert denied.status_code == 403
+    task_type = _unique_type()
+    _reminder_task(backend, backend.new_case(), task_type)
+    body = {"workerId": "w-idem", "types": [task_type], "limit": 5}
+    headers = {"Idempotency-Key": "claim-" + secrets.token_hex(4)}
+    first = backend.auto("POST", "/tasks/claim", json=body, headers=headers)
+    again = backend.auto("POST", "/tasks/claim", json=body, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.json() == first.json() and len(first.json()["tasks"]) == 1
+
+
+def test_render_on_record_and_complete_on_sent(backend: LiveBackend) -> None:
+    """The worker's two-call cycle: record (rendered), then SENT + task completed at once."""
+    case = backend.new_case(amount="250.00")
+    task_type = _unique_type()
+    _reminder_task(backend, case, task_type)
+    [task] = _claim(backend, task_type)
+    created = backend.auto(
+        "POST",
+        "/reminders",
+        json={
+            "recoveryCaseId": case["id"],
+            "type": "EMAIL",
+            "templateId": "reminder-1",
+            "taskId": task["id"],
+            "recipient": "billing@example.com",
+            "render": True,
+        },
+        headers={"Idempotency-Key": f"reminder:{task['id']}"},
+    )
+    assert created.status_code == 201, created.text
+    reminder = created.json()
+    rendered = backend.auto(
+        "POST",
+        f"/recovery-cases/{case['id']}/render",
+        json={"templateId": "reminder-1", "channel": "EMAIL"},
+    ).json()
+    assert reminder["content"] == rendered
+    assert reminder["metadata"]["subject"] == rendered["subject"]
+    result = {"reminderId": reminder["id"], "recipient": "billing@example.com"}
+    sent = backend.auto(
+        "PUT",
+        f"/reminders/{reminder['id']}/sent",
+        json={
+            "status": "SENT",
+            "externalId": "<m1@payrec>",
+            "caseNote": "sent",
+            "completeTask": {"id": task["id"], "leaseToken": task["leaseToken"], "result": result},
+        },
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"] == "SENT"
+    assert sent.json()["task"]["status"] == "COMPLETED"
+    stored = backend.auto("GET", f"/tasks/{task['id']}").json()
+    assert stored["status"] == "COMPLETED" and stored["result"] == result
+    after = backend.auto("GET", f"/recovery-cases/{case['id']}").json()
+    assert after["status"] == "IN_PROGRESS" and after["lastReminderSentAt"]
+
+
+def test_stale_lease_never_undoes_a_sent_mark(backend: LiveBackend) -> None:
+    case = backend.new_case()
+    task_type = _unique_type()
+    _reminder_task(backend, case, task_type)
+    [task] = _claim(backend, task_type)
+    reminder = backend.auto(
+        "POST",
+        "/reminders",
+        json={"recoveryCaseId": case["id"], "type": "EMAIL", "taskId": task["id"]},
+    ).json()
+    sent = backend.auto(
+        "PUT",
+        f"/reminders/{reminder['id']}/sent",
+        json={"status": "SENT", "completeTask": {"id": task["id"], "leaseToken": "stale"}},
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"] == "SENT"
+    assert sent.json()["task"]["status"] == "IN_PROGRESS"  # left to its lease holder
+    assert backend.auto("GET", f"/reminders/{reminder['id']}").json()["status"] == "SENT"
+    other = backend.auto(
+        "PUT",
+        f"/reminders/{reminder['id']}/sent",
+        json={"status": "SENT", "completeTask": {"id": "task-other", "leaseToken": "x"}},
+    )
+    assert other.status_code == 422  # only the reminder's own task
+
+
+@pytest.mark.parametrize("channel_flag", ["optOutEmail"])
+def test_record_with_render_refuses_an_opted_out_customer(
+    backend: LiveBackend, channel_flag: str
+) -> None:
+    customer = backend.new_customer()
+    case = backend.new_case(customer_id=customer["id"])
+    patched = backend.admin("PATCH", f"/customers/{customer['id']}", json={channel_flag: True})
+    assert patched.status_code == 200, patched.text
+    refused = backend.auto(
+        "POST",
+        "/reminders",
+        json={
+            "recoveryCaseId": case["id"],
+            "type": "EMAIL",
+            "templateId": "reminder-1",
+            "render": True,
+        },
+    )
+    assert refused.status_code == 409
+    assert refused.json()["type"].endswith("/customer-opted-out")
