@@ -162,3 +162,45 @@ def test_pending_list_and_single_case_answer_the_same_json(backend: LiveBackend)
         mine = [row for row in rows if row["id"] == case["id"]]
         assert mine == [json.loads(single.text, parse_float=str)]
     assert '"amount":5000,' in single.text  # the last one is the JPY case: no minor units
+
+
+def test_client_hanging_up_mid_body_is_not_an_error(backend: LiveBackend) -> None:
+    """A worker killed while sending a request must not leave a traceback or a 500 behind."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from tests.support.backend import wait_until
+
+    def answered_400() -> float:
+        metrics = _metrics(backend)
+        pattern = (
+            r'payrec_http_requests_total\{method="GET",route="/api/v1/automation/tasks/\{task_id\}",'
+            r'status="400"\} ([0-9.]+)'
+        )
+        found = re.search(pattern, metrics)
+        return float(found.group(1)) if found else 0.0
+
+    before = answered_400()
+    address = urlsplit(backend.base_url)
+    marker = "hangup-" + secrets.token_hex(4)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as sock:
+        sock.sendall(
+            (
+                f"GET /api/v1/automation/tasks/{marker} HTTP/1.1\r\n"
+                f"Host: {address.netloc}\r\n"
+                f"Authorization: Bearer {backend.automation_key}\r\n"
+                f"X-Request-ID: {marker}\r\n"
+                "Content-Type: application/json\r\n"
+                "Content-Length: 400\r\n\r\n"
+                '{"type": "REMINDER", "sched'
+            ).encode()
+        )
+    wait_until(lambda: answered_400() > before, timeout=10, message="the request answered")
+    assert backend.auto("GET", "/tasks/none").status_code == 404  # still serving
+    logs = backend.logs()
+    assert "Traceback" not in logs and "unhandled error" not in logs
+
+
+def _metrics(backend: LiveBackend) -> str:
+    headers = {"Authorization": f"Bearer {backend.admin_key}"}
+    return backend.http.get(backend.base_url + "/metrics", headers=headers).text

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from payrec.domain.errors import DomainError as DomainRuleError
@@ -140,6 +140,12 @@ def _database_handler(_request: Request, exc: Exception) -> Response:
     return problem_response(500, "internal error", code="internal")
 
 
+def _disconnect_handler(_request: Request, _exc: Exception) -> Response:
+    """The client went away mid-request (nothing was written): nobody reads this answer."""
+    logger.info("client disconnected before its request was read")
+    return problem_response(400, "the client closed the connection", code="client-closed")
+
+
 def _unexpected_handler(_request: Request, exc: Exception) -> Response:
     # called outside the `except` block: pass the exception for its traceback
     logger.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
@@ -153,4 +159,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_handler)
     app.add_exception_handler(StaleDataError, _stale_handler)
     app.add_exception_handler(DBAPIError, _database_handler)
+    app.add_exception_handler(ClientDisconnect, _disconnect_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
