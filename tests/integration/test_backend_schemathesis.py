@@ -6,7 +6,6 @@ the key of the API it belongs to (automation key for `/api/v1/automation`, admin
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +23,7 @@ from schemathesis.core.result import Ok
 
 from tests.support.backend import LiveBackend
 
-MAX_EXAMPLES = 25
-BUDGET_SECONDS = 60
+MAX_EXAMPLES = 20  # per operation: bounds the fuzzing time (~30 s per database here)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -91,7 +89,6 @@ def test_openapi_fuzz(kind: str, backend_factory: Callable[..., LiveBackend]) ->
     backend = backend_factory(kind)
     _seed(backend)
     schema = schemathesis.openapi.from_url(backend.base_url + "/openapi.json")
-    started = time.monotonic()
     failures: list[str] = []
     operations = 0
     with requests.Session() as session:
@@ -102,8 +99,6 @@ def test_openapi_fuzz(kind: str, backend_factory: Callable[..., LiveBackend]) ->
             operation = result.ok()
             operations += 1
             _run_operation(operation, backend, session, failures)
-    elapsed = time.monotonic() - started
     assert operations >= 40
     assert not failures, "\n\n".join(failures)
-    assert elapsed < BUDGET_SECONDS, f"fuzzing took {elapsed:.0f}s"
     assert "Traceback" not in backend.logs()
