@@ -215,3 +215,27 @@ def test_record_with_render_refuses_an_opted_out_customer(
     )
     assert refused.status_code == 409
     assert refused.json()["type"].endswith("/customer-opted-out")
+
+
+def test_task_batch_creates_all_or_none_and_dedupes(backend: LiveBackend) -> None:
+    case = backend.new_case()
+    task_type = _unique_type()
+
+    def body(key: str, case_id: str = case["id"]) -> dict[str, Any]:
+        return {"type": task_type, "scheduledAt": PAST, "recoveryCaseId": case_id, "dedupeKey": key}
+
+    first = backend.auto("POST", "/tasks/batch", json={"tasks": [body("a"), body("b")]})
+    assert first.status_code == 200, first.text
+    assert first.json()["created"] == [True, True]
+    again = backend.auto("POST", "/tasks/batch", json={"tasks": [body("b"), body("c")]})
+    assert again.json()["created"] == [False, True]
+    assert again.json()["tasks"][0]["id"] == first.json()["tasks"][1]["id"]
+    bad = backend.auto(
+        "POST", "/tasks/batch", json={"tasks": [body("d"), body("e", case_id="case-missing")]}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "tasks.1.recoveryCaseId"
+    listed = backend.auto("GET", "/tasks/scheduled", params={"type": task_type, "size": 50})
+    keys = sorted(t["dedupeKey"] for t in listed.json()["tasks"])
+    assert keys == ["a", "b", "c"]  # nothing of the refused batch was stored
+    assert backend.auto("POST", "/tasks/batch", json={"tasks": []}).status_code == 422

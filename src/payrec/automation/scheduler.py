@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from payrec.client import AutomationApiClient, NotFoundError
+from payrec.client import AutomationApiClient, NotFoundError, UnprocessableEntityError
 from payrec.domain.policy import (
     DEFAULT_POLICY,
     Channel,
@@ -22,8 +23,21 @@ from payrec.domain.schedule import StepDecision, apply_frequency_cap, due_steps,
 logger = logging.getLogger("payrec.worker.scheduler")
 
 PAGE_SIZE = 500
+BATCH_SIZE = 100  # tasks per POST /tasks/batch (one transaction each)
 POLICY_CACHE_SECONDS = 60.0
 MANUAL = {Channel.CALL, Channel.LETTER}
+
+
+@dataclass
+class Planned:
+    """A task decided for a case, waiting for its batch to be created."""
+
+    case: dict[str, Any]
+    customer: dict[str, Any]
+    step: PolicyStep
+    body: dict[str, Any]
+    when: datetime
+    skipped: bool
 
 
 def step_key(policy_id: str, index: int, step: PolicyStep) -> str:
@@ -55,13 +69,18 @@ class Scheduler:
         self._policies: dict[str, tuple[float, DunningPolicy]] = {}
 
     def step(self) -> int:
+        """One pass: plan every open case, creating the tasks a batch at a time."""
         actions = 0
+        planned: list[Planned] = []
         for case in self._open_cases():
             try:
-                actions += self.plan_case(case)
+                actions += self.plan_case(case, planned)
             except NotFoundError:
                 continue  # deleted or closed meanwhile
-        return actions
+            if len(planned) >= BATCH_SIZE:
+                actions += self._create(planned)
+                planned = []
+        return actions + self._create(planned)
 
     def _open_cases(self) -> Iterator[dict[str, Any]]:
         cursor: str | None = None
@@ -89,7 +108,9 @@ class Scheduler:
         self._policies[policy_id] = (time.monotonic() + POLICY_CACHE_SECONDS, policy)
         return policy
 
-    def plan_case(self, case: dict[str, Any]) -> int:
+    def plan_case(self, case: dict[str, Any], planned: list[Planned]) -> int:
+        """Decide the case's due steps (appended to `planned`, created by the caller in a
+        batch); status changes and opt-out cancellations happen at once. Returns those."""
         now: datetime = self._clock()
         customer = case.get("customer") or {}
         tz = _zone(customer.get("timezone"))
@@ -114,11 +135,13 @@ class Scheduler:
             decisions, contacts, policy.max_contacts_per_7_days, place=placer(policy, tz)
         )
         for decision in decisions:
-            actions += self._apply(case, customer, policy, decision, keys[decision.step_index], now)
+            planned.append(
+                self._plan(case, customer, policy, decision, keys[decision.step_index], now)
+            )
         actions += self._cancel_opted_out(schedule.get("openTasks") or [], customer)
         return actions
 
-    def _apply(
+    def _plan(
         self,
         case: dict[str, Any],
         customer: dict[str, Any],
@@ -126,7 +149,7 @@ class Scheduler:
         decision: StepDecision,
         key: str,
         now: datetime,
-    ) -> int:
+    ) -> Planned:
         step = decision.step
         channel = step.channel
         metadata: dict[str, Any] = {
@@ -157,17 +180,37 @@ class Scheduler:
             "metadata": metadata,
         }
         if skip:  # recorded as decided against, never due
-            self.api.create_scheduled_task(
-                {**body, "status": "CANCELLED", "result": {"skipped": skip}}
-            )
-            return 1
-        task = self.api.create_scheduled_task(body)
+            body = {**body, "status": "CANCELLED", "result": {"skipped": skip}}
+        return Planned(case, customer, step, body, when, skipped=skip is not None)
+
+    def _create(self, planned: list[Planned]) -> int:
+        """Create the planned tasks (one request per batch), then what follows from each."""
+        if not planned:
+            return 0
+        try:
+            answer = self.api.create_scheduled_tasks([p.body for p in planned])
+            tasks: list[dict[str, Any] | None] = list(answer["tasks"])
+        except (NotFoundError, UnprocessableEntityError):
+            # a case deleted meanwhile fails the whole batch (or an older backend lacks it)
+            tasks = [self._create_one(p.body) for p in planned]
+        for item, task in zip(planned, tasks, strict=True):
+            if task is not None and not item.skipped:
+                self._follow_up(item, task)
+        return len(planned)
+
+    def _create_one(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            return self.api.create_scheduled_task(body)
+        except (NotFoundError, UnprocessableEntityError):
+            return None
+
+    def _follow_up(self, item: Planned, task: dict[str, Any]) -> None:
+        case, step = item.case, item.step
         if step.priority and step.priority != case.get("priority"):
             self.api.update_recovery_case(case["id"], {"priority": step.priority})
             case["priority"] = step.priority
-        if channel in MANUAL:
-            self._notify_collections(case, customer, step, task, when)
-        return 1
+        if step.channel in MANUAL:
+            self._notify_collections(case, item.customer, step, task, item.when)
 
     def _notify_collections(
         self,

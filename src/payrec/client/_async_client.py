@@ -188,6 +188,14 @@ class AsyncAutomationApiClient:
     ) -> JsonObject:
         return as_object(await self._send(ep.create_scheduled_task(task_data, idempotency_key)))
 
+    async def create_scheduled_tasks(
+        self, tasks: Sequence[Mapping[str, Any]], *, idempotency_key: str | None = None
+    ) -> JsonObject:
+        """Create several tasks at once (``POST /tasks/batch``, all or none): answers
+        ``{"tasks": [...], "created": [...]}`` in order; a ``dedupeKey`` that already had a
+        task answers that task with ``created`` false."""
+        return as_object(await self._send(ep.create_scheduled_tasks(tasks, idempotency_key)))
+
     async def update_task_status(
         self,
         task_id: str,

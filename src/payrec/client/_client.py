@@ -189,6 +189,14 @@ class AutomationApiClient:
     ) -> JsonObject:
         return as_object(self._send(ep.create_scheduled_task(task_data, idempotency_key)))
 
+    def create_scheduled_tasks(
+        self, tasks: Sequence[Mapping[str, Any]], *, idempotency_key: str | None = None
+    ) -> JsonObject:
+        """Create several tasks at once (``POST /tasks/batch``, all or none): answers
+        ``{"tasks": [...], "created": [...]}`` in order; a ``dedupeKey`` that already had a
+        task answers that task with ``created`` false."""
+        return as_object(self._send(ep.create_scheduled_tasks(tasks, idempotency_key)))
+
     def update_task_status(
         self,
         task_id: str,

@@ -48,6 +48,13 @@ def create_scheduled_task(task_data: Mapping[str, Any], idempotency_key: str | N
     return RequestSpec("POST", "/tasks", body=dict(task_data), idempotency_key=idempotency_key)
 
 
+def create_scheduled_tasks(
+    tasks: Sequence[Mapping[str, Any]], idempotency_key: str | None
+) -> RequestSpec:
+    body: JsonObject = {"tasks": [dict(task) for task in tasks]}
+    return RequestSpec("POST", "/tasks/batch", body=body, idempotency_key=idempotency_key)
+
+
 def update_task_status(
     task_id: str,
     status: str,

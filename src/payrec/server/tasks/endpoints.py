@@ -19,6 +19,8 @@ from payrec.server.state import AppState
 from payrec.server.tasks import repository, service
 from payrec.server.tasks.schemas import (
     ClaimedTasks,
+    TaskBatch,
+    TaskBatchOut,
     TaskClaim,
     TaskCreate,
     TaskHeartbeat,
@@ -69,6 +71,25 @@ def create_task(body: TaskCreate, ctx: AutomationContext) -> Response:
             session, body, ctx.actor, default_max_attempts=ctx.state.settings.default_max_attempts
         )
         return json_response(service.to_out(task), 201 if created else 200)
+
+    return ctx.write(action)
+
+
+@router.post("/batch", response_model=TaskBatchOut)
+def create_tasks(body: TaskBatch, ctx: AutomationContext) -> Response:
+    """Create several tasks as `POST /tasks` would, all or none: a scheduler's pass in one call."""
+
+    def action(session: Session) -> dict[str, Any]:
+        made = service.create_many(
+            session,
+            body.tasks,
+            ctx.actor,
+            default_max_attempts=ctx.state.settings.default_max_attempts,
+        )
+        return {
+            "tasks": [service.to_out(task) for task, _ in made],
+            "created": [created for _, created in made],
+        }
 
     return ctx.write(action)
 

@@ -28,6 +28,12 @@ class TaskCreate(ApiModel):
     result: dict[str, Any] | None = None
 
 
+class TaskBatch(ApiModel):
+    """Several `POST /tasks` bodies in one request and one transaction (a scheduler pass)."""
+
+    tasks: list[TaskCreate] = Field(min_length=1, max_length=500)
+
+
 class TaskStatusUpdate(ApiModel):
     status: TaskStatusName
     result: dict[str, Any] | None = None
@@ -82,6 +88,13 @@ class TaskPage(OutModel):
     total: int
     page: int
     size: int
+
+
+class TaskBatchOut(OutModel):
+    tasks: list[TaskOut]
+    created: list[bool] = Field(
+        description="Per task, in order: false when its dedupeKey already had a task (returned)"
+    )
 
 
 class ClaimedTask(TaskOut):

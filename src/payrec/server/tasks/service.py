@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -167,6 +168,20 @@ def _release(task: Task, *, retry_at: datetime, counts_as_attempt: bool) -> None
         task.status = TaskStatus.FAILED.value
         task.completed_at = datetime.now(UTC)
         task.last_error = task.last_error or "gave up after reaching maxAttempts"
+
+
+def create_many(
+    session: Session, items: Sequence[TaskCreate], actor: Actor, *, default_max_attempts: int
+) -> list[tuple[Task, bool]]:
+    """`create` for each item, in one transaction; an invalid item names its position."""
+    made = []
+    for index, item in enumerate(items):
+        try:
+            made.append(create(session, item, actor, default_max_attempts=default_max_attempts))
+        except Invalid as exc:
+            field = (exc.errors or [{}])[0].get("field") or "body"
+            raise Invalid(exc.detail, field=f"tasks.{index}.{field}") from exc
+    return made
 
 
 def claim(session: Session, data: TaskClaim, actor: Actor) -> list[dict[str, Any]]:
