@@ -115,10 +115,9 @@ def hot_paths() -> dict[str, Callable[[Any], Any]]:
     from payrec.server.tasks import repository as tasks
 
     def pending(session: Any, offset: int = 0) -> Any:
-        rows, _total = cases.pending(
+        rows, _total = cases.pending_rows(
             session, statuses=list(cases.OPEN), priority=None, offset=offset, limit=100
         )
-        cases.with_customers(session, rows)
         return rows
 
     def pending_total(session: Any) -> Any:
@@ -131,12 +130,12 @@ def hot_paths() -> dict[str, Callable[[Any], Any]]:
         return session.scalar(select(func.count()).select_from(RecoveryCase).where(open_cases))
 
     def pending_schedule(session: Any) -> Any:
-        return schedule_info(session, pending(session))
+        return schedule_info(session, [(row[0], row[1]) for row in pending(session)])
 
     def claim(session: Any) -> Any:
         now = datetime.now(UTC)
-        tasks.expired_leases(session, now=now)
-        return tasks.lock_due_pending(session, now=now, types=["REMINDER"], limit=10)
+        tasks.any_expired_lease(session, now=now)
+        return tasks.lock_due_rows(session, now=now, types=["REMINDER"], limit=10)
 
     def scheduled(session: Any) -> Any:
         return tasks.list_due(

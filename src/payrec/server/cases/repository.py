@@ -37,23 +37,36 @@ def with_customers(
 
 _cases = RecoveryCase.__table__.c
 _customers = Customer.__table__.c
-# The columns of the wire form of a case (`service.row_to_wire`), in that order.
-CASE_WIRE_COLUMNS = (
-    _cases.id,
-    _cases.customer_id,
-    _cases.invoice_number,
-    type_coerce(_cases.amount, BigInteger),  # scaled integers (MONEY_SCALE), not Decimals
-    type_coerce(_cases.amount_paid, BigInteger),
-    _cases.currency,
-    _cases.due_date,
-    _cases.status,
-    _cases.priority,
-    _cases.policy_id,
-    _cases.last_reminder_sent_at,
-    _cases.resolved_at,
-    _cases.created_at,
-    _cases.updated_at,
+_CASE_WIRE_NAMES = (
+    "id",
+    "customer_id",
+    "invoice_number",
+    "amount",
+    "amount_paid",
+    "currency",
+    "due_date",
+    "status",
+    "priority",
+    "policy_id",
+    "last_reminder_sent_at",
+    "resolved_at",
+    "created_at",
+    "updated_at",
 )
+
+
+def _case_wire_columns(columns: Any) -> tuple[Any, ...]:
+    """The columns of a case's wire form (`service.row_to_wire`), in that order, taken from a
+    table or a subquery; money as the stored scaled integers (MONEY_SCALE), not Decimals."""
+    return tuple(
+        type_coerce(columns[name], BigInteger)
+        if name in ("amount", "amount_paid")
+        else columns[name]
+        for name in _CASE_WIRE_NAMES
+    )
+
+
+CASE_WIRE_COLUMNS = _case_wire_columns(_cases)
 CUSTOMER_WIRE_COLUMNS = (
     _customers.id,
     _customers.name,
@@ -68,17 +81,23 @@ CUSTOMER_WIRE_COLUMNS = (
 
 
 def _queue_page(*, by_priority: bool) -> DriverStatement:
-    statement = (
-        select(*CASE_WIRE_COLUMNS, *CUSTOMER_WIRE_COLUMNS)
-        .join_from(RecoveryCase.__table__, Customer.__table__, _customers.id == _cases.customer_id)
+    """The page of case rows first (walking the queue index, stopping after the page), then
+    their customers: joining before the offset would look up a customer for every skipped row."""
+    page = (
+        select(RecoveryCase.__table__)
         .where(_cases.status.in_([bindparam("s1"), bindparam("s2"), bindparam("s3")]))
         .order_by(_cases.priority_rank, _cases.due_date, _cases.id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
     if by_priority:
-        statement = statement.where(_cases.priority == bindparam("priority"))
-    return DriverStatement(statement)
+        page = page.where(_cases.priority == bindparam("priority"))
+    rows = page.subquery("page")
+    return DriverStatement(
+        select(*_case_wire_columns(rows.c), *CUSTOMER_WIRE_COLUMNS)
+        .join_from(rows, Customer.__table__, _customers.id == rows.c.customer_id)
+        .order_by(rows.c.priority_rank, rows.c.due_date, rows.c.id)
+    )
 
 
 # Built once and run on the driver: the queue is the API's hottest read, and building a

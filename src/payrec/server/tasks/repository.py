@@ -68,17 +68,6 @@ def list_due(
     return rows, total
 
 
-def lock_due_pending(
-    session: Session, *, now: datetime, types: Sequence[str] | None, limit: int
-) -> Sequence[Task]:
-    """Due PENDING tasks, locked; rows another transaction holds are skipped (PostgreSQL)."""
-    stmt = select(Task).where(Task.status == "PENDING", Task.scheduled_at <= now)
-    if types:
-        stmt = stmt.where(Task.type.in_(list(types)))
-    stmt = stmt.order_by(Task.scheduled_at, Task.id).limit(limit).with_for_update(skip_locked=True)
-    return session.scalars(stmt).all()
-
-
 def _due_statement(*, by_type: bool) -> Select[*tuple[Any, ...]]:
     statement = select(*TASK_WIRE_COLUMNS).where(
         _tasks.status == "PENDING", _tasks.scheduled_at <= bindparam("now")
