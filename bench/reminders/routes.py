@@ -1,0 +1,97 @@
+"""Where the reminder pipeline's backend time goes, per route.
+
+    python -m bench.reminders.routes [--count 300] [--concurrency 8]
+
+Starts `payrec serve` on a fresh PostgreSQL database and a real SMTP sink, plans `--count`
+overdue reminders, runs one `payrec worker --services reminders`, and prints reminders/s, the
+backend's CPU per reminder (from /proc) and, per route, how many calls and how much time the
+backend's own /metrics recorded. For an A/B against another commit, check it out in a worktree
+and put its sources first: `PYTHONPATH=/tmp/old/src python -m bench.reminders.routes`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from tests.support.backend import LiveBackend, create_pg_database, drop_pg_database
+from tests.support.smtp_sink import SmtpSink
+from tests.support.workers import start_worker
+
+from bench.reminders.__main__ import plan, seed, start_bench_backend, wait_for
+
+_SERIES = re.compile(
+    r'payrec_http_request_duration_seconds_(sum|count)\{method="(\w+)",route="([^"]+)"\} (\S+)'
+)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def route_times(backend: LiveBackend) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    headers = {"Authorization": f"Bearer {backend.admin_key}"}
+    text = backend.http.get(backend.base_url + "/metrics", headers=headers).text
+    sums: Counter[tuple[str, str]] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    for kind, method, route, value in _SERIES.findall(text):
+        (sums if kind == "sum" else counts)[(method, route)] += float(value)
+    return sums, counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.reminders.routes")
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    url = create_pg_database("payrec_routes")
+    smtp = SmtpSink().start()
+    backend = start_bench_backend(url, Path(tempfile.mkdtemp(prefix="payrec-routes-")), 1)
+    try:
+        seed(backend, args.count)
+        plan(backend, args.count)
+        sums0, counts0 = route_times(backend)
+        cpu0 = cpu_seconds(backend.process.pid)
+        before = len(smtp.messages)
+        started = time.monotonic()
+        worker = start_worker(
+            backend,
+            smtp_url=smtp.url,
+            services="reminders",
+            name="routes",
+            concurrency=args.concurrency,
+            extra_env={"LOG_LEVEL": "WARNING"},
+        )
+        wait_for(lambda: len(smtp.messages) - before >= args.count, 1800, "deliveries")
+        seconds = time.monotonic() - started
+        backend_cpu = cpu_seconds(backend.process.pid) - cpu0
+        worker_cpu = cpu_seconds(worker.process.pid)
+        worker.terminate()
+        sums1, counts1 = route_times(backend)
+        print(
+            f"{args.count} reminders in {seconds:.1f} s = {args.count / seconds:.1f}/s; "
+            f"backend CPU {backend_cpu / args.count * 1000:.1f} ms per reminder, "
+            f"worker CPU {worker_cpu / args.count * 1000:.1f} ms"
+        )
+        for key in sorted(sums1, key=lambda k: sums0[k] - sums1[k]):
+            calls = counts1[key] - counts0[key]
+            if calls and key[1] != "/metrics":
+                spent = sums1[key] - sums0[key]
+                print(
+                    f"  {key[0]:5} {key[1]:58} {calls:6.0f} calls  "
+                    f"{spent / calls * 1000:7.1f} ms each (wall, queueing included)"
+                )
+    finally:
+        backend.stop()
+        smtp.stop()
+        drop_pg_database(url)
+
+
+if __name__ == "__main__":
+    main()
