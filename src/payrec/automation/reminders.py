@@ -156,6 +156,10 @@ class ReminderSender:
             json={"templateId": template_id, "channel": channel},
         )
         reminder_id = str(reminder["id"])
+        if int(task.get("attempts") or 0) > 0:
+            # A retry: the creation above may be an idempotent replay of the first attempt's
+            # answer (SCHEDULED), while that attempt got as far as marking the reminder SENT.
+            reminder = {**reminder, **self.api.get_reminder(reminder_id)}
         if reminder.get("status") == "SENT":  # sent before a crash: finish the bookkeeping only
             return self._complete(task_id, token, reminder, recipient)
         if reminder.get("status") == "CANCELLED":

@@ -1,0 +1,106 @@
+"""ReminderSender's decisions, with a scripted backend and a recording channel (unit level;
+the end-to-end tests run the real worker against the real backend and SMTP)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from payrec.automation.reminders import ReminderSender
+from payrec.automation.senders import Channels
+from payrec.channels import DeliveryResult
+
+CASE = {
+    "id": "case-1",
+    "status": "OVERDUE",
+    "amount": "100.00",
+    "currency": "EUR",
+    "dueDate": "2026-01-01",
+    "customer": {"name": "A", "email": "a@example.com", "optOutEmail": False},
+}
+
+
+class ScriptedApi:
+    """Answers like a backend whose reminder for task-1 was already marked SENT."""
+
+    def __init__(self, *, replayed_status: str, current_status: str) -> None:
+        self.replayed_status = replayed_status
+        self.current_status = current_status
+        self.calls: list[tuple[str, Any]] = []
+
+    def create_reminder(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+        self.calls.append(("create_reminder", body))
+        # an idempotent replay answers what the first creation answered
+        return {"id": "rem-1", "status": self.replayed_status, "content": {"text": "pay"}}
+
+    def get_reminder(self, reminder_id: str) -> dict[str, Any]:
+        self.calls.append(("get_reminder", reminder_id))
+        return {"id": reminder_id, "status": self.current_status, "sentAt": "2026-11-01T00:00:00Z"}
+
+    def update_task_status(self, task_id: str, status: str, result: Any, **kw: Any) -> None:
+        self.calls.append(("update_task_status", (task_id, status)))
+
+    def record_reminder_sent(self, reminder_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(("record_reminder_sent", body))
+        return {"id": reminder_id, "status": "SENT", "task": {"status": "COMPLETED"}}
+
+    def heartbeat(self, *_: Any, **__: Any) -> None:
+        pass
+
+
+class RecordingEmail:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, message: Any) -> DeliveryResult:
+        self.sent.append(message)
+        return DeliveryResult(external_id="<m@x>", channel="EMAIL", accepted_at=datetime.now(UTC))
+
+    def close(self) -> None:
+        pass
+
+
+def _task(attempts: int) -> dict[str, Any]:
+    return {
+        "id": "task-1",
+        "leaseToken": "lease",
+        "attempts": attempts,
+        "maxAttempts": 5,
+        "recoveryCaseId": "case-1",
+        "recoveryCase": CASE,
+        "metadata": {"reminderType": "EMAIL", "templateId": "reminder-1"},
+    }
+
+
+def _sender(api: ScriptedApi, email: RecordingEmail) -> ReminderSender:
+    channels = Channels(email=email, sms=email, collections_email="c@x")  # type: ignore[arg-type]
+    return ReminderSender(api, channels, worker_id="w", concurrency=1)  # type: ignore[arg-type]
+
+
+def test_a_retried_task_whose_reminder_was_sent_is_not_sent_again() -> None:
+    """The replayed creation says SCHEDULED; the reminder is SENT by now: only bookkeeping."""
+    api = ScriptedApi(replayed_status="SCHEDULED", current_status="SENT")
+    email = RecordingEmail()
+    sender = _sender(api, email)
+    try:
+        outcome = sender.process(_task(attempts=1))
+    finally:
+        sender.close()
+    assert email.sent == []
+    assert outcome.status == "COMPLETED"
+    assert ("update_task_status", ("task-1", "COMPLETED")) in api.calls
+
+
+def test_a_first_attempt_sends_once_and_completes_in_the_same_call() -> None:
+    api = ScriptedApi(replayed_status="SCHEDULED", current_status="SCHEDULED")
+    email = RecordingEmail()
+    sender = _sender(api, email)
+    try:
+        outcome = sender.process(_task(attempts=0))
+    finally:
+        sender.close()
+    assert len(email.sent) == 1 and email.sent[0].message_id_seed == "rem-1"
+    assert outcome.status == "COMPLETED"
+    assert not any(name == "get_reminder" for name, _ in api.calls)  # no extra read
+    [(_, marked)] = [c for c in api.calls if c[0] == "record_reminder_sent"]
+    assert marked["completeTask"]["leaseToken"] == "lease"
