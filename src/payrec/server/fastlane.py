@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import anyio.to_thread
 from anyio import CapacityLimiter
@@ -149,8 +150,6 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
 
 
 def _query(scope: Scope) -> dict[str, list[str]]:
-    from urllib.parse import parse_qs
-
     raw = scope.get("query_string", b"").decode("latin-1")
     return parse_qs(raw, keep_blank_values=True, strict_parsing=False) if raw else {}
 
