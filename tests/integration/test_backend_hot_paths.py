@@ -239,3 +239,19 @@ def test_task_batch_creates_all_or_none_and_dedupes(backend: LiveBackend) -> Non
     keys = sorted(t["dedupeKey"] for t in listed.json()["tasks"])
     assert keys == ["a", "b", "c"]  # nothing of the refused batch was stored
     assert backend.auto("POST", "/tasks/batch", json={"tasks": []}).status_code == 422
+
+
+def test_integers_beyond_64_bits_in_metadata_round_trip_exactly(backend: LiveBackend) -> None:
+    """Free-form metadata may hold any JSON integer; the fast encoder's 64-bit limit must not
+    turn one into a 500 (found by schemathesis on POST /tasks/batch)."""
+    huge = 10**30 + 7
+    body = {"type": _unique_type(), "scheduledAt": PAST, "metadata": {"n": huge, "x": -(2**70)}}
+    single = backend.auto("POST", "/tasks", json=body)
+    batch = backend.auto("POST", "/tasks/batch", json={"tasks": [body]})
+    assert single.status_code == 201, single.text
+    assert batch.status_code == 200, batch.text
+    for answer in (single.json(), batch.json()["tasks"][0]):
+        assert answer["metadata"] == {"n": huge, "x": -(2**70)}
+        stored = backend.auto("GET", f"/tasks/{answer['id']}")
+        assert stored.json()["metadata"]["n"] == huge
+    assert "Traceback" not in backend.logs()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import orjson
@@ -47,7 +48,28 @@ _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 def dumps(content: Any) -> bytes:
     if isinstance(content, BaseModel):
         content = content.model_dump(mode="python", by_alias=True)
-    return orjson.dumps(content, default=_default, option=_OPTIONS)
+    try:
+        return orjson.dumps(content, default=_default, option=_OPTIONS)
+    except TypeError:  # orjson refuses integers beyond 64 bits (free-form metadata may hold one)
+        return _dumps_slow(content)
+
+
+def _slow_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return _default(value)
+
+
+def _dumps_slow(content: Any) -> bytes:
+    """The same JSON as `dumps`, by simplejson: exact for integers of any size."""
+    text: str = simplejson.dumps(
+        content, use_decimal=True, default=_slow_default, ensure_ascii=False, separators=(",", ":")
+    )
+    return text.encode("utf-8")
 
 
 def to_plain(value: Any) -> Any:
