@@ -135,7 +135,6 @@ class FastLaneMiddleware:
         )
         await send({"type": "http.response.body", "body": payload})
 
-
     def _threads(self, state: AppState) -> CapacityLimiter:
         """How many lane calls run at once: one on SQLite (its writers queue anyway, and more
         threads only add GIL switches), a few on PostgreSQL (to overlap its round trips and
