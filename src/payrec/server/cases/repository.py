@@ -17,10 +17,10 @@ OPEN = ("PENDING", "OVERDUE", "IN_PROGRESS")
 
 
 def get(session: Session, case_id: str, *, for_update: bool = False) -> RecoveryCase | None:
-    stmt = select(RecoveryCase).where(RecoveryCase.id == case_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    """A case; without a lock, one this transaction already read costs no query."""
+    if not for_update:
+        return session.get(RecoveryCase, case_id)
+    return session.scalar(select(RecoveryCase).where(RecoveryCase.id == case_id).with_for_update())
 
 
 def with_customers(

@@ -220,8 +220,17 @@ def create(session: Session, data: CaseCreate, actor: Actor) -> RecoveryCase:
     return case
 
 
-def update(session: Session, case_id: str, data: CaseUpdate, actor: Actor) -> RecoveryCase:
-    case = get(session, case_id, for_update=True)
+def update(
+    session: Session,
+    case_id: str,
+    data: CaseUpdate,
+    actor: Actor,
+    *,
+    locked: RecoveryCase | None = None,
+) -> RecoveryCase:
+    """Apply an automation update; `locked` is the case when the caller already holds its lock."""
+    case = locked if locked is not None and locked.id == case_id else None
+    case = case or get(session, case_id, for_update=True)
     before = _snapshot(case)
     if data.status is not None:
         if check_transition(CASE, case.status, data.status) and data.status in CLOSED:

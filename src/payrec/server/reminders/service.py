@@ -165,4 +165,5 @@ def _advance_case(session: Session, reminder: Reminder, note: str, actor: Actor)
             notes=note,
         ),
         actor,
+        locked=case,
     )
