@@ -56,6 +56,9 @@ def _workers(backend: LiveBackend, smtp: SmtpSink, n: int, tag: str) -> list[Wor
             name=f"{tag}-{i}",
             concurrency=4,
             services="scheduler,reminders",
+            # No worker dies here: a production-like lease, so that a heartbeat delayed on
+            # a saturated 2-core box (the suite runs three pytest workers) cannot expire one.
+            extra_env={} if tag.startswith("kill") else {"PAYREC_LEASE_SECONDS": "30"},
         )
         for i in range(n)
     ]
