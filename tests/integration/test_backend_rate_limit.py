@@ -65,7 +65,8 @@ def test_normal_responses_carry_ratelimit_headers(limited: LiveBackend) -> None:
 
 def test_limit_is_per_caller(limited: LiveBackend) -> None:
     exhausted = _burst(limited, limited.automation_key, 4 * LIMIT)
-    assert exhausted[-1].status_code == 429
+    # on a loaded box the bucket may refill a token before the burst ends: any refusal shows it
+    assert any(r.status_code == 429 for r in exhausted), [r.status_code for r in exhausted]
     other = limited.http.get(
         limited.base_url + "/api/v1/customers",
         headers={"Authorization": f"Bearer {limited.admin_key}"},
