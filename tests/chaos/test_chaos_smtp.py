@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -143,6 +145,20 @@ class SlowHandler(SinkHandler):
         return await super().handle_DATA(server, session, envelope)
 
 
+def _heartbeat_requests(backend: LiveBackend) -> dict[str, float]:
+    """Heartbeat requests answered so far, by route (`/metrics`)."""
+    headers = {"Authorization": f"Bearer {backend.admin_key}"}
+    text = backend.http.get(backend.base_url + "/metrics", headers=headers).text
+    counts = {"round": 0.0, "single": 0.0}
+    pattern = (
+        r'payrec_http_requests_total\{method="POST",'
+        r'route="/api/v1/automation/tasks(/\{task_id\})?/heartbeat",status="\d+"\} ([0-9.]+)'
+    )
+    for single, value in re.findall(pattern, text):
+        counts["single" if single else "round"] += float(value)
+    return counts
+
+
 def test_slow_smtp_keeps_leases_alive_and_sends_once(
     pg: LiveBackend, pool: Callable[..., Workers]
 ) -> None:
@@ -151,17 +167,21 @@ def test_slow_smtp_keeps_leases_alive_and_sends_once(
     sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=sink.port)
     sink.start()
     try:
-        book = seed_book(pg, 4)
+        book = seed_book(pg, 8)
+        before = _heartbeat_requests(pg)
+        started = time.monotonic()
         workers = pool(sink.url)
-        # lease 5 s (the shortest allowed) < 6 s per reply: only the heartbeats keep them
+        # lease 5 s (the shortest allowed) < 6 s per reply: only the heartbeats keep them. A
+        # worker claims twice its concurrency, so tasks also wait in its queue, leases held.
         for name in ("slow-a", "slow-b"):
-            workers.start(name, concurrency=1, extra_env={"PAYREC_LEASE_SECONDS": "5"})
-        wait_until(lambda: book.all_delivered(sink), timeout=30, message="slow deliveries")
+            workers.start(name, concurrency=2, extra_env={"PAYREC_LEASE_SECONDS": "5"})
+        wait_until(lambda: book.all_delivered(sink), timeout=45, message="slow deliveries")
         wait_until(
-            lambda: sent_events(pg.db_url, book.case_ids).total() == 4,
+            lambda: sent_events(pg.db_url, book.case_ids).total() == 8,
             timeout=10,
             message="all marked sent",
         )
+        elapsed = time.monotonic() - started
         logs = "".join(w.logs() for w in workers.started)
         workers.stop()
         book.assert_once(pg.db_url, sink)
@@ -174,6 +194,11 @@ def test_slow_smtp_keeps_leases_alive_and_sends_once(
             list(book.case_ids),
         )
         assert expired[0][0] == 0
+        # One request per worker per round (every 5/3 s), however many leases it holds.
+        beats = _heartbeat_requests(pg)
+        assert beats["single"] == before["single"]
+        rounds = beats["round"] - before["round"]
+        assert 2 <= rounds <= 2 * (elapsed / (5 / 3) + 2), (rounds, elapsed)
     finally:
         sink.stop()
 

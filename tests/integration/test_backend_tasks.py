@@ -137,6 +137,64 @@ def test_claim_lease_fencing_and_heartbeat(backend: LiveBackend) -> None:
     assert late_beat.status_code == 409
 
 
+def test_heartbeat_round_renews_held_leases_and_names_lost_ones(backend: LiveBackend) -> None:
+    kind = _unique_type()
+    for _ in range(3):
+        _new_task(backend, type=kind)
+    held, stolen, done = _claim(backend, kind, limit=3, leaseSeconds=30)
+    finished = _put_status(backend, done["id"], "COMPLETED", leaseToken=done["leaseToken"])
+    assert finished.status_code == 200, finished.text
+
+    beat = backend.auto(
+        "POST",
+        "/tasks/heartbeat",
+        json={
+            "leaseSeconds": 600,
+            "leases": [
+                {"id": held["id"], "leaseToken": held["leaseToken"]},
+                {"id": stolen["id"], "leaseToken": "not-" + stolen["leaseToken"]},
+                {"id": done["id"], "leaseToken": done["leaseToken"]},
+                {"id": "task-nope", "leaseToken": "x"},
+            ],
+        },
+    )
+    assert beat.status_code == 200, beat.text
+    assert "idempotent-replayed" not in beat.headers
+    answer = beat.json()
+    assert [item["id"] for item in answer["renewed"]] == [held["id"]]
+    assert answer["lost"] == [
+        {"id": stolen["id"], "reason": "stale-lease"},
+        {"id": done["id"], "reason": "stale-lease"},
+        {"id": "task-nope", "reason": "not-found"},
+    ]
+    renewed_until = datetime.fromisoformat(answer["renewed"][0]["leaseExpiresAt"])
+    now_held = backend.auto("GET", f"/tasks/{held['id']}").json()
+    assert datetime.fromisoformat(now_held["leaseExpiresAt"]) == renewed_until
+    assert (renewed_until - datetime.fromisoformat(held["leaseExpiresAt"])).total_seconds() > 500
+    # A wrong token renews nothing: the real holder's lease keeps its own expiry.
+    untouched = backend.auto("GET", f"/tasks/{stolen['id']}").json()
+    assert untouched["leaseExpiresAt"] == stolen["leaseExpiresAt"]
+    assert backend.auto("GET", f"/tasks/{done['id']}").json()["status"] == "COMPLETED"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"leases": []},
+        {"leases": [{"id": "t"}]},
+        {"leases": [{"id": "t", "leaseToken": ""}]},
+        {"leases": [{"id": "t", "leaseToken": "x"}], "leaseSeconds": 1},
+        {"leases": [{"id": f"t{n}", "leaseToken": "x"} for n in range(501)]},
+        {"leases": [{"id": "t", "leaseToken": "x", "extra": 1}]},
+    ],
+    ids=["empty", "no-token", "empty-token", "short-lease", "too-many", "unknown-field"],
+)
+def test_heartbeat_round_refuses_bad_input(backend: LiveBackend, body: dict[str, Any]) -> None:
+    response = backend.auto("POST", "/tasks/heartbeat", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 def test_expired_lease_returns_task_then_fails_it(backend: LiveBackend) -> None:
     kind = _unique_type()
     retried = _new_task(backend, type=kind, maxAttempts=3)

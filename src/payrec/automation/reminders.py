@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +75,7 @@ class ReminderSender:
 
     def step(self) -> int:
         """Claim a batch of due reminder tasks and work them; returns how many were claimed."""
+        asked = time.monotonic()
         tasks = self.api.claim_tasks(
             self.worker_id,
             types=CLAIM_TYPES,
@@ -84,7 +86,7 @@ class ReminderSender:
         if not tasks:
             return 0
         for task in tasks:  # queued tasks wait for a thread: their leases must live meanwhile
-            self.leases.hold(str(task["id"]), str(task["leaseToken"]))
+            self.leases.hold(str(task["id"]), str(task["leaseToken"]), since=asked)
         outcomes = list(self._pool.map(self.process, tasks))
         for outcome in outcomes:
             logger.info("task %s: %s %s", outcome.task_id, outcome.status, outcome.detail)
@@ -164,8 +166,10 @@ class ReminderSender:
             return self._complete(task_id, token, reminder, recipient)
         if reminder.get("status") == "CANCELLED":
             return self._finish(task_id, token, "CANCELLED", {"skipped": "reminder cancelled"})
-        if self.leases.lost(task_id):
-            return Outcome(task_id, "LOST", "lease lost before sending")
+        if not self.leases.ensure(task_id, self.lease_seconds / 2):
+            # Lost, or not confirmed for long enough to send and mark it: another worker may
+            # take the task when the lease runs out, so sending now could send twice.
+            return Outcome(task_id, "LOST", "lease not held long enough to send")
         try:
             delivery = self._deliver(channel, recipient, rendered, reminder_id)
         except PermanentChannelError as exc:
@@ -192,6 +196,7 @@ class ReminderSender:
         }
         # One call marks the reminder SENT, advances the case (note, lastReminderSentAt,
         # IN_PROGRESS) and completes the task, in one transaction: never half done.
+        self.leases.ending(task_id)
         marked = self.api.record_reminder_sent(
             reminder_id,
             {
@@ -223,6 +228,7 @@ class ReminderSender:
         exc: ChannelError,
     ) -> Outcome:
         """A permanent failure (or the last transient one): the reminder and the task FAILED."""
+        self.leases.ending(task_id)
         self.api.record_reminder_sent(
             reminder_id, {"status": "FAILED", "channel": channel, "error": exc.reason}
         )
@@ -300,6 +306,7 @@ class ReminderSender:
         )
 
     def _finish(self, task_id: str, token: str, status: str, result: dict[str, Any]) -> Outcome:
+        self.leases.ending(task_id)
         self.api.update_task_status(task_id, status, result, lease_token=token)
         return Outcome(task_id, status, str(result.get("error") or result.get("skipped") or ""))
 
@@ -307,6 +314,7 @@ class ReminderSender:
         self, task: dict[str, Any], token: str, reason: str, *, hint: float | None = None
     ) -> None:
         """Hand the task back for a later try, with backoff; the backend counts the attempt."""
+        self.leases.ending(str(task["id"]))
         when = retry_at(datetime.now(UTC), int(task.get("attempts") or 0), hint=hint)
         try:
             self.api.update_task_status(

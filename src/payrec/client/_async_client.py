@@ -309,6 +309,13 @@ class AsyncAutomationApiClient:
         spec = ep.heartbeat(task_id, lease_token, lease_seconds, idempotency_key)
         return as_object(await self._send(spec))
 
+    async def heartbeat_tasks(
+        self, leases: Mapping[str, str], *, lease_seconds: int | None = None
+    ) -> JsonObject:
+        """Extend several leases at once (``POST /tasks/heartbeat``, ``task id → lease token``):
+        answers ``{"renewed": [{id, leaseExpiresAt}], "lost": [{id, reason}]}``."""
+        return as_object(await self._send(ep.heartbeat_tasks(leases, lease_seconds)))
+
     async def get_reminder(self, reminder_id: str) -> JsonObject:
         return as_object(await self._send(ep.get_reminder(reminder_id)))
 

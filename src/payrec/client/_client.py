@@ -306,6 +306,13 @@ class AutomationApiClient:
         spec = ep.heartbeat(task_id, lease_token, lease_seconds, idempotency_key)
         return as_object(self._send(spec))
 
+    def heartbeat_tasks(
+        self, leases: Mapping[str, str], *, lease_seconds: int | None = None
+    ) -> JsonObject:
+        """Extend several leases at once (``POST /tasks/heartbeat``, ``task id → lease token``):
+        answers ``{"renewed": [{id, leaseExpiresAt}], "lost": [{id, reason}]}``."""
+        return as_object(self._send(ep.heartbeat_tasks(leases, lease_seconds)))
+
     def get_reminder(self, reminder_id: str) -> JsonObject:
         return as_object(self._send(ep.get_reminder(reminder_id)))
 

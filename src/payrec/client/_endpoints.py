@@ -109,7 +109,17 @@ def heartbeat(
         f"/tasks/{path_id(task_id)}/heartbeat",
         body=payload,
         idempotency_key=idempotency_key,
+        repeatable=True,
     )
+
+
+def heartbeat_tasks(leases: Mapping[str, str], lease_seconds: int | None) -> RequestSpec:
+    payload: JsonObject = {
+        "leases": [{"id": task_id, "leaseToken": token} for task_id, token in leases.items()]
+    }
+    if lease_seconds is not None:
+        payload["leaseSeconds"] = lease_seconds
+    return RequestSpec("POST", "/tasks/heartbeat", body=payload, repeatable=True)
 
 
 def get_pending_documents(doc_type: str | None, limit: int) -> RequestSpec:

@@ -43,7 +43,9 @@ class RequestSpec:
 
     ``path`` is relative to the automation base URL unless ``absolute_url`` is set.
     ``unwrap`` names the key of the response object to return (e.g. ``"cases"``);
-    ``raw`` returns the body bytes instead of decoded JSON.
+    ``raw`` returns the body bytes instead of decoded JSON. ``repeatable`` marks a POST whose
+    repetition has no further effect (a heartbeat): it gets no generated ``Idempotency-Key``,
+    so the backend stores no answer for it.
     """
 
     method: str
@@ -54,6 +56,7 @@ class RequestSpec:
     unwrap: str | None = None
     raw: bool = False
     absolute_url: str | None = None
+    repeatable: bool = False
 
     @property
     def has_body(self) -> bool:
@@ -61,7 +64,7 @@ class RequestSpec:
 
     @property
     def needs_idempotency_key(self) -> bool:
-        return self.method == "POST"
+        return self.method == "POST" and not self.repeatable
 
 
 def new_id() -> str:

@@ -134,6 +134,7 @@ def test_every_method_hits_its_endpoint(sleeps: Sleeps) -> None:
         c.claim_tasks("w-1", types=["REMINDER"], limit=3, lease_seconds=30)
         c.heartbeat("task-1", "lease-1", lease_seconds=45)
         c.heartbeat("task-1", "lease-1")
+        c.heartbeat_tasks({"task-1": "lease-1", "task-2": "lease-2"}, lease_seconds=45)
         c.get_reminder("rem-1")
         assert c.download_document("doc-1") == b"%PDF-1.7"
         c.claim_notifications("w-1", limit=2, lease_seconds=20)
@@ -164,6 +165,7 @@ def test_every_method_hits_its_endpoint(sleeps: Sleeps) -> None:
         ("POST", f"{p}/tasks/claim"),
         ("POST", f"{p}/tasks/task-1/heartbeat"),
         ("POST", f"{p}/tasks/task-1/heartbeat"),
+        ("POST", f"{p}/tasks/heartbeat"),
         ("GET", f"{p}/reminders/rem-1"),
         ("GET", f"{p}/documents/doc-1/content"),
         ("POST", f"{p}/notifications/claim"),
@@ -178,9 +180,19 @@ def test_every_method_hits_its_endpoint(sleeps: Sleeps) -> None:
     assert bodies[15] == {"workerId": "w-1", "types": ["REMINDER"], "limit": 3, "leaseSeconds": 30}
     assert bodies[16] == {"leaseToken": "lease-1", "leaseSeconds": 45}
     assert bodies[17] == {"leaseToken": "lease-1"}
-    assert bodies[20] == {"workerId": "w-1", "limit": 2, "leaseSeconds": 20}
+    assert bodies[18] == {
+        "leases": [
+            {"id": "task-1", "leaseToken": "lease-1"},
+            {"id": "task-2", "leaseToken": "lease-2"},
+        ],
+        "leaseSeconds": 45,
+    }
+    assert bodies[21] == {"workerId": "w-1", "limit": 2, "leaseSeconds": 20}
     assert all(r.headers["x-service-name"] == "python-scheduler" for r in script.requests)
-    posts = [r for r in script.requests if r.method == "POST"]
+    # A heartbeat repeated has no further effect: it is sent without a key (nothing stored).
+    beats = [r for r in script.requests if r.url.path.endswith("/heartbeat")]
+    assert len(beats) == 3 and all("idempotency-key" not in r.headers for r in beats)
+    posts = [r for r in script.requests if r.method == "POST" and r not in beats]
     assert all(r.headers.get("idempotency-key") for r in posts)
     assert len({r.headers["idempotency-key"] for r in posts}) == len(posts)  # one per call
     assert all("idempotency-key" not in r.headers for r in script.requests if r.method != "POST")

@@ -19,11 +19,13 @@ from payrec.server.state import AppState
 from payrec.server.tasks import repository, service
 from payrec.server.tasks.schemas import (
     ClaimedTasks,
+    HeartbeatsOut,
     TaskBatch,
     TaskBatchOut,
     TaskClaim,
     TaskCreate,
     TaskHeartbeat,
+    TaskHeartbeats,
     TaskOut,
     TaskPage,
     TaskStatusName,
@@ -128,6 +130,16 @@ def get_task(task_id: str, ctx: AutomationContext) -> Response:
 def update_task_status(task_id: str, body: TaskStatusUpdate, ctx: AutomationContext) -> Response:
     return ctx.write(
         lambda session: service.to_out(service.update_status(session, task_id, body, ctx.actor))
+    )
+
+
+@router.post("/heartbeat", response_model=HeartbeatsOut)
+def heartbeat_tasks(body: TaskHeartbeats, ctx: AutomationContext) -> Response:
+    """Extend several leases in one transaction: a worker's heartbeat round is one request,
+    however many tasks it holds. A lease that is gone is answered under `lost`, not as an
+    error: the others are still renewed."""
+    return ctx.write(
+        lambda session: service.heartbeat_many(session, body.leases, body.lease_seconds)
     )
 
 

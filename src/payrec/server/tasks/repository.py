@@ -121,6 +121,29 @@ def lease(session: Session, leases: Sequence[dict[str, Any]]) -> None:
     session.connection().execute(_LEASE, list(leases))
 
 
+_HELD = (
+    select(_tasks.id, _tasks.status, _tasks.lease_token)
+    .where(_tasks.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_tasks.id)  # one lock order for every caller: no deadlock between batches
+    .with_for_update()
+)
+_RENEW = (
+    update(Task)
+    .where(_tasks.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_expires_at=bindparam("expires"))
+)
+
+
+def lock_held(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """`id → (status, lease_token)` of the tasks that exist among `ids`, rows locked."""
+    rows = session.connection().execute(_HELD, {"ids": list(ids)})
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def renew(session: Session, ids: Sequence[str], expires: datetime) -> None:
+    session.connection().execute(_RENEW, {"ids": list(ids), "expires": expires})
+
+
 def expired_leases(session: Session, *, now: datetime, limit: int = 500) -> Sequence[Task]:
     stmt = (
         select(Task)

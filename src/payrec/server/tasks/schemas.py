@@ -63,6 +63,18 @@ class TaskHeartbeat(ApiModel):
     lease_seconds: int | None = Field(default=None, ge=5, le=3600)
 
 
+class HeldLease(ApiModel):
+    id: EntityId
+    lease_token: str = Field(min_length=1, max_length=64)
+
+
+class TaskHeartbeats(ApiModel):
+    """Several leases of one worker renewed in one request (`POST /tasks/heartbeat`)."""
+
+    leases: list[HeldLease] = Field(min_length=1, max_length=500)
+    lease_seconds: int | None = Field(default=None, ge=5, le=3600)
+
+
 class TaskOut(OutModel):
     id: str
     type: str
@@ -95,6 +107,23 @@ class TaskBatchOut(OutModel):
     created: list[bool] = Field(
         description="Per task, in order: false when its dedupeKey already had a task (returned)"
     )
+
+
+class RenewedLease(OutModel):
+    id: str
+    lease_expires_at: datetime
+
+
+class LostLease(OutModel):
+    id: str
+    reason: Literal["not-found", "stale-lease"] = Field(
+        description="`stale-lease`: the task is no longer IN_PROGRESS under this token"
+    )
+
+
+class HeartbeatsOut(OutModel):
+    renewed: list[RenewedLease] = Field(description="Leases extended, in request order")
+    lost: list[LostLease] = Field(description="Leases this worker no longer holds: stop work")
 
 
 class ClaimedTask(TaskOut):

@@ -18,7 +18,13 @@ from payrec.server.cancellation import cancel_task
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.models import RecoveryCase, Task
 from payrec.server.tasks import repository
-from payrec.server.tasks.schemas import TaskClaim, TaskCreate, TaskOut, TaskStatusUpdate
+from payrec.server.tasks.schemas import (
+    HeldLease,
+    TaskClaim,
+    TaskCreate,
+    TaskOut,
+    TaskStatusUpdate,
+)
 
 FINISHED = {TaskStatus.COMPLETED.value, TaskStatus.FAILED.value, TaskStatus.CANCELLED.value}
 
@@ -270,6 +276,31 @@ def heartbeat(session: Session, task_id: str, lease_token: str, lease_seconds: i
     task.lease_expires_at = datetime.now(UTC) + timedelta(seconds=lease_seconds or 60)
     session.flush()
     return task
+
+
+def heartbeat_many(
+    session: Session, leases: Sequence[HeldLease], lease_seconds: int | None
+) -> dict[str, list[dict[str, Any]]]:
+    """Extend every lease still held under its token; name the others as lost."""
+    held = repository.lock_held(session, sorted({lease.id for lease in leases}))
+    expires = datetime.now(UTC) + timedelta(seconds=lease_seconds or 60)
+    renewed: list[dict[str, Any]] = []
+    lost: list[dict[str, Any]] = []
+    for lease in leases:
+        status, token = held.get(lease.id, (None, None))
+        if status is None:
+            lost.append({"id": lease.id, "reason": "not-found"})
+        elif (
+            status != TaskStatus.IN_PROGRESS.value
+            or token is None
+            or not secrets.compare_digest(lease.lease_token, token)
+        ):
+            lost.append({"id": lease.id, "reason": "stale-lease"})
+        else:
+            renewed.append({"id": lease.id, "leaseExpiresAt": expires})
+    if renewed:
+        repository.renew(session, sorted({item["id"] for item in renewed}), expires)
+    return {"renewed": renewed, "lost": lost}
 
 
 def expire_leases(session: Session, *, now: datetime, actor: Actor) -> int:

@@ -1,0 +1,134 @@
+"""LeaseKeeper: one heartbeat request per round, lost leases forgotten, no send on a short lease."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from payrec.automation.leases import MAX_PER_REQUEST, LeaseKeeper
+from payrec.client import ApiConnectionError
+
+
+class FakeHeartbeats:
+    """Answers `heartbeat_tasks` like the backend: renews the tokens it knows."""
+
+    def __init__(self, tokens: dict[str, str]) -> None:
+        self.tokens = tokens
+        self.calls: list[dict[str, str]] = []
+        self.fail = False
+
+    def heartbeat_tasks(
+        self, leases: Mapping[str, str], *, lease_seconds: int | None = None
+    ) -> dict[str, Any]:
+        self.calls.append(dict(leases))
+        if self.fail:
+            raise ApiConnectionError("backend down")
+        renewed = [
+            {"id": i, "leaseExpiresAt": "later"}
+            for i, t in leases.items()
+            if self.tokens.get(i) == t
+        ]
+        lost = [
+            {"id": i, "reason": "stale-lease"} for i, t in leases.items() if self.tokens.get(i) != t
+        ]
+        return {"renewed": renewed, "lost": lost}
+
+
+def _keeper(api: FakeHeartbeats, lease_seconds: int = 60) -> LeaseKeeper:
+    return LeaseKeeper(api, lease_seconds, start=False)
+
+
+def test_one_request_renews_every_held_lease() -> None:
+    tokens = {f"t{n}": f"k{n}" for n in range(40)}
+    api = FakeHeartbeats(tokens)
+    keeper = _keeper(api)
+    for task_id, token in tokens.items():
+        keeper.hold(task_id, token)
+    keeper.renew_now()
+    assert api.calls == [tokens]
+    assert all(keeper.remaining(task_id) > 59 for task_id in tokens)
+
+
+def test_a_round_past_the_request_limit_is_split() -> None:
+    tokens = {f"t{n}": "k" for n in range(MAX_PER_REQUEST + 1)}
+    api = FakeHeartbeats(tokens)
+    keeper = _keeper(api)
+    for task_id, token in tokens.items():
+        keeper.hold(task_id, token)
+    keeper.renew_now()
+    assert [len(call) for call in api.calls] == [MAX_PER_REQUEST, 1]
+
+
+def test_a_lost_lease_is_dropped_and_reported() -> None:
+    api = FakeHeartbeats({"mine": "k1", "taken": "someone-else"})
+    keeper = _keeper(api)
+    keeper.hold("mine", "k1")
+    keeper.hold("taken", "k2")
+    keeper.renew_now()
+    assert keeper.lost("taken") and not keeper.lost("mine")
+    assert keeper.remaining("taken") == 0
+    keeper.renew_now()
+    assert api.calls[-1] == {"mine": "k1"}  # not beaten for again
+    assert not keeper.ensure("taken", 1)
+    keeper.hold("taken", "k3")  # claimed again later: a new lease
+    assert not keeper.lost("taken")
+
+
+def test_a_lease_claimed_long_ago_is_renewed_before_sending() -> None:
+    api = FakeHeartbeats({"t": "k"})
+    keeper = _keeper(api, lease_seconds=10)
+    keeper.hold("t", "k", since=time.monotonic() - 8)  # the claim was 8 s ago
+    assert keeper.remaining("t") < 3
+    assert keeper.ensure("t", 5)
+    assert api.calls == [{"t": "k"}]
+    assert keeper.remaining("t") > 9
+    assert keeper.ensure("t", 5)  # long enough now: no request
+    assert len(api.calls) == 1
+
+
+def test_an_unconfirmed_lease_is_not_long_enough() -> None:
+    api = FakeHeartbeats({"t": "k"})
+    keeper = _keeper(api, lease_seconds=10)
+    keeper.hold("t", "k", since=time.monotonic() - 8)
+    api.fail = True
+    assert not keeper.ensure("t", 5)  # the backend did not answer: do not send
+    assert not keeper.lost("t")  # but it is not known lost either: the next round may renew
+    api.fail = False
+    assert keeper.ensure("t", 5)
+
+
+def test_holding_again_keeps_the_earlier_deadline() -> None:
+    keeper = _keeper(FakeHeartbeats({}), lease_seconds=10)
+    keeper.hold("t", "k", since=time.monotonic() - 8)
+    keeper.hold("t", "k")
+    assert keeper.remaining("t") < 3
+
+
+def test_an_answer_for_a_replaced_token_changes_nothing() -> None:
+    class Racing(FakeHeartbeats):
+        def heartbeat_tasks(
+            self, leases: Mapping[str, str], *, lease_seconds: int | None = None
+        ) -> dict[str, Any]:
+            keeper.release("t")
+            keeper.hold("t", "new")  # released and claimed again while the round was in flight
+            return super().heartbeat_tasks(leases, lease_seconds=lease_seconds)
+
+    keeper = _keeper(Racing({"t": "new"}))
+    keeper.hold("t", "old")
+    keeper.renew_now()
+    assert not keeper.lost("t") and keeper.remaining("t") > 59
+
+
+def test_a_lease_being_completed_is_not_reported_lost(caplog: pytest.LogCaptureFixture) -> None:
+    api = FakeHeartbeats({"done": "elsewhere", "gone": "elsewhere"})
+    keeper = _keeper(api)
+    keeper.hold("done", "k")
+    keeper.hold("gone", "k")
+    keeper.ending("done")  # its holder completed it while the round was on its way
+    with caplog.at_level(logging.WARNING, logger="payrec.worker"):
+        keeper.renew_now()
+    assert [r.getMessage() for r in caplog.records] == ["lease of gone was lost"]
