@@ -1,6 +1,6 @@
 """Where the reminder pipeline's backend time goes, per route.
 
-    python -m bench.reminders.routes [--count 300] [--concurrency 8]
+    python -m bench.reminders.routes [--count 300] [--concurrency 8] [--py-spy FILE]
 
 Starts `payrec serve` on a fresh PostgreSQL database and a real SMTP sink, plans `--count`
 overdue reminders, runs one `payrec worker --services reminders`, and prints reminders/s, the
@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
+import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -49,6 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.reminders.routes")
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--py-spy",
+        metavar="FILE",
+        help="record the backend's stacks during delivery with py-spy (collapsed format)",
+    )
     args = parser.parse_args()
     url = create_pg_database("payrec_routes")
     smtp = SmtpSink().start()
@@ -58,6 +65,14 @@ def main() -> None:
         plan(backend, args.count)
         sums0, counts0 = route_times(backend)
         cpu0 = cpu_seconds(backend.process.pid)
+        spy = None
+        if args.py_spy:
+            spy = subprocess.Popen(
+                ["py-spy", "record", "--format", "raw", "--rate", "250", "--nonblocking"]
+                + ["-o", args.py_spy, "-p", str(backend.process.pid)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         before = len(smtp.messages)
         started = time.monotonic()
         worker = start_worker(
@@ -73,6 +88,9 @@ def main() -> None:
         backend_cpu = cpu_seconds(backend.process.pid) - cpu0
         worker_cpu = cpu_seconds(worker.process.pid)
         worker.terminate()
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=30)
         sums1, counts1 = route_times(backend)
         print(
             f"{args.count} reminders in {seconds:.1f} s = {args.count / seconds:.1f}/s; "

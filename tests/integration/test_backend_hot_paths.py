@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -166,6 +167,53 @@ def test_render_on_record_and_complete_on_sent(backend: LiveBackend) -> None:
     assert stored["status"] == "COMPLETED" and stored["result"] == result
     after = backend.auto("GET", f"/recovery-cases/{case['id']}").json()
     assert after["status"] == "IN_PROGRESS" and after["lastReminderSentAt"]
+    # Every change of the cycle is in the audit log once, with the task's and the reminder's ids.
+    assert _audit_actions(backend, case["id"]) == Counter(
+        {
+            "case.created": 1,
+            "task.created": 1,
+            "reminder.created": 1,
+            "reminder.sent": 1,
+            "case.updated": 1,
+            "case.note_added": 1,
+            "task.status_changed": 1,
+        }
+    )
+
+
+def _audit_actions(backend: LiveBackend, case_id: str) -> Counter[str]:
+    response = backend.admin(
+        "GET", "/audit-events", params={"recoveryCaseId": case_id, "limit": 100}
+    )
+    assert response.status_code == 200, response.text
+    return Counter(event["action"] for event in response.json()["events"])
+
+
+def test_a_refused_sent_mark_leaves_no_trace(backend: LiveBackend) -> None:
+    case = backend.new_case()
+    task_type = _unique_type()
+    _reminder_task(backend, case, task_type)
+    [task] = _claim(backend, task_type)
+    reminder = backend.auto(
+        "POST",
+        "/reminders",
+        json={"recoveryCaseId": case["id"], "type": "EMAIL", "taskId": task["id"]},
+    ).json()
+    before = _audit_actions(backend, case["id"])
+    refused = backend.auto(
+        "PUT",
+        f"/reminders/{reminder['id']}/sent",
+        json={
+            "status": "SENT",
+            "caseNote": "sent",
+            "completeTask": {"id": "task-other", "leaseToken": task["leaseToken"]},
+        },
+    )
+    assert refused.status_code == 422, refused.text
+    assert backend.auto("GET", f"/reminders/{reminder['id']}").json()["status"] == "SCHEDULED"
+    detail = backend.admin("GET", f"/recovery-cases/{case['id']}").json()
+    assert detail["status"] == case["status"] and not detail.get("notes")
+    assert _audit_actions(backend, case["id"]) == before
 
 
 def test_stale_lease_never_undoes_a_sent_mark(backend: LiveBackend) -> None:

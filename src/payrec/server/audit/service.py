@@ -1,14 +1,26 @@
-"""The audit log: one entry per state change, written in the same transaction."""
+"""The audit log: one entry per state change, written in the same transaction.
+
+Entries are kept on the session and written in one statement when the transaction commits,
+however many a request records (a sent reminder records four): one round trip instead of one
+per entry between the other statements. A transaction that rolls back writes none of them.
+Inside a savepoint an entry is added at once instead, so that rolling the savepoint back
+takes the entry with it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, event, insert
+from sqlalchemy.orm import Session, SessionTransaction
 
 from payrec.server.actor import Actor
 from payrec.server.jsonio import to_plain
 from payrec.server.models import AuditEvent
+from payrec.server.models.base import new_id, utcnow
+
+_PENDING = "payrec.audit.pending"
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 def record(
@@ -21,20 +33,42 @@ def record(
     case_id: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        actor=actor.name,
-        service_name=actor.service_name,
-        request_id=actor.request_id,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        recovery_case_id=case_id,
-        before=_jsonable(before),
-        after=_jsonable(after),
-    )
-    session.add(event)
-    return event
+) -> None:
+    row = {
+        "id": new_id("evt"),
+        "at": utcnow(),
+        "actor": actor.name,
+        "service_name": actor.service_name,
+        "request_id": actor.request_id,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "recovery_case_id": case_id,
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
+    if session.in_nested_transaction():
+        session.add(AuditEvent(**row))
+        return
+    session.info.setdefault(_PENDING, []).append(row)
+
+
+def write_pending(session: Session) -> None:
+    """Write the entries recorded so far (before reading the log in the same transaction)."""
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.connection().execute(_INSERT, rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_on_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _discard_on_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed (written) or undone
+        session.info.pop(_PENDING, None)
 
 
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -11,8 +11,6 @@ from payrec.server.reminders import service
 from payrec.server.reminders.schemas import ReminderCreate, ReminderOut, ReminderSent
 from payrec.server.routing import api_router
 from payrec.server.tasks import service as tasks
-from payrec.server.templates import rendering
-from payrec.server.templates.schemas import RenderRequest
 
 router = api_router(prefix="/reminders", tags=["reminders"])
 
@@ -20,23 +18,11 @@ router = api_router(prefix="/reminders", tags=["reminders"])
 @router.post("", status_code=201, response_model=ReminderOut)
 def create_reminder(body: ReminderCreate, ctx: AutomationContext) -> Response:
     def action(session: Session) -> Response:
-        reminder, created = service.create(session, body, ctx.actor)
+        reminder, created, content = service.create(
+            session, body, ctx.actor, link_template=ctx.state.settings.payment_link_template
+        )
         out = service.to_out(reminder)
-        if body.render and body.template_id:
-            request = RenderRequest(template_id=body.template_id, channel=body.type)
-            out.content = rendering.render_for_case(
-                session,
-                reminder.recovery_case_id,
-                request,
-                link_template=ctx.state.settings.payment_link_template,
-            )
-            if created:  # what was sent stays on the reminder
-                reminder.meta = {
-                    **(reminder.meta or {}),
-                    "subject": out.content.subject,
-                    "language": out.content.language,
-                }
-                out.metadata = reminder.meta
+        out.content = content
         return json_response(out, 201 if created else 200)
 
     return ctx.write(action)
@@ -51,10 +37,7 @@ def get_reminder(reminder_id: str, ctx: AutomationContext) -> Response:
 @router.put("/{reminder_id}/sent", response_model=ReminderOut)
 def record_reminder_sent(reminder_id: str, body: ReminderSent, ctx: AutomationContext) -> Response:
     def action(session: Session) -> ReminderOut:
-        reminder = service.mark(session, reminder_id, body, ctx.actor)
-        task = None
-        if body.complete_task is not None and reminder.status == "SENT":
-            task = service.complete_task(session, reminder, body.complete_task, ctx.actor)
+        reminder, task = service.mark(session, reminder_id, body, ctx.actor)
         out = service.to_out(reminder)
         out.task = None if task is None else tasks.to_out(task)
         return out

@@ -19,7 +19,9 @@ from payrec.server.reminders.schemas import (
     ReminderSent,
     TaskCompletion,
 )
+from payrec.server.templates import rendering
 from payrec.server.templates.rendering import opted_out
+from payrec.server.templates.schemas import RenderedOut, RenderRequest
 
 
 def to_out(reminder: Reminder) -> ReminderOut:
@@ -52,23 +54,36 @@ def get(session: Session, reminder_id: str, *, for_update: bool = False) -> Remi
     return reminder
 
 
-def create(session: Session, data: ReminderCreate, actor: Actor) -> tuple[Reminder, bool]:
-    """Record a reminder; one per task, so a retried creation returns the first."""
+def create(
+    session: Session, data: ReminderCreate, actor: Actor, *, link_template: str
+) -> tuple[Reminder, bool, RenderedOut | None]:
+    """Record a reminder; one per task, so a retried creation returns the first. With
+    `render`, also what to send (rendered before the record is written, so the record carries
+    its subject from the start)."""
     case = session.get(RecoveryCase, data.recovery_case_id)
     if case is None:
         raise Invalid("unknown recovery case", field="recoveryCaseId")
+    render = data.render and data.template_id is not None
     if data.task_id is not None:
         existing = session.scalar(select(Reminder).where(Reminder.task_id == data.task_id))
         if existing is not None:
-            return existing, False
+            content = None
+            if render:
+                content = _render(session, data, existing.recovery_case_id, link_template)
+            return existing, False, content
     if case.status in ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED"):
         raise Conflict(
             f"case is {case.status}: no reminder may be sent", code="case-not-contactable"
         )
-    if data.render:
+    content = None
+    metadata = data.metadata
+    if render:
         customer = session.get(Customer, case.customer_id)
         if customer is not None and opted_out(customer, Channel(data.type)):
             raise Conflict(f"the customer opted out of {data.type}", code="customer-opted-out")
+        content = _render(session, data, case.id, link_template, case=case, customer=customer)
+        # what was sent stays on the reminder
+        metadata = {**(metadata or {}), "subject": content.subject, "language": content.language}
     reminder = Reminder(
         recovery_case_id=case.id,
         task_id=data.task_id,
@@ -76,7 +91,7 @@ def create(session: Session, data: ReminderCreate, actor: Actor) -> tuple[Remind
         template_id=data.template_id,
         scheduled_for=data.scheduled_for,
         recipient=data.recipient,
-        meta=data.metadata,
+        meta=metadata,
         status="SCHEDULED",
     )
     session.add(reminder)
@@ -94,13 +109,60 @@ def create(session: Session, data: ReminderCreate, actor: Actor) -> tuple[Remind
             "templateId": reminder.template_id,
         },
     )
-    return reminder, True
+    return reminder, True, content
 
 
-def mark(session: Session, reminder_id: str, data: ReminderSent, actor: Actor) -> Reminder:
+def _render(
+    session: Session,
+    data: ReminderCreate,
+    case_id: str,
+    link_template: str,
+    *,
+    case: RecoveryCase | None = None,
+    customer: Customer | None = None,
+) -> RenderedOut:
+    request = RenderRequest(template_id=str(data.template_id), channel=data.type)
+    if case is None or customer is None or case.id != case_id:
+        return rendering.render_for_case(session, case_id, request, link_template=link_template)
+    return rendering.render_for(session, case, customer, request, link_template=link_template)
+
+
+def mark(
+    session: Session, reminder_id: str, data: ReminderSent, actor: Actor
+) -> tuple[Reminder, Task | None]:
+    """Mark a reminder SENT or FAILED; once SENT, `caseNote` advances its case and
+    `completeTask` completes its task, in this transaction.
+
+    Every row is locked before anything changes. A task whose lease was lost, or that moved
+    on, is answered as it is and never undoes the SENT mark: its next holder finds the
+    reminder SENT and only finishes the bookkeeping.
+    """
+    from payrec.server.cases import repository as case_repository
+    from payrec.server.tasks import repository as task_repository
+
     reminder = get(session, reminder_id, for_update=True)
-    if not check_transition(REMINDER, reminder.status, data.status):
-        return reminder  # marking sent twice is a no-op
+    moves = check_transition(REMINDER, reminder.status, data.status)
+    sent = reminder.status == "SENT" or (moves and data.status == "SENT")
+    completion = data.complete_task if sent else None
+    if completion is not None and reminder.task_id != completion.id:
+        raise Invalid("completeTask.id is not this reminder's task", field="completeTask.id")
+    case = None
+    if moves and data.status == "SENT" and data.case_note:
+        case = case_repository.get(session, reminder.recovery_case_id, for_update=True)
+    task = None
+    if completion is not None:
+        task = task_repository.get(session, completion.id, for_update=True)
+    if moves:
+        _apply_mark(session, reminder, data, actor)
+    if case is not None and data.case_note:
+        _advance_case(session, reminder, case, data.case_note, actor)
+    if task is not None and completion is not None:
+        task = _complete_task(session, task, completion, actor)
+    session.flush()
+    return reminder, task
+
+
+def _apply_mark(session: Session, reminder: Reminder, data: ReminderSent, actor: Actor) -> None:
     reminder.status = data.status
     reminder.channel = data.channel or reminder.type
     reminder.external_id = data.external_id or reminder.external_id
@@ -121,41 +183,28 @@ def mark(session: Session, reminder_id: str, data: ReminderSent, actor: Actor) -
             "error": reminder.error,
         },
     )
-    if data.status == "SENT" and data.case_note:
-        _advance_case(session, reminder, data.case_note, actor)
-    session.flush()
-    return reminder
 
 
-def complete_task(
-    session: Session, reminder: Reminder, completion: TaskCompletion, actor: Actor
-) -> Task | None:
-    """Complete a sent reminder's task in a savepoint: a stale lease or a task that moved on
-    leaves the task untouched and never rolls back the reminder's SENT mark."""
+def _complete_task(session: Session, task: Task, completion: TaskCompletion, actor: Actor) -> Task:
+    """Complete the sent reminder's locked task if the lease still holds; else leave it."""
     from payrec.server.tasks import service as tasks
     from payrec.server.tasks.schemas import TaskStatusUpdate
 
-    if reminder.task_id != completion.id:
-        raise Invalid("completeTask.id is not this reminder's task", field="completeTask.id")
+    if not tasks.fence_holds(task, completion.lease_token, "COMPLETED"):
+        return task
     update = TaskStatusUpdate(
         status="COMPLETED", result=completion.result, lease_token=completion.lease_token
     )
-    try:
-        with session.begin_nested():
-            return tasks.update_status(session, completion.id, update, actor)
-    except (Conflict, NotFound):
-        return session.get(Task, completion.id)
+    return tasks.update_status(session, task.id, update, actor, locked=task)
 
 
-def _advance_case(session: Session, reminder: Reminder, note: str, actor: Actor) -> None:
-    """What a sent reminder means for its case, atomically with the reminder's SENT."""
-    from payrec.server.cases import repository as case_repository
+def _advance_case(
+    session: Session, reminder: Reminder, case: RecoveryCase, note: str, actor: Actor
+) -> None:
+    """What a sent reminder means for its (locked) case, atomically with the reminder's SENT."""
     from payrec.server.cases import service as cases
     from payrec.server.cases.schemas import CaseUpdate
 
-    case = case_repository.get(session, reminder.recovery_case_id, for_update=True)
-    if case is None:
-        return
     cases.update(
         session,
         case.id,

@@ -110,8 +110,18 @@ def create(
     return task, True
 
 
-def update_status(session: Session, task_id: str, data: TaskStatusUpdate, actor: Actor) -> Task:
-    task = repository.get(session, task_id, for_update=True)
+def update_status(
+    session: Session,
+    task_id: str,
+    data: TaskStatusUpdate,
+    actor: Actor,
+    *,
+    locked: Task | None = None,
+) -> Task:
+    """Move a task as the transition table allows; `locked` is the task when the caller
+    already holds its lock."""
+    task = locked if locked is not None and locked.id == task_id else None
+    task = task or repository.get(session, task_id, for_update=True)
     if task is None:
         raise NotFound("task", task_id)
     _check_fence(task, data.lease_token, data.status)
@@ -141,6 +151,15 @@ def update_status(session: Session, task_id: str, data: TaskStatusUpdate, actor:
     )
     session.flush()
     return task
+
+
+def fence_holds(task: Task, lease_token: str | None, target: str) -> bool:
+    """Would `update_status` take a report to `target` carrying `lease_token`?"""
+    try:
+        _check_fence(task, lease_token, target)
+    except Conflict:
+        return False
+    return True
 
 
 def _check_fence(task: Task, lease_token: str | None, target: str) -> None:

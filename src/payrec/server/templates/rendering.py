@@ -13,7 +13,7 @@ from payrec.domain.templates import TemplateInvalid, build_context, payment_link
 from payrec.server.cases import service as cases
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, Unavailable
-from payrec.server.models import Customer
+from payrec.server.models import Customer, RecoveryCase
 from payrec.server.templates import service
 from payrec.server.templates.schemas import RenderedOut, RenderRequest
 
@@ -51,6 +51,18 @@ def render_for_case(
 ) -> RenderedOut:
     case = cases.get(session, case_id)
     customer = customers.get(session, case.customer_id)
+    return render_for(session, case, customer, request, link_template=link_template)
+
+
+def render_for(
+    session: Session,
+    case: RecoveryCase,
+    customer: Customer,
+    request: RenderRequest,
+    *,
+    link_template: str,
+) -> RenderedOut:
+    """`render_for_case` with the case and its customer already loaded."""
     entry = service.pick(session, request.template_id, request.language or customer.locale)
     template = entry.template
     if request.channel is not None and request.channel != template.channel.value:
