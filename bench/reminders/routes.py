@@ -68,7 +68,7 @@ def main() -> None:
         spy = None
         if args.py_spy:
             spy = subprocess.Popen(
-                ["py-spy", "record", "--format", "raw", "--rate", "250", "--nonblocking"]
+                ["py-spy", "record", "--format", "raw", "--rate", "250", "--nonblocking", "--gil"]
                 + ["-o", args.py_spy, "-p", str(backend.process.pid)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -69,6 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from payrec.config import Settings
     from payrec.logs import configure_logging
     from payrec.server.app import create_app
+    from payrec.server.http_protocol import NoDelayH11Protocol
 
     settings = _settings(args)
     assert isinstance(settings, Settings)
@@ -81,6 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": settings.log_level.lower(),
         "access_log": False,
         "timeout_graceful_shutdown": 10,
+        "http": NoDelayH11Protocol,
     }
     if args.workers > 1:
         # Each process builds its own app from the environment: carry the flags over.

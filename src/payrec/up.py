@@ -91,6 +91,7 @@ def main_up(args: argparse.Namespace) -> int:
     from payrec.config import Settings
     from payrec.logs import configure_logging
     from payrec.server.app import create_app
+    from payrec.server.http_protocol import NoDelayH11Protocol
 
     os.environ.setdefault(
         "PAYREC_RATE_LIMIT", "2000/second"
@@ -110,6 +111,7 @@ def main_up(args: argparse.Namespace) -> int:
             port=settings.port,
             log_level="warning",
             access_log=False,
+            http=NoDelayH11Protocol,
         )
     )
     server_thread = threading.Thread(target=server.run, name="payrec-backend", daemon=True)
