@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, func, select, update
+from sqlalchemy import Row, Select, String, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from payrec.server.models import Task
@@ -90,10 +90,12 @@ _ANY_EXPIRED = (
 )
 _LEASE = (
     update(Task)
-    .where(_tasks.id == bindparam("task_id"), _tasks.status == "PENDING")
+    .where(_tasks.id.in_(bindparam("ids", expanding=True)), _tasks.status == "PENDING")
     .values(
         status="IN_PROGRESS",
-        lease_token=bindparam("token"),
+        # One statement for the whole claim: each task's token is the claim's random prefix
+        # and the task's id, so every lease still has its own token.
+        lease_token=bindparam("prefix", type_=String) + _tasks.id,
         lease_expires_at=bindparam("expires"),
         locked_by=bindparam("worker"),
         updated_at=bindparam("now"),
@@ -116,9 +118,18 @@ def any_expired_lease(session: Session, *, now: datetime) -> bool:
     return session.connection().execute(_ANY_EXPIRED, {"now": now}).first() is not None
 
 
-def lease(session: Session, leases: Sequence[dict[str, Any]]) -> None:
-    """Mark locked PENDING tasks IN_PROGRESS: `task_id`, `token`, `expires`, `worker`, `now`."""
-    session.connection().execute(_LEASE, list(leases))
+def lease(
+    session: Session,
+    ids: Sequence[str],
+    *,
+    prefix: str,
+    expires: datetime,
+    worker: str,
+    now: datetime,
+) -> None:
+    """Mark locked PENDING tasks IN_PROGRESS; each task's lease token is `prefix` + its id."""
+    params = {"ids": list(ids), "prefix": prefix, "expires": expires, "worker": worker}
+    session.connection().execute(_LEASE, {**params, "now": now})
 
 
 _HELD = (
