@@ -37,6 +37,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
 def route_times(backend: LiveBackend) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
     headers = {"Authorization": f"Bearer {backend.admin_key}"}
     text = backend.http.get(backend.base_url + "/metrics", headers=headers).text
@@ -65,11 +73,15 @@ def main() -> None:
         plan(backend, args.count)
         sums0, counts0 = route_times(backend)
         cpu0 = cpu_seconds(backend.process.pid)
+        busy0, all0 = machine_busy()
         spy = None
         if args.py_spy:
             spy = subprocess.Popen(
-                ["py-spy", "record", "--format", "raw", "--rate", "250", "--nonblocking", "--gil"]
-                + ["-o", args.py_spy, "-p", str(backend.process.pid)],
+                [
+                    *("py-spy", "record", "--format", "raw", "--rate", "250"),
+                    *("--nonblocking", "--gil", "-o", args.py_spy),
+                    *("-p", str(backend.process.pid)),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -87,6 +99,7 @@ def main() -> None:
         seconds = time.monotonic() - started
         backend_cpu = cpu_seconds(backend.process.pid) - cpu0
         worker_cpu = cpu_seconds(worker.process.pid)
+        busy1, all1 = machine_busy()
         worker.terminate()
         if spy is not None:
             spy.send_signal(signal.SIGINT)
@@ -95,7 +108,9 @@ def main() -> None:
         print(
             f"{args.count} reminders in {seconds:.1f} s = {args.count / seconds:.1f}/s; "
             f"backend CPU {backend_cpu / args.count * 1000:.1f} ms per reminder, "
-            f"worker CPU {worker_cpu / args.count * 1000:.1f} ms"
+            f"worker CPU {worker_cpu / args.count * 1000:.1f} ms; machine "
+            f"{(busy1 - busy0) / args.count * 1000:.1f} ms CPU per reminder, "
+            f"{100 * (busy1 - busy0) / (all1 - all0):.0f}% busy"
         )
         for key in sorted(sums1, key=lambda k: sums0[k] - sums1[k]):
             calls = counts1[key] - counts0[key]

@@ -16,7 +16,9 @@ import asyncio
 import itertools
 import json
 import re
+import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -238,3 +240,46 @@ def test_smtp_4xx_retries_and_5xx_fails_with_the_reason(
         assert code in _case_view(pg, case_id)
     sent = sent_events(pg.db_url, book.case_ids)
     assert sorted(sent.values()) == [1, 1]
+
+
+def test_slow_smtp_never_sends_a_notification_twice(
+    pg: LiveBackend, pool: Callable[..., Workers]
+) -> None:
+    """Notification leases are not renewed: a dispatcher must not start a send it may not
+    finish within its lease, or another worker takes the notification and sends it again."""
+    sink = SmtpSink()
+    sink.handler = SlowHandler()
+    sink.handler.delay = 2.0  # five-second leases: two sends fit, a third would not
+    sink.controller = Controller(sink.handler, hostname="127.0.0.1", port=sink.port)
+    sink.start()
+    try:
+        marker = secrets.token_hex(4)
+        ids = []
+        for n in range(6):
+            made = pg.auto(
+                "POST",
+                "/notifications",
+                json={
+                    "type": "EMAIL",
+                    "recipient": f"team-{marker}-{n}@example.com",
+                    "subject": "Call the customer",
+                    "body": "Step 5 of the ladder: a call.",
+                },
+            )
+            assert made.status_code == 201, made.text
+            ids.append(made.json()["id"])
+        workers = pool(sink.url)
+        for name in ("ntf-a", "ntf-b"):
+            workers.start(name, services="notifications", extra_env={"PAYREC_LEASE_SECONDS": "5"})
+
+        def statuses() -> list[str]:
+            return [pg.auto("GET", f"/notifications/{i}").json()["status"] for i in ids]
+
+        wait_until(lambda: statuses() == ["SENT"] * 6, timeout=60, message="all sent")
+        workers.stop()
+        received = Counter(
+            address for message in sink.messages for address in message.to if marker in address
+        )
+        assert received == {f"team-{marker}-{n}@example.com": 1 for n in range(6)}
+    finally:
+        sink.stop()

@@ -77,7 +77,10 @@ class Worker:
             from payrec.automation.notifications import NotificationDispatcher
 
             return NotificationDispatcher(
-                self.client, self.channels, worker_id=self.options.worker_id
+                self.client,
+                self.channels,
+                worker_id=self.options.worker_id,
+                lease_seconds=self.options.lease_seconds,
             ).step
         if name == "extraction":
             from payrec.automation.extraction_service import ExtractionService
