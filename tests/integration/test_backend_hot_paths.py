@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -189,7 +191,10 @@ def _audit_actions(backend: LiveBackend, case_id: str) -> Counter[str]:
     return Counter(event["action"] for event in response.json()["events"])
 
 
-def test_a_refused_sent_mark_leaves_no_trace(backend: LiveBackend) -> None:
+def _recorded_reminder(
+    backend: LiveBackend,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A new case, its reminder task claimed, and the task's reminder recorded."""
     case = backend.new_case()
     task_type = _unique_type()
     _reminder_task(backend, case, task_type)
@@ -198,7 +203,13 @@ def test_a_refused_sent_mark_leaves_no_trace(backend: LiveBackend) -> None:
         "POST",
         "/reminders",
         json={"recoveryCaseId": case["id"], "type": "EMAIL", "taskId": task["id"]},
-    ).json()
+    )
+    assert reminder.status_code == 201, reminder.text
+    return case, task, reminder.json()
+
+
+def test_a_refused_sent_mark_leaves_no_trace(backend: LiveBackend) -> None:
+    case, task, reminder = _recorded_reminder(backend)
     before = _audit_actions(backend, case["id"])
     refused = backend.auto(
         "PUT",
@@ -217,15 +228,7 @@ def test_a_refused_sent_mark_leaves_no_trace(backend: LiveBackend) -> None:
 
 
 def test_stale_lease_never_undoes_a_sent_mark(backend: LiveBackend) -> None:
-    case = backend.new_case()
-    task_type = _unique_type()
-    _reminder_task(backend, case, task_type)
-    [task] = _claim(backend, task_type)
-    reminder = backend.auto(
-        "POST",
-        "/reminders",
-        json={"recoveryCaseId": case["id"], "type": "EMAIL", "taskId": task["id"]},
-    ).json()
+    _, task, reminder = _recorded_reminder(backend)
     sent = backend.auto(
         "PUT",
         f"/reminders/{reminder['id']}/sent",
@@ -287,6 +290,42 @@ def test_task_batch_creates_all_or_none_and_dedupes(backend: LiveBackend) -> Non
     keys = sorted(t["dedupeKey"] for t in listed.json()["tasks"])
     assert keys == ["a", "b", "c"]  # nothing of the refused batch was stored
     assert backend.auto("POST", "/tasks/batch", json={"tasks": []}).status_code == 422
+
+
+def test_racing_task_batches_make_each_step_once(backend: LiveBackend) -> None:
+    """Schedulers racing over the same cases: every (case, dedupeKey) gets one task, created
+    by exactly one of the batches, and a batch within itself repeats nothing."""
+    cases = [backend.new_case() for _ in range(3)]
+    task_type = _unique_type()
+    bodies = [
+        {"type": task_type, "scheduledAt": PAST, "recoveryCaseId": c["id"], "dedupeKey": k}
+        for c in cases
+        for k in ("step-1", "step-2", "step-3")
+    ]
+    start = threading.Barrier(4)
+
+    def post(n: int) -> dict[str, Any]:
+        ordered = bodies[n:] + bodies[:n]  # each racer in another order
+        start.wait()
+        response = backend.auto("POST", "/tasks/batch", json={"tasks": ordered + ordered[:2]})
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(post, range(4)))
+    made: Counter[tuple[str, str]] = Counter()
+    ids: dict[tuple[str, str], set[str]] = {}
+    for answer in answers:
+        for task, created in zip(answer["tasks"], answer["created"], strict=True):
+            key = (task["recoveryCaseId"], task["dedupeKey"])
+            made[key] += created
+            ids.setdefault(key, set()).add(task["id"])
+        assert answer["created"][-2:] == [False, False]  # repeated within the batch
+    assert len(made) == 9 and set(made.values()) == {1}
+    assert all(len(found) == 1 for found in ids.values())
+    listed = backend.auto("GET", "/tasks/scheduled", params={"type": task_type, "size": 50})
+    assert listed.json()["total"] == 9
 
 
 def test_integers_beyond_64_bits_in_metadata_round_trip_exactly(backend: LiveBackend) -> None:

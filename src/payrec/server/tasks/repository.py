@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, String, bindparam, func, select, update
+from sqlalchemy import Row, Select, String, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from payrec.server.models import Task
+from payrec.server.models import RecoveryCase, Task
 
 WireRow = Row[*tuple[Any, ...]]
 _tasks = Task.__table__.c
@@ -185,6 +185,32 @@ def by_dedupe_key(session: Session, case_id: str | None, dedupe_key: str) -> Tas
     return session.scalar(
         select(Task).where(Task.recovery_case_id == case_id, Task.dedupe_key == dedupe_key)
     )
+
+
+def by_dedupe_keys(
+    session: Session, keys: Sequence[tuple[str | None, str | None]]
+) -> dict[tuple[str | None, str | None], Task]:
+    """The tasks already made for these (case, dedupe key) pairs, by pair."""
+    wanted = set(keys)
+    names = {key for _, key in wanted if key is not None}
+    if not names:
+        return {}
+    cases = {case for case, _ in wanted if case is not None}
+    of_case = []
+    if cases:
+        of_case.append(Task.recovery_case_id.in_(cases))
+    if any(case is None for case, _ in wanted):
+        of_case.append(Task.recovery_case_id.is_(None))
+    found = session.scalars(select(Task).where(Task.dedupe_key.in_(names), or_(*of_case))).all()
+    pairs = {(task.recovery_case_id, task.dedupe_key): task for task in found}
+    return {pair: task for pair, task in pairs.items() if pair in wanted}
+
+
+def existing_case_ids(session: Session, ids: set[str]) -> set[str]:
+    if not ids:
+        return set()
+    rows = session.execute(select(RecoveryCase.id).where(RecoveryCase.id.in_(ids)))
+    return {row[0] for row in rows}
 
 
 def touch_scheduled(session: Session, task_id: str, when: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Sequence
@@ -58,6 +59,8 @@ def get(session: Session, task_id: str) -> Task:
         raise NotFound("task", task_id)
     return task
 
+logger = logging.getLogger("payrec.tasks")
+
 
 def create(
     session: Session, data: TaskCreate, actor: Actor, *, default_max_attempts: int
@@ -72,18 +75,7 @@ def create(
         existing = repository.by_dedupe_key(session, data.recovery_case_id, data.dedupe_key)
         if existing is not None:
             return existing, False
-    task = Task(
-        type=data.type,
-        status=data.status,
-        result=data.result,
-        completed_at=datetime.now(UTC) if data.status == TaskStatus.CANCELLED.value else None,
-        scheduled_at=data.scheduled_at,
-        recovery_case_id=data.recovery_case_id,
-        dedupe_key=data.dedupe_key,
-        meta=data.metadata,
-        attempts=0,
-        max_attempts=data.max_attempts or default_max_attempts,
-    )
+    task = _new_task(data, default_max_attempts)
     if data.dedupe_key is not None:
         # Two schedulers may race for the same step: the unique (case, key) index decides,
         # and the loser answers with the winner's task.
@@ -99,6 +91,26 @@ def create(
     else:
         session.add(task)
         session.flush()
+    _record_created(session, actor, task)
+    return task, True
+
+
+def _new_task(data: TaskCreate, default_max_attempts: int) -> Task:
+    return Task(
+        type=data.type,
+        status=data.status,
+        result=data.result,
+        completed_at=datetime.now(UTC) if data.status == TaskStatus.CANCELLED.value else None,
+        scheduled_at=data.scheduled_at,
+        recovery_case_id=data.recovery_case_id,
+        dedupe_key=data.dedupe_key,
+        meta=data.metadata,
+        attempts=0,
+        max_attempts=data.max_attempts or default_max_attempts,
+    )
+
+
+def _record_created(session: Session, actor: Actor, task: Task) -> None:
     record(
         session,
         actor,
@@ -108,7 +120,6 @@ def create(
         case_id=task.recovery_case_id,
         after={"type": task.type, "scheduledAt": task.scheduled_at, "status": task.status},
     )
-    return task, True
 
 
 def update_status(
@@ -199,7 +210,17 @@ def _release(task: Task, *, retry_at: datetime, counts_as_attempt: bool) -> None
 def create_many(
     session: Session, items: Sequence[TaskCreate], actor: Actor, *, default_max_attempts: int
 ) -> list[tuple[Task, bool]]:
-    """`create` for each item, in one transaction; an invalid item names its position."""
+    """`create` for each item, in one transaction; an invalid item names its position.
+
+    The whole batch is checked with two queries and inserted with one statement; when a
+    concurrent scheduler inserted one of its (case, dedupeKey) pairs meanwhile, the batch
+    is rolled back to its savepoint and made one item at a time, as `create` settles it.
+    """
+    try:
+        with session.begin_nested():
+            return _create_batch(session, items, actor, default_max_attempts)
+    except IntegrityError:
+        logger.info("a task batch met a concurrent scheduler's tasks: made one at a time")
     made = []
     for index, item in enumerate(items):
         try:
@@ -207,6 +228,35 @@ def create_many(
         except Invalid as exc:
             field = (exc.errors or [{}])[0].get("field") or "body"
             raise Invalid(exc.detail, field=f"tasks.{index}.{field}") from exc
+    return made
+
+
+def _create_batch(
+    session: Session, items: Sequence[TaskCreate], actor: Actor, default_max_attempts: int
+) -> list[tuple[Task, bool]]:
+    case_ids = {item.recovery_case_id for item in items if item.recovery_case_id is not None}
+    known = repository.existing_case_ids(session, case_ids)
+    for index, item in enumerate(items):
+        if item.recovery_case_id is not None and item.recovery_case_id not in known:
+            raise Invalid("unknown recovery case", field=f"tasks.{index}.recoveryCaseId")
+    keyed = [(item.recovery_case_id, item.dedupe_key) for item in items if item.dedupe_key]
+    existing = repository.by_dedupe_keys(session, keyed)
+    made: list[tuple[Task, bool]] = []
+    new: list[Task] = []
+    for item in items:
+        key = (item.recovery_case_id, item.dedupe_key)
+        if item.dedupe_key is not None and key in existing:
+            made.append((existing[key], False))  # made before, or earlier in this batch
+            continue
+        task = _new_task(item, default_max_attempts)
+        if item.dedupe_key is not None:
+            existing[key] = task
+        made.append((task, True))
+        new.append(task)
+    session.add_all(new)
+    session.flush()
+    for task in new:
+        _record_created(session, actor, task)
     return made
 
 
