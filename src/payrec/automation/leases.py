@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from payrec.client import ApiError
+from payrec.client import ApiError, ApiStatusError, ConflictError, NotFoundError
 
 logger = logging.getLogger("payrec.worker")
 
@@ -19,6 +19,10 @@ MAX_PER_REQUEST = 500  # the backend's limit for one `POST /tasks/heartbeat`
 class HeartbeatApi(Protocol):
     def heartbeat_tasks(
         self, leases: Mapping[str, str], *, lease_seconds: int | None = None
+    ) -> dict[str, Any]: ...
+
+    def heartbeat(
+        self, task_id: str, lease_token: str, *, lease_seconds: int | None = None
     ) -> dict[str, Any]: ...
 
 
@@ -39,6 +43,7 @@ class LeaseKeeper:
 
     def __init__(self, client: HeartbeatApi, lease_seconds: int, *, start: bool = True) -> None:
         self._client = client
+        self._batched = True  # False once the backend turned out to predate the batch call
         self._lease_seconds = lease_seconds
         self._held: dict[str, _Lease] = {}
         self._lost: set[str] = set()
@@ -110,12 +115,33 @@ class LeaseKeeper:
         while not self._stop.wait(interval):
             self.renew_now()
 
+    def _renew(self, leases: dict[str, str]) -> Mapping[str, Any]:
+        """One `POST /tasks/heartbeat`; a task at a time from a backend that predates it
+        (rolling upgrades: workers may be upgraded before the backends)."""
+        if self._batched:
+            try:
+                return self._client.heartbeat_tasks(leases, lease_seconds=self._lease_seconds)
+            except ApiStatusError as exc:
+                if exc.status_code not in (404, 405):
+                    raise
+                logger.info("the backend has no batched heartbeat: one request per lease")
+                self._batched = False
+        renewed, lost = [], []
+        for task_id, token in leases.items():
+            try:
+                self._client.heartbeat(task_id, token, lease_seconds=self._lease_seconds)
+            except (ConflictError, NotFoundError):
+                lost.append({"id": task_id})
+            else:
+                renewed.append({"id": task_id})
+        return {"renewed": renewed, "lost": lost}
+
     def _renew_round(self, leases: dict[str, str]) -> None:
         if not leases:
             return
         sent = time.monotonic()
         try:
-            answer = self._client.heartbeat_tasks(leases, lease_seconds=self._lease_seconds)
+            answer = self._renew(leases)
         except ApiError as exc:
             logger.warning("heartbeat of %d leases failed: %s", len(leases), type(exc).__name__)
             return

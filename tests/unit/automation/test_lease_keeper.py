@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from payrec.automation.leases import MAX_PER_REQUEST, LeaseKeeper
-from payrec.client import ApiConnectionError
+from payrec.client import ApiConnectionError, ApiStatusError, ConflictError
 
 
 class FakeHeartbeats:
@@ -132,3 +132,33 @@ def test_a_lease_being_completed_is_not_reported_lost(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.WARNING, logger="payrec.worker"):
         keeper.renew_now()
     assert [r.getMessage() for r in caplog.records] == ["lease of gone was lost"]
+
+
+class OlderBackend(FakeHeartbeats):
+    """A backend from before `POST /tasks/heartbeat`: only the per-task heartbeat."""
+
+    def heartbeat_tasks(
+        self, leases: Mapping[str, str], *, lease_seconds: int | None = None
+    ) -> dict[str, Any]:
+        self.calls.append({"batch": "refused"})
+        raise ApiStatusError(405, {"status": 405}, None, "method not allowed")
+
+    def heartbeat(
+        self, task_id: str, lease_token: str, *, lease_seconds: int | None = None
+    ) -> dict[str, Any]:
+        self.calls.append({task_id: lease_token})
+        if self.tokens.get(task_id) != lease_token:
+            raise ConflictError(409, {"status": 409, "code": "stale-lease"}, None, "stale")
+        return {"id": task_id}
+
+
+def test_a_backend_without_the_batch_call_gets_one_heartbeat_per_lease() -> None:
+    api = OlderBackend({"mine": "k1", "taken": "other"})
+    keeper = _keeper(api)
+    keeper.hold("mine", "k1")
+    keeper.hold("taken", "k2")
+    keeper.renew_now()
+    assert api.calls == [{"batch": "refused"}, {"mine": "k1"}, {"taken": "k2"}]
+    assert keeper.lost("taken") and keeper.remaining("mine") > 59
+    keeper.renew_now()  # known now: straight to the per-task call
+    assert api.calls[3:] == [{"mine": "k1"}]
