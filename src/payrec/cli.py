@@ -69,7 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from payrec.config import Settings
     from payrec.logs import configure_logging
     from payrec.server.app import create_app
-    from payrec.server.http_protocol import NoDelayH11Protocol
+    from payrec.server.http_protocol import http_protocol
 
     settings = _settings(args)
     assert isinstance(settings, Settings)
@@ -82,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_level": settings.log_level.lower(),
         "access_log": False,
         "timeout_graceful_shutdown": 10,
-        "http": NoDelayH11Protocol,
+        "http": http_protocol(),
     }
     if args.workers > 1:
         # Each process builds its own app from the environment: carry the flags over.

@@ -91,7 +91,7 @@ def main_up(args: argparse.Namespace) -> int:
     from payrec.config import Settings
     from payrec.logs import configure_logging
     from payrec.server.app import create_app
-    from payrec.server.http_protocol import NoDelayH11Protocol
+    from payrec.server.http_protocol import http_protocol
 
     os.environ.setdefault(
         "PAYREC_RATE_LIMIT", "2000/second"
@@ -111,7 +111,7 @@ def main_up(args: argparse.Namespace) -> int:
             port=settings.port,
             log_level="warning",
             access_log=False,
-            http=NoDelayH11Protocol,
+            http=http_protocol(),
         )
     )
     server_thread = threading.Thread(target=server.run, name="payrec-backend", daemon=True)

@@ -7,10 +7,11 @@ import asyncio
 import socket
 from typing import Any
 
+import pytest
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from payrec.server.http_protocol import NoDelayH11Protocol
+from payrec.server.http_protocol import NoDelayH11Protocol, http_protocol
 
 
 async def _ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -18,17 +19,17 @@ async def _ok(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-def _nodelay_of_accepted_connections() -> list[int]:
+def _nodelay_of_accepted_connections(protocol_class: Any) -> list[int]:
     async def main() -> list[int]:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0)  # proto 0, as uvicorn's
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        config = Config(app=_ok, http=NoDelayH11Protocol, lifespan="off", log_level="warning")
+        config = Config(app=_ok, http=protocol_class, lifespan="off", log_level="warning")
         config.load()
         state = ServerState()
         loop = asyncio.get_running_loop()
         server = await loop.create_server(
-            lambda: NoDelayH11Protocol(config=config, server_state=state, app_state={}),
+            lambda: protocol_class(config=config, server_state=state, app_state={}),
             sock=listener,
         )
         port = listener.getsockname()[1]
@@ -50,6 +51,8 @@ def _nodelay_of_accepted_connections() -> list[int]:
     return asyncio.run(main())
 
 
-def test_accepted_connections_have_nagle_off() -> None:
-    flags = _nodelay_of_accepted_connections()
+@pytest.mark.parametrize("protocol_class", [NoDelayH11Protocol, http_protocol()])
+def test_accepted_connections_have_nagle_off(protocol_class: Any) -> None:
+    """`http_protocol()` is what `payrec serve` and `payrec up` run (h11 or httptools)."""
+    flags = _nodelay_of_accepted_connections(protocol_class)
     assert flags and all(flags)
