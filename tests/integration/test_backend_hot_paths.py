@@ -16,6 +16,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.backend import LiveBackend, make_key
@@ -123,23 +124,31 @@ def test_lanes_keep_auth_roles_and_idempotency(backend: LiveBackend) -> None:
     assert again.json() == first.json() and len(first.json()["tasks"]) == 1
 
 
+def _record_rendered(
+    backend: LiveBackend,
+    case_id: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> httpx.Response:
+    """`POST /reminders` with `render: true` for an EMAIL `reminder-1` on the case."""
+    body = {"recoveryCaseId": case_id, "type": "EMAIL", "templateId": "reminder-1"}
+    return backend.auto(
+        "POST", "/reminders", json={**body, **fields, "render": True}, headers=headers or {}
+    )
+
+
 def test_render_on_record_and_complete_on_sent(backend: LiveBackend) -> None:
     """The worker's two-call cycle: record (rendered), then SENT + task completed at once."""
     case = backend.new_case(amount="250.00")
     task_type = _unique_type()
     _reminder_task(backend, case, task_type)
     [task] = _claim(backend, task_type)
-    created = backend.auto(
-        "POST",
-        "/reminders",
-        json={
-            "recoveryCaseId": case["id"],
-            "type": "EMAIL",
-            "templateId": "reminder-1",
-            "taskId": task["id"],
-            "recipient": "billing@example.com",
-            "render": True,
-        },
+    created = _record_rendered(
+        backend,
+        case["id"],
+        taskId=task["id"],
+        recipient="billing@example.com",
         headers={"Idempotency-Key": f"reminder:{task['id']}"},
     )
     assert created.status_code == 201, created.text
@@ -254,16 +263,7 @@ def test_record_with_render_refuses_an_opted_out_customer(
     case = backend.new_case(customer_id=customer["id"])
     patched = backend.admin("PATCH", f"/customers/{customer['id']}", json={channel_flag: True})
     assert patched.status_code == 200, patched.text
-    refused = backend.auto(
-        "POST",
-        "/reminders",
-        json={
-            "recoveryCaseId": case["id"],
-            "type": "EMAIL",
-            "templateId": "reminder-1",
-            "render": True,
-        },
-    )
+    refused = _record_rendered(backend, case["id"])
     assert refused.status_code == 409
     assert refused.json()["type"].endswith("/customer-opted-out")
 

@@ -63,12 +63,19 @@ def test_a_round_past_the_request_limit_is_split() -> None:
     assert [len(call) for call in api.calls] == [MAX_PER_REQUEST, 1]
 
 
-def test_a_lost_lease_is_dropped_and_reported() -> None:
-    api = FakeHeartbeats({"mine": "k1", "taken": "someone-else"})
+def _holding_mine_and_taken(api: FakeHeartbeats) -> LeaseKeeper:
+    """A keeper holding `mine` (the backend's token) and `taken` (lost to another worker),
+    after one renewal round."""
     keeper = _keeper(api)
     keeper.hold("mine", "k1")
     keeper.hold("taken", "k2")
     keeper.renew_now()
+    return keeper
+
+
+def test_a_lost_lease_is_dropped_and_reported() -> None:
+    api = FakeHeartbeats({"mine": "k1", "taken": "someone-else"})
+    keeper = _holding_mine_and_taken(api)
     assert keeper.lost("taken") and not keeper.lost("mine")
     assert keeper.remaining("taken") == 0
     keeper.renew_now()
@@ -154,10 +161,7 @@ class OlderBackend(FakeHeartbeats):
 
 def test_a_backend_without_the_batch_call_gets_one_heartbeat_per_lease() -> None:
     api = OlderBackend({"mine": "k1", "taken": "other"})
-    keeper = _keeper(api)
-    keeper.hold("mine", "k1")
-    keeper.hold("taken", "k2")
-    keeper.renew_now()
+    keeper = _holding_mine_and_taken(api)
     assert api.calls == [{"batch": "refused"}, {"mine": "k1"}, {"taken": "k2"}]
     assert keeper.lost("taken") and keeper.remaining("mine") > 59
     keeper.renew_now()  # known now: straight to the per-task call

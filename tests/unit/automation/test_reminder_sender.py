@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from payrec.automation.reminders import ReminderSender
+from payrec.automation.reminders import Outcome, ReminderSender
 from payrec.automation.senders import Channels
 from payrec.channels import DeliveryResult
 
@@ -77,15 +77,20 @@ def _sender(api: ScriptedApi, email: RecordingEmail) -> ReminderSender:
     return ReminderSender(api, channels, worker_id="w", concurrency=1)  # type: ignore[arg-type]
 
 
-def test_a_retried_task_whose_reminder_was_sent_is_not_sent_again() -> None:
-    """The replayed creation says SCHEDULED; the reminder is SENT by now: only bookkeeping."""
-    api = ScriptedApi(replayed_status="SCHEDULED", current_status="SENT")
+def _process_once(api: ScriptedApi, attempts: int) -> tuple[Outcome, RecordingEmail]:
+    """One task (with `attempts` before) through a fresh sender; its outcome and the sends."""
     email = RecordingEmail()
     sender = _sender(api, email)
     try:
-        outcome = sender.process(_task(attempts=1))
+        return sender.process(_task(attempts=attempts)), email
     finally:
         sender.close()
+
+
+def test_a_retried_task_whose_reminder_was_sent_is_not_sent_again() -> None:
+    """The replayed creation says SCHEDULED; the reminder is SENT by now: only bookkeeping."""
+    api = ScriptedApi(replayed_status="SCHEDULED", current_status="SENT")
+    outcome, email = _process_once(api, attempts=1)
     assert email.sent == []
     assert outcome.status == "COMPLETED"
     assert ("update_task_status", ("task-1", "COMPLETED")) in api.calls
@@ -93,12 +98,7 @@ def test_a_retried_task_whose_reminder_was_sent_is_not_sent_again() -> None:
 
 def test_a_first_attempt_sends_once_and_completes_in_the_same_call() -> None:
     api = ScriptedApi(replayed_status="SCHEDULED", current_status="SCHEDULED")
-    email = RecordingEmail()
-    sender = _sender(api, email)
-    try:
-        outcome = sender.process(_task(attempts=0))
-    finally:
-        sender.close()
+    outcome, email = _process_once(api, attempts=0)
     assert len(email.sent) == 1 and email.sent[0].message_id_seed == "rem-1"
     assert outcome.status == "COMPLETED"
     assert not any(name == "get_reminder" for name, _ in api.calls)  # no extra read
