@@ -28,6 +28,8 @@ from payrec.server.tasks.schemas import (
     TaskStatusUpdate,
 )
 
+logger = logging.getLogger("payrec.tasks")
+
 FINISHED = {TaskStatus.COMPLETED.value, TaskStatus.FAILED.value, TaskStatus.CANCELLED.value}
 
 
@@ -58,8 +60,6 @@ def get(session: Session, task_id: str) -> Task:
     if task is None:
         raise NotFound("task", task_id)
     return task
-
-logger = logging.getLogger("payrec.tasks")
 
 
 def create(
