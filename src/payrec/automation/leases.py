@@ -46,7 +46,6 @@ class LeaseKeeper:
         self._batched = True  # False once the backend turned out to predate the batch call
         self._lease_seconds = lease_seconds
         self._held: dict[str, _Lease] = {}
-        self._lost: set[str] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="payrec-leases", daemon=True)
@@ -60,8 +59,7 @@ class LeaseKeeper:
             lease = self._held.get(task_id)
             if lease is not None and lease.token == lease_token:
                 return  # held already: its deadline stands (a later one would be a guess)
-            self._held[task_id] = _Lease(lease_token, deadline)
-            self._lost.discard(task_id)  # a new claim of a task lost earlier: a new lease
+            self._held[task_id] = _Lease(lease_token, deadline)  # a new claim: a new lease
 
     def release(self, task_id: str) -> None:
         with self._lock:
@@ -74,10 +72,6 @@ class LeaseKeeper:
             lease = self._held.get(task_id)
             if lease is not None:
                 lease.ending = True
-
-    def lost(self, task_id: str) -> bool:
-        with self._lock:
-            return task_id in self._lost
 
     def remaining(self, task_id: str) -> float:
         """Seconds the lease surely lasts (0 if lost or not held)."""
@@ -158,8 +152,7 @@ class LeaseKeeper:
                 if task_id in renewed:
                     lease.deadline = max(lease.deadline, sent + self._lease_seconds)
                 elif task_id in lost:
-                    del self._held[task_id]
-                    self._lost.add(task_id)
+                    del self._held[task_id]  # a lost lease is no longer held
                     if not lease.ending:
                         unexpected.add(task_id)
         for task_id in sorted(unexpected):

@@ -3,12 +3,14 @@ the end-to-end tests run the real worker against the real backend and SMTP)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from payrec.automation.reminders import Outcome, ReminderSender
 from payrec.automation.senders import Channels
 from payrec.channels import DeliveryResult
+from payrec.client import ApiConnectionError
 
 CASE = {
     "id": "case-1",
@@ -104,3 +106,27 @@ def test_a_first_attempt_sends_once_and_completes_in_the_same_call() -> None:
     assert not any(name == "get_reminder" for name, _ in api.calls)  # no extra read
     [(_, marked)] = [c for c in api.calls if c[0] == "record_reminder_sent"]
     assert marked["completeTask"]["leaseToken"] == "lease"
+
+
+def test_nothing_is_sent_on_a_lease_that_may_run_out() -> None:
+    """A task queued in the worker since a claim long ago, with the backend not confirming
+    its lease: another worker may take it when it runs out, so it is not sent here."""
+
+    class Unreachable(ScriptedApi):
+        def heartbeat_tasks(self, *_: Any, **__: Any) -> dict[str, Any]:
+            self.calls.append(("heartbeat_tasks", None))
+            raise ApiConnectionError("backend down")
+
+    api = Unreachable(replayed_status="SCHEDULED", current_status="SCHEDULED")
+    email = RecordingEmail()
+    sender = _sender(api, email)
+    try:
+        claimed_at = time.monotonic() - sender.lease_seconds + 5  # 5 s of the lease left
+        sender.leases.hold("task-1", "lease", since=claimed_at)
+        outcome = sender.process(_task(attempts=0))
+    finally:
+        sender.close()
+    assert outcome.status == "LOST"
+    assert email.sent == []
+    assert ("heartbeat_tasks", None) in api.calls  # it tried to renew first
+    assert not any(name == "record_reminder_sent" for name, _ in api.calls)
