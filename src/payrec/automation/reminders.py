@@ -65,6 +65,7 @@ class ReminderSender:
         self.lease_seconds = lease_seconds
         self.batch = batch or max(1, concurrency * 2)
         self.leases = LeaseKeeper(client, lease_seconds)
+        self._include = ["recoveryCase", "reminder"]
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, concurrency), thread_name_prefix="payrec-send"
         )
@@ -76,13 +77,7 @@ class ReminderSender:
     def step(self) -> int:
         """Claim a batch of due reminder tasks and work them; returns how many were claimed."""
         asked = time.monotonic()
-        tasks = self.api.claim_tasks(
-            self.worker_id,
-            types=CLAIM_TYPES,
-            limit=self.batch,
-            lease_seconds=self.lease_seconds,
-            include=["recoveryCase"],
-        )
+        tasks = self._claim()
         if not tasks:
             return 0
         for task in tasks:  # queued tasks wait for a thread: their leases must live meanwhile
@@ -91,6 +86,24 @@ class ReminderSender:
         for outcome in outcomes:
             logger.info("task %s: %s %s", outcome.task_id, outcome.status, outcome.detail)
         return len(tasks)
+
+    def _claim(self) -> list[dict[str, Any]]:
+        """Claim with each task's case and reminder; a backend from before claims could
+        include reminders refuses `"reminder"` (422): then claim with cases only, as it can."""
+        try:
+            return self.api.claim_tasks(
+                self.worker_id,
+                types=CLAIM_TYPES,
+                limit=self.batch,
+                lease_seconds=self.lease_seconds,
+                include=self._include,
+            )
+        except UnprocessableEntityError as exc:
+            if "reminder" not in self._include or "include" not in str(exc.problem):
+                raise
+            logger.info("the backend does not include reminders in claims; asking per task")
+            self._include = ["recoveryCase"]
+            return self._claim()
 
     def process(self, task: dict[str, Any]) -> Outcome:
         task_id = str(task["id"])
@@ -126,42 +139,17 @@ class ReminderSender:
         if skip:
             return self._finish(task_id, token, "CANCELLED", {"skipped": skip})
         recipient = str(customer.get("email") if channel == "EMAIL" else customer.get("phone"))
-        template_id = str(meta.get("templateId") or "reminder-1")
-        try:
-            reminder = self._record_reminder(
-                task,
-                {
-                    "recoveryCaseId": case_id,
-                    "type": channel,
-                    "templateId": template_id,
-                    "scheduledFor": meta.get("plannedAt") or task.get("scheduledAt"),
-                    "recipient": recipient,
-                    "taskId": task_id,
-                    "render": True,
-                    "metadata": {
-                        "personalization": {
-                            "customerName": customer.get("name"),
-                            "amount": case.get("amount"),
-                            "currency": case.get("currency"),
-                            "dueDate": case.get("dueDate"),
-                        },
-                    },
-                },
-            )
-        except ConflictError as exc:
-            if exc.code not in NOT_CONTACTABLE:
-                raise
-            return self._finish(task_id, token, "CANCELLED", {"skipped": exc.code})
-        rendered = reminder.get("content") or self.api.request(
-            "POST",
-            f"/recovery-cases/{case_id}/render",
-            json={"templateId": template_id, "channel": channel},
-        )
+        recorded = task.get("reminder")
+        if isinstance(recorded, dict) and (
+            recorded.get("content") or recorded.get("status") != "SCHEDULED"
+        ):  # recorded by the claim, in its state as of the claim
+            reminder, rendered = recorded, recorded.get("content") or {}
+        else:
+            made = self._record_reminder(task, case, customer, channel, recipient)
+            if isinstance(made, Outcome):
+                return made
+            reminder, rendered = made
         reminder_id = str(reminder["id"])
-        if int(task.get("attempts") or 0) > 0:
-            # A retry: the creation above may be an idempotent replay of the first attempt's
-            # answer (SCHEDULED), while that attempt got as far as marking the reminder SENT.
-            reminder = {**reminder, **self.api.get_reminder(reminder_id)}
         if reminder.get("status") == "SENT":  # sent before a crash: finish the bookkeeping only
             return self._complete(task_id, token, reminder, recipient)
         if reminder.get("status") == "CANCELLED":
@@ -239,7 +227,59 @@ class ReminderSender:
             task_id, token, "FAILED", {"error": exc.reason, "reminderId": reminder_id}
         )
 
-    def _record_reminder(self, task: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    def _record_reminder(
+        self,
+        task: dict[str, Any],
+        case: dict[str, Any],
+        customer: dict[str, Any],
+        channel: str,
+        recipient: str,
+    ) -> tuple[dict[str, Any], dict[str, Any]] | Outcome:
+        """`POST /reminders` for a task the claim brought no reminder with (a backend that
+        does not record them in claims, or one that refused to): the reminder and what to
+        send, or the task's outcome when the case may not be contacted."""
+        task_id = str(task["id"])
+        meta: dict[str, Any] = dict(task.get("metadata") or {})
+        template_id = str(meta.get("templateId") or "reminder-1")
+        try:
+            reminder = self._create_reminder(
+                task,
+                {
+                    "recoveryCaseId": case["id"],
+                    "type": channel,
+                    "templateId": template_id,
+                    "scheduledFor": meta.get("plannedAt") or task.get("scheduledAt"),
+                    "recipient": recipient,
+                    "taskId": task_id,
+                    "render": True,
+                    "metadata": {
+                        "personalization": {
+                            "customerName": customer.get("name"),
+                            "amount": case.get("amount"),
+                            "currency": case.get("currency"),
+                            "dueDate": case.get("dueDate"),
+                        },
+                    },
+                },
+            )
+        except ConflictError as exc:
+            if exc.code not in NOT_CONTACTABLE:
+                raise
+            return self._finish(
+                task_id, str(task["leaseToken"]), "CANCELLED", {"skipped": exc.code}
+            )
+        rendered = reminder.get("content") or self.api.request(
+            "POST",
+            f"/recovery-cases/{case['id']}/render",
+            json={"templateId": template_id, "channel": channel},
+        )
+        if int(task.get("attempts") or 0) > 0:
+            # A retry: the creation above may be an idempotent replay of the first attempt's
+            # answer (SCHEDULED), while that attempt got as far as marking the reminder SENT.
+            reminder = {**reminder, **self.api.get_reminder(str(reminder["id"]))}
+        return reminder, rendered
+
+    def _create_reminder(self, task: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """POST the reminder keyed by its task; the backend keeps one reminder per task.
 
         A retry after a release may carry a different body (a new subject, say); the key

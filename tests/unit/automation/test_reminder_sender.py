@@ -10,7 +10,7 @@ from typing import Any
 from payrec.automation.reminders import Outcome, ReminderSender
 from payrec.automation.senders import Channels
 from payrec.channels import DeliveryResult
-from payrec.client import ApiConnectionError
+from payrec.client import ApiConnectionError, UnprocessableEntityError
 
 CASE = {
     "id": "case-1",
@@ -130,3 +130,64 @@ def test_nothing_is_sent_on_a_lease_that_may_run_out() -> None:
     assert email.sent == []
     assert ("heartbeat_tasks", None) in api.calls  # it tried to renew first
     assert not any(name == "record_reminder_sent" for name, _ in api.calls)
+
+
+def _claimed_with(reminder: dict[str, Any]) -> dict[str, Any]:
+    return {**_task(attempts=0), "reminder": reminder}
+
+
+def test_a_reminder_the_claim_recorded_is_sent_without_recording_it_again() -> None:
+    api = ScriptedApi(replayed_status="SCHEDULED", current_status="SCHEDULED")
+    email = RecordingEmail()
+    sender = _sender(api, email)
+    content = {"subject": "Invoice due", "text": "please pay", "html": None}
+    try:
+        outcome = sender.process(
+            _claimed_with({"id": "rem-7", "status": "SCHEDULED", "content": content})
+        )
+    finally:
+        sender.close()
+    assert outcome.status == "COMPLETED"
+    [message] = email.sent
+    assert message.message_id_seed == "rem-7" and message.subject == "Invoice due"
+    assert [name for name, _ in api.calls] == ["record_reminder_sent"]
+
+
+def test_a_reminder_the_claim_found_sent_is_only_completed() -> None:
+    api = ScriptedApi(replayed_status="SCHEDULED", current_status="SCHEDULED")
+    email = RecordingEmail()
+    sender = _sender(api, email)
+    try:
+        outcome = sender.process(
+            _claimed_with({"id": "rem-7", "status": "SENT", "content": None, "sentAt": "x"})
+        )
+    finally:
+        sender.close()
+    assert outcome.status == "COMPLETED" and email.sent == []
+    assert [name for name, _ in api.calls] == ["update_task_status"]
+
+
+def test_claims_from_a_backend_that_cannot_include_reminders_record_them_per_task() -> None:
+    """A backend from before claims carried reminders refuses `include: ["reminder"]` with
+    422: the sender claims with the case alone from then on and records each reminder."""
+
+    class OlderBackend(ScriptedApi):
+        def claim_tasks(self, worker_id: str, **kw: Any) -> list[dict[str, Any]]:
+            self.calls.append(("claim_tasks", list(kw["include"])))
+            if "reminder" in kw["include"]:
+                problem = {"status": 422, "errors": [{"field": "include.1", "message": "bad"}]}
+                raise UnprocessableEntityError(422, problem, None, "invalid")
+            return [_task(attempts=0)] if len(self.calls) < 3 else []
+
+    api = OlderBackend(replayed_status="SCHEDULED", current_status="SCHEDULED")
+    email = RecordingEmail()
+    sender = _sender(api, email)
+    try:
+        assert sender.step() == 1
+        assert sender.step() == 0
+    finally:
+        sender.close()
+    claims = [include for name, include in api.calls if name == "claim_tasks"]
+    assert claims == [["recoveryCase", "reminder"], ["recoveryCase"], ["recoveryCase"]]
+    assert len(email.sent) == 1
+    assert [name for name, _ in api.calls].count("create_reminder") == 1

@@ -71,14 +71,32 @@ def create(
             if render:
                 content = _render(session, data, existing.recovery_case_id, link_template)
             return existing, False, content
+    customer = session.get(Customer, case.customer_id) if render else None
+    reminder, content = new_reminder(session, data, case, customer, link_template=link_template)
+    session.add(reminder)
+    session.flush()
+    record_created(session, actor, reminder)
+    return reminder, True, content
+
+
+def new_reminder(
+    session: Session,
+    data: ReminderCreate,
+    case: RecoveryCase,
+    customer: Customer | None,
+    *,
+    link_template: str,
+) -> tuple[Reminder, RenderedOut | None]:
+    """The reminder `data` asks for, not yet added to the session; with `data.render`, also
+    what to send. Refused (409) when the case or, with `render`, the customer may not be
+    contacted on this channel."""
     if case.status in ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED"):
         raise Conflict(
             f"case is {case.status}: no reminder may be sent", code="case-not-contactable"
         )
     content = None
     metadata = data.metadata
-    if render:
-        customer = session.get(Customer, case.customer_id)
+    if data.render and data.template_id is not None:
         if customer is not None and opted_out(customer, Channel(data.type)):
             raise Conflict(f"the customer opted out of {data.type}", code="customer-opted-out")
         content = _render(session, data, case.id, link_template, case=case, customer=customer)
@@ -94,22 +112,24 @@ def create(
         meta=metadata,
         status="SCHEDULED",
     )
-    session.add(reminder)
-    session.flush()
+    return reminder, content
+
+
+def record_created(session: Session, actor: Actor, reminder: Reminder) -> None:
+    """The audit entry of a newly recorded (flushed) reminder."""
     record(
         session,
         actor,
         action="reminder.created",
         entity_type="reminder",
         entity_id=reminder.id,
-        case_id=case.id,
+        case_id=reminder.recovery_case_id,
         after={
             "type": reminder.type,
             "recipient": reminder.recipient,
             "templateId": reminder.template_id,
         },
     )
-    return reminder, True, content
 
 
 def _render(

@@ -17,8 +17,8 @@ from payrec.server.jsonio import json_response
 from payrec.server.routing import api_router
 from payrec.server.state import AppState
 from payrec.server.tasks import repository, service
+from payrec.server.tasks.claim_schemas import ClaimedTasks
 from payrec.server.tasks.schemas import (
-    ClaimedTasks,
     HeartbeatsOut,
     TaskBatch,
     TaskBatchOut,
@@ -99,7 +99,8 @@ def create_tasks(body: TaskBatch, ctx: AutomationContext) -> Response:
 @router.post("/claim", response_model=ClaimedTasks)
 def claim_tasks(body: TaskClaim, ctx: AutomationContext) -> Response:
     def action(session: Session) -> dict[str, Any]:
-        return {"tasks": service.claim(session, body, ctx.actor)}  # the ClaimedTasks shape
+        link = ctx.state.settings.payment_link_template
+        return {"tasks": service.claim(session, body, ctx.actor, link_template=link)}
 
     return ctx.write(action)
 
@@ -115,7 +116,8 @@ def claim_lane(query: Mapping[str, list[str]], body: bytes) -> Work | None:
 
     def work(state: AppState, actor: Actor) -> dict[str, Any]:
         with state.db.write() as session:
-            return {"tasks": service.claim(session, claim, actor)}
+            link = state.settings.payment_link_template
+            return {"tasks": service.claim(session, claim, actor, link_template=link)}
 
     return work
 

@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from payrec.server.cases.schemas import CaseOut
 from payrec.server.types import ApiModel, EntityId, OutModel, UtcTimestamp
 
 TaskType = Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", examples=["REMINDER"])
@@ -47,13 +46,19 @@ class TaskClaim(ApiModel):
     types: list[str] | None = Field(default=None, max_length=20)
     limit: int = Field(default=10, ge=1, le=100)
     lease_seconds: int = Field(default=60, ge=5, le=3600)
-    include: list[Literal["recoveryCase"]] = Field(
+    include: list[Literal["recoveryCase", "reminder"]] = Field(
         default_factory=list,
-        max_length=1,
+        max_length=2,
         description=(
-            'With `["recoveryCase"]` each claimed task that has a case carries it as '
+            'With `"recoveryCase"` each claimed task that has a case carries it as '
             "`recoveryCase` (the `GET /recovery-cases/{id}` answer, read in the claim's "
-            "transaction): saves the worker a request per task."
+            'transaction). With `"reminder"` each claimed `REMINDER` task carries its '
+            "reminder as `reminder`: the one an earlier attempt recorded, else one recorded "
+            "now exactly as `POST /reminders` with the task's id and `render: true` would "
+            "(channel `metadata.reminderType`, default EMAIL; template `metadata.templateId`, "
+            "default `reminder-1`; the customer's address for that channel), with its "
+            "rendered `content` while it is SCHEDULED. A task whose reminder that call would "
+            "refuse carries none. Each saves the worker a request per task."
         ),
     )
 
@@ -124,13 +129,3 @@ class LostLease(OutModel):
 class HeartbeatsOut(OutModel):
     renewed: list[RenewedLease] = Field(description="Leases extended, in request order")
     lost: list[LostLease] = Field(description="Leases this worker no longer holds: stop work")
-
-
-class ClaimedTask(TaskOut):
-    recovery_case: CaseOut | None = Field(
-        default=None, description='The task\'s case, when claimed with `include: ["recoveryCase"]`'
-    )
-
-
-class ClaimedTasks(OutModel):
-    tasks: list[ClaimedTask]

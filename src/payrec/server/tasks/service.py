@@ -275,7 +275,9 @@ def _sweep_due() -> bool:
     return True
 
 
-def claim(session: Session, data: TaskClaim, actor: Actor) -> list[dict[str, Any]]:
+def claim(
+    session: Session, data: TaskClaim, actor: Actor, *, link_template: str
+) -> list[dict[str, Any]]:
     """Lease up to `data.limit` due tasks to `data.worker_id`; their wire form, lease included.
 
     Runs as plain statements (no models): one locking select, one batched update, one audit
@@ -314,6 +316,10 @@ def claim(session: Session, data: TaskClaim, actor: Actor) -> list[dict[str, Any
     ]
     if "recoveryCase" in data.include:
         _attach_cases(session, claimed)
+    if "reminder" in data.include:
+        from payrec.server.reminders import claimed as reminders
+
+        reminders.attach(session, claimed, actor, link_template=link_template)
     return claimed
 
 
