@@ -342,3 +342,41 @@ def test_integers_beyond_64_bits_in_metadata_round_trip_exactly(backend: LiveBac
         stored = backend.auto("GET", f"/tasks/{answer['id']}")
         assert stored.json()["metadata"]["n"] == huge
     assert "Traceback" not in backend.logs()
+
+
+def test_sent_lane_answers_as_the_route_and_hands_over_the_unusual(backend: LiveBackend) -> None:
+    """`PUT /reminders/{id}/sent` is answered by the fast lane when plain; errors, bad bodies,
+    query strings and wrong roles get the route's answer, and nothing is written twice."""
+    case, task, reminder = _recorded_reminder(backend)
+    url = f"/reminders/{reminder['id']}/sent"
+    for body in ({"status": "DELIVERED"}, {"status": "SENT", "sentAt": "yesterday"}, [1]):
+        bad = backend.auto("PUT", url, json=body)
+        assert bad.status_code == 422, (body, bad.text)
+        assert bad.headers["content-type"] == "application/problem+json"
+    unknown = backend.auto("PUT", "/reminders/rem_nope/sent", json={"status": "SENT"})
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+    admin_only = make_key(backend.db_url, "hot-admin-sent", "ADMIN")
+    for _ in range(2):  # the second call would be answered from the credential cache
+        denied = backend.http.put(
+            backend.automation_url + url,
+            json={"status": "SENT"},
+            headers={"Authorization": f"Bearer {admin_only}"},
+        )
+        assert denied.status_code == 403
+    assert backend.auto("GET", f"/reminders/{reminder['id']}").json()["status"] == "SCHEDULED"
+    completion = {"id": task["id"], "leaseToken": task["leaseToken"], "result": {"ok": 1}}
+    sent = backend.auto(
+        "PUT", url, json={"status": "SENT", "caseNote": "sent", "completeTask": completion}
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.headers.get("x-request-id")
+    answer = sent.json()
+    assert answer["status"] == "SENT" and answer["task"]["status"] == "COMPLETED"
+    stored = backend.auto("GET", f"/reminders/{reminder['id']}").json()
+    assert {**answer, "task": None} == stored
+    again = backend.auto("PUT", url + "?verbose=1", json={"status": "SENT"})  # via the route
+    assert again.status_code == 200 and again.json()["sentAt"] == answer["sentAt"]
+    assert _audit_actions(backend, case["id"])["reminder.sent"] == 1
+    notes = backend.admin("GET", f"/recovery-cases/{case['id']}").json()["notes"]
+    assert [note["body"] for note in notes] == ["sent"]

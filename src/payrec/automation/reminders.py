@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -66,35 +66,57 @@ class ReminderSender:
         self.batch = batch or max(1, concurrency * 2)
         self.leases = LeaseKeeper(client, lease_seconds)
         self._include = ["recoveryCase", "reminder"]
+        self.concurrency = max(1, concurrency)
+        self._in_flight: set[Future[Outcome]] = set()
+        self._asked = time.monotonic()
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, concurrency), thread_name_prefix="payrec-send"
         )
 
     def close(self) -> None:
+        self._settle(0)
         self._pool.shutdown(wait=True)
         self.leases.close()
 
     def step(self) -> int:
-        """Claim a batch of due reminder tasks and work them; returns how many were claimed."""
-        asked = time.monotonic()
-        tasks = self._claim()
-        if not tasks:
-            return 0
-        for task in tasks:  # queued tasks wait for a thread: their leases must live meanwhile
-            self.leases.hold(str(task["id"]), str(task["leaseToken"]), since=asked)
-        outcomes = list(self._pool.map(self.process, tasks))
-        for outcome in outcomes:
-            logger.info("task %s: %s %s", outcome.task_id, outcome.status, outcome.detail)
+        """Claim due reminder tasks into the free room and hand them to the send threads;
+        returns how many were claimed.
+
+        Claims overlap with sending: it returns as soon as no more than `concurrency` tasks
+        are left in flight (all of them on a thread, none waiting), so the next claim's round
+        trip is made while those are sent. With nothing claimed, it waits for all in flight.
+        """
+        room = self.batch - len(self._in_flight)
+        tasks = self._claim(room) if room > 0 else []
+        if tasks:
+            asked = self._asked
+            for task in tasks:  # queued tasks wait for a thread: their leases must live meanwhile
+                self.leases.hold(str(task["id"]), str(task["leaseToken"]), since=asked)
+            self._in_flight.update(self._pool.submit(self.process, task) for task in tasks)
+        self._settle(self.concurrency if tasks else 0)
         return len(tasks)
 
-    def _claim(self) -> list[dict[str, Any]]:
+    def _settle(self, in_flight: int) -> None:
+        """Wait until at most `in_flight` tasks are unfinished, logging each outcome."""
+        while len(self._in_flight) > in_flight:
+            done, self._in_flight = wait(self._in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    outcome = future.result()
+                except Exception:  # a bug, not a backend or channel failure: the lease expires
+                    logger.exception("reminder task failed unexpectedly")
+                    continue
+                logger.info("task %s: %s %s", outcome.task_id, outcome.status, outcome.detail)
+
+    def _claim(self, limit: int) -> list[dict[str, Any]]:
         """Claim with each task's case and reminder; a backend from before claims could
         include reminders refuses `"reminder"` (422): then claim with cases only, as it can."""
+        self._asked = time.monotonic()  # the leases run from before the request
         try:
             return self.api.claim_tasks(
                 self.worker_id,
                 types=CLAIM_TYPES,
-                limit=self.batch,
+                limit=limit,
                 lease_seconds=self.lease_seconds,
                 include=self._include,
             )
@@ -103,7 +125,7 @@ class ReminderSender:
                 raise
             logger.info("the backend does not include reminders in claims; asking per task")
             self._include = ["recoveryCase"]
-            return self._claim()
+            return self._claim(limit)
 
     def process(self, task: dict[str, Any]) -> Outcome:
         task_id = str(task["id"])

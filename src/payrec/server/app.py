@@ -37,6 +37,7 @@ from payrec.server.ops import router as ops_router
 from payrec.server.payments.endpoints import router as payments_router
 from payrec.server.ratelimit import RateLimiter
 from payrec.server.reminders.endpoints import router as reminders_router
+from payrec.server.reminders.endpoints import sent_lane
 from payrec.server.routing import PROBLEM_RESPONSES
 from payrec.server.state import AppState
 from payrec.server.tasks import service as task_service
@@ -159,6 +160,7 @@ def _fast_lanes() -> list[Lane]:
             reads_only=True,
         ),
         Lane("POST", "/api/v1/automation/tasks/claim", automation, claim_lane),
+        Lane("PUT", "/api/v1/automation/reminders/{reminder_id}/sent", automation, sent_lane),
     ]
 
 

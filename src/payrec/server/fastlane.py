@@ -1,9 +1,10 @@
 """A lean path for the automation API's hottest calls, in front of FastAPI's routing.
 
-Workers poll the queue (`GET /recovery-cases/pending`) and claim tasks (`POST /tasks/claim`)
-all day long. FastAPI's per-request machinery (nested router matching, dependency solving,
-parameter introspection) costs more than the work of those requests, so this middleware
-answers them directly when, and only when, the request is plain:
+Workers poll the queue (`GET /recovery-cases/pending`), claim tasks (`POST /tasks/claim`)
+and mark reminders sent (`PUT /reminders/{id}/sent`) all day long. FastAPI's per-request
+machinery (nested router matching, dependency solving, parameter introspection) costs more
+than the work of those requests, so this middleware answers them directly when, and only
+when, the request is plain:
 
 - the caller's credential was verified in the last seconds (a cache hit, no I/O) and holds
   the lane's role;
@@ -40,17 +41,36 @@ logger = logging.getLogger("payrec.server")
 Work = Callable[[AppState, Actor], Any]
 """What a lane runs in the thread pool: it returns the JSON-ready answer (status 200)."""
 
-Prepare = Callable[[Mapping[str, list[str]], bytes], Work | None]
-"""Parse the query and body; None hands the request to the FastAPI route."""
+Prepare = Callable[[Mapping[str, list[str]], bytes, Mapping[str, str]], Work | None]
+"""Parse the query, body and path parameters; None hands the request to the FastAPI route."""
 
 
 @dataclass(frozen=True)
 class Lane:
     method: str
-    path: str
+    path: str  # the route's path; a `{name}` segment matches one non-empty segment
     role: str
     prepare: Prepare
     reads_only: bool = False
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.path.split("/"))
+
+
+def _match(lane: Lane, segments: list[str]) -> dict[str, str] | None:
+    """The path parameters if `segments` (a request path split at `/`) is the lane's path."""
+    if len(segments) != len(lane.segments):
+        return None
+    params: dict[str, str] = {}
+    for pattern, segment in zip(lane.segments, segments, strict=True):
+        if pattern.startswith("{") and pattern.endswith("}"):
+            if not segment:
+                return None
+            params[pattern[1:-1]] = segment
+        elif pattern != segment:
+            return None
+    return params
 
 
 @dataclass(frozen=True)
@@ -64,24 +84,35 @@ class FastLaneMiddleware:
     def __init__(self, app: ASGIApp, *, lanes: list[Lane], state: Callable[[], AppState]) -> None:
         self.app = app
         self._state = state
-        self._lanes = {(lane.method, lane.path): lane for lane in lanes}
-        self._routes = {key: _LaneRoute(lane.path) for key, lane in self._lanes.items()}
+        self._lanes = {(lane.method, lane.path): lane for lane in lanes if "{" not in lane.path}
+        self._templated = [lane for lane in lanes if "{" in lane.path]
+        self._routes = {(lane.method, lane.path): _LaneRoute(lane.path) for lane in lanes}
         self._limiter: CapacityLimiter | None = None
 
+    def _lane_for(self, method: str, path: str) -> tuple[Lane, dict[str, str]] | None:
+        lane = self._lanes.get((method, path))
+        if lane is not None:
+            return lane, {}
+        segments = path.split("/")
+        for candidate in self._templated:
+            params = _match(candidate, segments) if candidate.method == method else None
+            if params is not None:
+                return candidate, params
+        return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        lane = (
-            self._lanes.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
-        )
-        if lane is None:
+        found = self._lane_for(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if found is None:
             await self.app(scope, receive, send)
             return
+        lane, params = found
         headers = _headers(scope)
         principal = cached_principal(headers.get(b"authorization", b"").decode("latin-1"))
         if principal is None or lane.role not in principal.roles or b"idempotency-key" in headers:
             await self.app(scope, receive, send)
             return
         body, receive = await _buffer(receive)
-        work = lane.prepare(_query(scope), body) if body is not None else None
+        work = lane.prepare(_query(scope), body, params) if body is not None else None
         if work is None:
             await self.app(scope, receive, send)
             return

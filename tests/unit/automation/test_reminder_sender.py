@@ -3,6 +3,7 @@ the end-to-end tests run the real worker against the real backend and SMTP)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -172,12 +173,17 @@ def test_claims_from_a_backend_that_cannot_include_reminders_record_them_per_tas
     422: the sender claims with the case alone from then on and records each reminder."""
 
     class OlderBackend(ScriptedApi):
+        served = False
+
         def claim_tasks(self, worker_id: str, **kw: Any) -> list[dict[str, Any]]:
             self.calls.append(("claim_tasks", list(kw["include"])))
             if "reminder" in kw["include"]:
                 problem = {"status": 422, "errors": [{"field": "include.1", "message": "bad"}]}
                 raise UnprocessableEntityError(422, problem, None, "invalid")
-            return [_task(attempts=0)] if len(self.calls) < 3 else []
+            if self.served:
+                return []
+            self.served = True
+            return [_task(attempts=0)]
 
     api = OlderBackend(replayed_status="SCHEDULED", current_status="SCHEDULED")
     email = RecordingEmail()
@@ -191,3 +197,52 @@ def test_claims_from_a_backend_that_cannot_include_reminders_record_them_per_tas
     assert claims == [["recoveryCase", "reminder"], ["recoveryCase"], ["recoveryCase"]]
     assert len(email.sent) == 1
     assert [name for name, _ in api.calls].count("create_reminder") == 1
+
+
+def test_the_next_claim_is_made_while_the_last_tasks_are_being_sent() -> None:
+    """A step returns once no claimed task waits for a thread, so the next claim's round trip
+    overlaps the sends still in flight; a step that claims nothing waits for all of them."""
+    release = threading.Event()
+
+    class SlowForSome(RecordingEmail):
+        def send(self, message: Any) -> DeliveryResult:
+            if message.message_id_seed in ("rem-2", "rem-3"):
+                assert release.wait(10)
+            return super().send(message)
+
+    class Queue(ScriptedApi):
+        def __init__(self) -> None:
+            super().__init__(replayed_status="SCHEDULED", current_status="SCHEDULED")
+            self.claims: list[tuple[int, int]] = []  # (limit, emails sent by then)
+            self.next = 0
+
+        def claim_tasks(self, worker_id: str, **kw: Any) -> list[dict[str, Any]]:
+            self.claims.append((kw["limit"], len(email.sent)))
+            if len(self.claims) == 2:
+                release.set()
+            numbers = range(self.next, min(6, self.next + kw["limit"]))
+            self.next = numbers.stop
+            content = {"subject": "s", "text": "t"}
+            return [
+                {
+                    **_task(attempts=0),
+                    "id": f"task-{n}",
+                    "reminder": {"id": f"rem-{n}", "status": "SCHEDULED", "content": content},
+                }
+                for n in numbers
+            ]
+
+    api = Queue()
+    email = SlowForSome()
+    channels = Channels(email=email, sms=email, collections_email="c@x")  # type: ignore[arg-type]
+    sender = ReminderSender(api, channels, worker_id="w", concurrency=2)  # type: ignore[arg-type]
+    try:
+        assert sender.step() == 4  # returns with rem-2 and rem-3 still sending
+        assert sender.step() == 2  # claimed into the room they left
+        assert sender.step() == 0  # nothing left: waits for everything
+        assert sorted(m.message_id_seed for m in email.sent) == [f"rem-{n}" for n in range(6)]
+    finally:
+        release.set()
+        sender.close()
+    assert api.claims[0] == (4, 0)
+    assert api.claims[1] == (2, 2)  # two still in flight when it was made

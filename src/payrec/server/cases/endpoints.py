@@ -56,7 +56,9 @@ def get_pending_recovery_cases(
 _QUEUE_PARAMETERS = frozenset({"status", "priority", "limit", "cursor", "include"})
 
 
-def pending_lane(query: Mapping[str, list[str]], body: bytes) -> Work | None:
+def pending_lane(
+    query: Mapping[str, list[str]], body: bytes, _params: Mapping[str, str]
+) -> Work | None:
     """`get_pending_recovery_cases` for the fast lane, if the query is plain (see fastlane)."""
     if body or not query.keys() <= _QUEUE_PARAMETERS or any(len(v) != 1 for v in query.values()):
         return None

@@ -105,7 +105,9 @@ def claim_tasks(body: TaskClaim, ctx: AutomationContext) -> Response:
     return ctx.write(action)
 
 
-def claim_lane(query: Mapping[str, list[str]], body: bytes) -> Work | None:
+def claim_lane(
+    query: Mapping[str, list[str]], body: bytes, _params: Mapping[str, str]
+) -> Work | None:
     """`claim_tasks` for the fast lane, if the request is plain (see fastlane)."""
     if query:
         return None
