@@ -37,6 +37,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL process now running (its server is this machine's)."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(proc.name))
+        except OSError:  # gone meanwhile
+            continue
+    return total
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
@@ -73,6 +87,7 @@ def main() -> None:
         plan(backend, args.count)
         sums0, counts0 = route_times(backend)
         cpu0 = cpu_seconds(backend.process.pid)
+        pg0 = postgres_cpu()
         busy0, all0 = machine_busy()
         spy = None
         if args.py_spy:
@@ -99,6 +114,7 @@ def main() -> None:
         seconds = time.monotonic() - started
         backend_cpu = cpu_seconds(backend.process.pid) - cpu0
         worker_cpu = cpu_seconds(worker.process.pid)
+        pg_cpu = postgres_cpu() - pg0
         busy1, all1 = machine_busy()
         worker.terminate()
         if spy is not None:
@@ -108,7 +124,8 @@ def main() -> None:
         print(
             f"{args.count} reminders in {seconds:.1f} s = {args.count / seconds:.1f}/s; "
             f"backend CPU {backend_cpu / args.count * 1000:.1f} ms per reminder, "
-            f"worker CPU {worker_cpu / args.count * 1000:.1f} ms; machine "
+            f"worker CPU {worker_cpu / args.count * 1000:.1f} ms, PostgreSQL "
+            f"{pg_cpu / args.count * 1000:.1f} ms; machine "
             f"{(busy1 - busy0) / args.count * 1000:.1f} ms CPU per reminder, "
             f"{100 * (busy1 - busy0) / (all1 - all0):.0f}% busy"
         )

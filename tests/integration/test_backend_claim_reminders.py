@@ -8,8 +8,10 @@ backend holds other tests' tasks.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -162,3 +164,88 @@ def test_claim_include_refuses_unknown_values(own_backend: LiveBackend) -> None:
         )
         assert response.status_code == 422, (include, response.text)
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_payments_racing_sent_marks_never_fail(
+    backend_factory: Callable[..., LiveBackend],
+) -> None:
+    """A payment that settles a case while its reminder is being marked sent: both lock the
+    case first, so neither waits on the other in a deadlock (which PostgreSQL would break
+    after a second by failing one of them). The mark either lands (and the case is then
+    settled) or finds the reminder cancelled by the payment (409)."""
+    backend = backend_factory("postgres")
+    cases = [backend.new_case(amount="100.00") for _ in range(30)]
+    for case in cases:
+        _task(backend, case["id"])
+    claimed = _claim(backend, include=INCLUDE, limit=50)
+    by_case = {task["recoveryCaseId"]: task for task in claimed.values()}
+
+    def mark(case: dict[str, Any], start: threading.Barrier) -> int:
+        task = by_case[case["id"]]
+        completion = {"id": task["id"], "leaseToken": task["leaseToken"]}
+        start.wait()
+        return backend.auto(
+            "PUT",
+            f"/reminders/{task['reminder']['id']}/sent",
+            json={"status": "SENT", "caseNote": "sent", "completeTask": completion},
+        ).status_code
+
+    def pay(case: dict[str, Any], start: threading.Barrier) -> int:
+        start.wait()
+        return backend.admin(
+            "POST",
+            f"/recovery-cases/{case['id']}/payments",
+            json={"amount": "100.00", "currency": case["currency"]},
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        races = []
+        for case in cases:
+            start = threading.Barrier(2)
+            races.append((pool.submit(mark, case, start), pool.submit(pay, case, start)))
+        outcomes = Counter((m.result(), p.result()) for m, p in races)
+    assert set(outcomes) <= {(200, 201), (409, 201)}, outcomes
+    for case in cases:
+        detail = backend.admin("GET", f"/recovery-cases/{case['id']}").json()
+        assert detail["status"] == "RESOLVED"
+
+
+def test_payments_racing_claims_that_record_reminders_never_fail(
+    backend_factory: Callable[..., LiveBackend],
+) -> None:
+    """A claim holds its tasks' locks while it records their reminders (each referencing its
+    case); a payment holds its case's lock while it cancels the case's tasks. The claim must
+    not wait on the case's lock then, or the two deadlock."""
+    backend = backend_factory("postgres")
+    cases = [backend.new_case(amount="100.00") for _ in range(40)]
+    for case in cases:
+        _task(backend, case["id"])
+    start = threading.Barrier(3)
+
+    def claims() -> list[int]:
+        start.wait()
+        return [
+            backend.auto(
+                "POST",
+                "/tasks/claim",
+                json={"workerId": "w", "types": ["REMINDER"], "limit": 4, "include": INCLUDE},
+            ).status_code
+            for _ in range(12)
+        ]
+
+    def pay(case: dict[str, Any]) -> int:
+        return backend.admin(
+            "POST",
+            f"/recovery-cases/{case['id']}/payments",
+            json={"amount": "100.00", "currency": case["currency"]},
+        ).status_code
+
+    def payments(share: list[dict[str, Any]]) -> list[int]:
+        start.wait()
+        return [pay(case) for case in share]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        claimed = pool.submit(claims)
+        paid = [pool.submit(payments, cases[::2]), pool.submit(payments, cases[1::2])]
+        assert set(claimed.result()) == {200}
+        assert {status for f in paid for status in f.result()} == {201}

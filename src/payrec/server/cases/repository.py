@@ -20,7 +20,19 @@ def get(session: Session, case_id: str, *, for_update: bool = False) -> Recovery
     """A case; without a lock, one this transaction already read costs no query."""
     if not for_update:
         return session.get(RecoveryCase, case_id)
-    return session.scalar(select(RecoveryCase).where(RecoveryCase.id == case_id).with_for_update())
+    return session.scalar(_LOCK_CASE, {"case_id": case_id})
+
+
+# Built once: SQLAlchemy then skips building the statement and its cache key on every call.
+# FOR NO KEY UPDATE (PostgreSQL): a case is never re-keyed, and the weaker lock lets rows that
+# reference the case (a claim recording a reminder, a note) be inserted meanwhile; with FOR
+# UPDATE a claim holding its tasks would wait on a payment holding the case, which waits on
+# those tasks: a deadlock.
+_LOCK_CASE = (
+    select(RecoveryCase)
+    .where(RecoveryCase.id == bindparam("case_id"))
+    .with_for_update(key_share=True)
+)
 
 
 def with_customers(

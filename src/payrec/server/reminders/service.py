@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from payrec.domain.policy import Channel
@@ -45,13 +45,22 @@ def to_out(reminder: Reminder) -> ReminderOut:
 
 
 def get(session: Session, reminder_id: str, *, for_update: bool = False) -> Reminder:
-    stmt = select(Reminder).where(Reminder.id == reminder_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    reminder = session.scalar(stmt)
+    stmt = _LOCK_REMINDER if for_update else _GET_REMINDER
+    reminder = session.scalar(stmt, {"reminder_id": reminder_id})
     if reminder is None:
         raise NotFound("reminder", reminder_id)
     return reminder
+
+
+# Built once: SQLAlchemy then skips building the statement and its cache key on every call.
+_GET_REMINDER = select(Reminder).where(Reminder.id == bindparam("reminder_id"))
+_LOCK_REMINDER = _GET_REMINDER.with_for_update()
+_LOCK_CASE_OF_REMINDER = (
+    select(RecoveryCase)
+    .join(Reminder, Reminder.recovery_case_id == RecoveryCase.id)
+    .where(Reminder.id == bindparam("reminder_id"))
+    .with_for_update(of=RecoveryCase, key_share=True)  # as cases.repository locks a case
+)
 
 
 def create(
@@ -157,24 +166,23 @@ def mark(
     on, is answered as it is and never undoes the SENT mark: its next holder finds the
     reminder SENT and only finishes the bookkeeping.
     """
-    from payrec.server.cases import repository as case_repository
     from payrec.server.tasks import repository as task_repository
 
+    # The case first, as a payment settling it locks it before its tasks and reminders: the
+    # other order would deadlock with a payment arriving at the same moment.
+    case = session.scalar(_LOCK_CASE_OF_REMINDER, {"reminder_id": reminder_id})
     reminder = get(session, reminder_id, for_update=True)
     moves = check_transition(REMINDER, reminder.status, data.status)
     sent = reminder.status == "SENT" or (moves and data.status == "SENT")
     completion = data.complete_task if sent else None
     if completion is not None and reminder.task_id != completion.id:
         raise Invalid("completeTask.id is not this reminder's task", field="completeTask.id")
-    case = None
-    if moves and data.status == "SENT" and data.case_note:
-        case = case_repository.get(session, reminder.recovery_case_id, for_update=True)
     task = None
     if completion is not None:
         task = task_repository.get(session, completion.id, for_update=True)
     if moves:
         _apply_mark(session, reminder, data, actor)
-    if case is not None and data.case_note:
+    if case is not None and moves and data.status == "SENT" and data.case_note:
         _advance_case(session, reminder, case, data.case_note, actor)
     if task is not None and completion is not None:
         task = _complete_task(session, task, completion, actor)

@@ -36,10 +36,12 @@ TASK_WIRE_COLUMNS = (
 
 
 def get(session: Session, task_id: str, *, for_update: bool = False) -> Task | None:
-    stmt = select(Task).where(Task.id == task_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    return session.scalar(_LOCK_TASK if for_update else _GET_TASK, {"task_id": task_id})
+
+
+# Built once: SQLAlchemy then skips building the statement and its cache key on every call.
+_GET_TASK = select(Task).where(Task.id == bindparam("task_id"))
+_LOCK_TASK = _GET_TASK.with_for_update()
 
 
 def list_due(

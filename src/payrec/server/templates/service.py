@@ -42,8 +42,27 @@ def _from_row(row: MessageTemplate) -> Template:
     )
 
 
+_CACHE = "payrec.templates.merged"
+
+
 def merged(session: Session, template_id: str | None = None) -> dict[Key, Entry]:
-    """Every template by (id, language): shipped ones, replaced by stored overrides."""
+    """Every template by (id, language): shipped ones, replaced by stored overrides.
+
+    Read once per transaction and template id (a claim renders many reminders of one
+    template); `save` and `remove` forget what was read.
+    """
+    cache: dict[str | None, dict[Key, Entry]] = session.info.setdefault(_CACHE, {})
+    found = cache.get(template_id)
+    if found is None:
+        found = cache[template_id] = _merged(session, template_id)
+    return dict(found)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_CACHE, None)
+
+
+def _merged(session: Session, template_id: str | None) -> dict[Key, Entry]:
     entries: dict[Key, Entry] = {
         (t.id, t.language): Entry(t, None, True)
         for t in default_templates()
@@ -156,6 +175,7 @@ def save(
         body_text=content.body_text,
         body_html=content.body_html,
     )
+    _forget(session)
     row = repository.get(session, template_id, language, for_update=True)
     if row is not None and create_only:
         raise Conflict(
@@ -178,6 +198,7 @@ def save(
         session.flush()
     except IntegrityError as exc:
         raise Conflict("template written concurrently; retry", code="template-exists") from exc
+    _forget(session)
     record(
         session,
         actor,
@@ -196,12 +217,14 @@ def get_or_none(session: Session, template_id: str, language: str) -> Entry | No
 
 def remove(session: Session, template_id: str, language: str, actor: Actor) -> Entry | None:
     """Delete a stored template: a shipped one shows again (returned), else nothing remains."""
+    _forget(session)
     row = repository.get(session, template_id, language, for_update=True)
     if row is None:
         raise NotFound("stored template", f"{template_id}/{language}")
     before = _snapshot(_from_row(row))
     session.delete(row)
     session.flush()
+    _forget(session)
     record(
         session,
         actor,
