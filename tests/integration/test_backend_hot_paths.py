@@ -380,3 +380,31 @@ def test_sent_lane_answers_as_the_route_and_hands_over_the_unusual(backend: Live
     assert _audit_actions(backend, case["id"])["reminder.sent"] == 1
     notes = backend.admin("GET", f"/recovery-cases/{case['id']}").json()["notes"]
     assert [note["body"] for note in notes] == ["sent"]
+
+
+def test_a_sent_mark_records_the_case_as_a_case_update_does(backend: LiveBackend) -> None:
+    """The sent-mark writes the case in plain statements: its audit entry must show the case
+    as the case's own update does (same fields, same formats), and the case must read back as
+    it says."""
+    case, _, reminder = _recorded_reminder(backend)
+    sent = backend.auto(
+        "PUT",
+        f"/reminders/{reminder['id']}/sent",
+        json={"status": "SENT", "caseNote": "sent", "sentAt": "2026-03-04T05:06:07.123456Z"},
+    )
+    assert sent.status_code == 200, sent.text
+    moved = backend.auto("PUT", f"/recovery-cases/{case['id']}", json={"priority": "LOW"})
+    assert moved.status_code == 200, moved.text
+    events = backend.admin(
+        "GET", "/audit-events", params={"recoveryCaseId": case["id"], "limit": 100}
+    ).json()["events"]
+    by_mark, by_update = sorted(
+        (e for e in events if e["action"] == "case.updated"), key=lambda e: e["at"]
+    )
+    assert by_mark["before"].keys() == by_update["before"].keys() == by_update["after"].keys()
+    assert by_mark["after"]["status"] == "IN_PROGRESS"
+    assert by_mark["after"]["lastReminderSentAt"] == "2026-03-04T05:06:07.123456Z"
+    assert by_update["before"] == {**by_mark["after"], "priority": by_update["before"]["priority"]}
+    detail = backend.auto("GET", f"/recovery-cases/{case['id']}").json()
+    assert detail["lastReminderSentAt"] == "2026-03-04T05:06:07.123456Z"
+    assert detail["status"] == "IN_PROGRESS" and detail["priority"] == "LOW"

@@ -11,11 +11,10 @@ from payrec.server.actor import Actor
 from payrec.server.automation_deps import AutomationContext
 from payrec.server.fastlane import Work
 from payrec.server.jsonio import json_response
-from payrec.server.reminders import service
+from payrec.server.reminders import marking, service
 from payrec.server.reminders.schemas import ReminderCreate, ReminderOut, ReminderSent
 from payrec.server.routing import api_router
 from payrec.server.state import AppState
-from payrec.server.tasks import service as tasks
 
 router = api_router(prefix="/reminders", tags=["reminders"])
 
@@ -48,9 +47,8 @@ def record_reminder_sent(reminder_id: str, body: ReminderSent, ctx: AutomationCo
 
 
 def _mark(session: Session, reminder_id: str, body: ReminderSent, actor: Actor) -> ReminderOut:
-    reminder, task = service.mark(session, reminder_id, body, actor)
-    out = service.to_out(reminder)
-    out.task = None if task is None else tasks.to_out(task)
+    out, task = marking.mark(session, reminder_id, body, actor)
+    out.task = task
     return out
 
 

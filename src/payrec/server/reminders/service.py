@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from payrec.domain.policy import Channel
-from payrec.domain.states import REMINDER, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.errors import Conflict, Invalid, NotFound
-from payrec.server.models import Customer, RecoveryCase, Reminder, Task
+from payrec.server.models import Customer, RecoveryCase, Reminder
 from payrec.server.reminders.schemas import (
     ReminderCreate,
     ReminderOut,
-    ReminderSent,
-    TaskCompletion,
 )
 from payrec.server.templates import rendering
 from payrec.server.templates.rendering import opted_out
@@ -55,12 +50,6 @@ def get(session: Session, reminder_id: str, *, for_update: bool = False) -> Remi
 # Built once: SQLAlchemy then skips building the statement and its cache key on every call.
 _GET_REMINDER = select(Reminder).where(Reminder.id == bindparam("reminder_id"))
 _LOCK_REMINDER = _GET_REMINDER.with_for_update()
-_LOCK_CASE_OF_REMINDER = (
-    select(RecoveryCase)
-    .join(Reminder, Reminder.recovery_case_id == RecoveryCase.id)
-    .where(Reminder.id == bindparam("reminder_id"))
-    .with_for_update(of=RecoveryCase, key_share=True)  # as cases.repository locks a case
-)
 
 
 def create(
@@ -154,93 +143,3 @@ def _render(
     if case is None or customer is None or case.id != case_id:
         return rendering.render_for_case(session, case_id, request, link_template=link_template)
     return rendering.render_for(session, case, customer, request, link_template=link_template)
-
-
-def mark(
-    session: Session, reminder_id: str, data: ReminderSent, actor: Actor
-) -> tuple[Reminder, Task | None]:
-    """Mark a reminder SENT or FAILED; once SENT, `caseNote` advances its case and
-    `completeTask` completes its task, in this transaction.
-
-    Every row is locked before anything changes. A task whose lease was lost, or that moved
-    on, is answered as it is and never undoes the SENT mark: its next holder finds the
-    reminder SENT and only finishes the bookkeeping.
-    """
-    from payrec.server.tasks import repository as task_repository
-
-    # The case first, as a payment settling it locks it before its tasks and reminders: the
-    # other order would deadlock with a payment arriving at the same moment.
-    case = session.scalar(_LOCK_CASE_OF_REMINDER, {"reminder_id": reminder_id})
-    reminder = get(session, reminder_id, for_update=True)
-    moves = check_transition(REMINDER, reminder.status, data.status)
-    sent = reminder.status == "SENT" or (moves and data.status == "SENT")
-    completion = data.complete_task if sent else None
-    if completion is not None and reminder.task_id != completion.id:
-        raise Invalid("completeTask.id is not this reminder's task", field="completeTask.id")
-    task = None
-    if completion is not None:
-        task = task_repository.get(session, completion.id, for_update=True)
-    if moves:
-        _apply_mark(session, reminder, data, actor)
-    if case is not None and moves and data.status == "SENT" and data.case_note:
-        _advance_case(session, reminder, case, data.case_note, actor)
-    if task is not None and completion is not None:
-        task = _complete_task(session, task, completion, actor)
-    session.flush()
-    return reminder, task
-
-
-def _apply_mark(session: Session, reminder: Reminder, data: ReminderSent, actor: Actor) -> None:
-    reminder.status = data.status
-    reminder.channel = data.channel or reminder.type
-    reminder.external_id = data.external_id or reminder.external_id
-    reminder.error = data.error
-    if data.status == "SENT":
-        reminder.sent_at = data.sent_at or datetime.now(UTC)
-    record(
-        session,
-        actor,
-        action=f"reminder.{data.status.lower()}",
-        entity_type="reminder",
-        entity_id=reminder.id,
-        case_id=reminder.recovery_case_id,
-        before={"status": "SCHEDULED"},
-        after={
-            "status": reminder.status,
-            "externalId": reminder.external_id,
-            "error": reminder.error,
-        },
-    )
-
-
-def _complete_task(session: Session, task: Task, completion: TaskCompletion, actor: Actor) -> Task:
-    """Complete the sent reminder's locked task if the lease still holds; else leave it."""
-    from payrec.server.tasks import service as tasks
-    from payrec.server.tasks.schemas import TaskStatusUpdate
-
-    if not tasks.fence_holds(task, completion.lease_token, "COMPLETED"):
-        return task
-    update = TaskStatusUpdate(
-        status="COMPLETED", result=completion.result, lease_token=completion.lease_token
-    )
-    return tasks.update_status(session, task.id, update, actor, locked=task)
-
-
-def _advance_case(
-    session: Session, reminder: Reminder, case: RecoveryCase, note: str, actor: Actor
-) -> None:
-    """What a sent reminder means for its (locked) case, atomically with the reminder's SENT."""
-    from payrec.server.cases import service as cases
-    from payrec.server.cases.schemas import CaseUpdate
-
-    cases.update(
-        session,
-        case.id,
-        CaseUpdate(
-            status="IN_PROGRESS" if case.status in ("PENDING", "OVERDUE") else None,
-            last_reminder_sent_at=reminder.sent_at,
-            notes=note,
-        ),
-        actor,
-        locked=case,
-    )

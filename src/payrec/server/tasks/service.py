@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
@@ -165,7 +165,17 @@ def update_status(
     return task
 
 
-def fence_holds(task: Task, lease_token: str | None, target: str) -> bool:
+class Leased(Protocol):
+    """What fencing reads of a task: a model, or a row of its columns."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def lease_token(self) -> str | None: ...
+
+
+def fence_holds(task: Leased, lease_token: str | None, target: str) -> bool:
     """Would `update_status` take a report to `target` carrying `lease_token`?"""
     try:
         _check_fence(task, lease_token, target)
@@ -174,7 +184,7 @@ def fence_holds(task: Task, lease_token: str | None, target: str) -> bool:
     return True
 
 
-def _check_fence(task: Task, lease_token: str | None, target: str) -> None:
+def _check_fence(task: Leased, lease_token: str | None, target: str) -> None:
     """A leased task only takes reports from its lease holder (fencing)."""
     if task.status == TaskStatus.IN_PROGRESS.value and task.lease_token is not None:
         if lease_token is None:
