@@ -22,11 +22,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 import anyio.to_thread
 from anyio import CapacityLimiter
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payrec.server.actor import Actor
@@ -38,11 +39,24 @@ from payrec.server.state import AppState
 
 logger = logging.getLogger("payrec.server")
 
+M = TypeVar("M", bound=BaseModel)
+
 Work = Callable[[AppState, Actor], Any]
 """What a lane runs in the thread pool: it returns the JSON-ready answer (status 200)."""
 
 Prepare = Callable[[Mapping[str, list[str]], bytes, Mapping[str, str]], Work | None]
 """Parse the query, body and path parameters; None hands the request to the FastAPI route."""
+
+
+def plain_body(model: type[M], query: Mapping[str, list[str]], body: bytes) -> M | None:
+    """A lane's JSON body, if the request has no query string and the body is valid; None
+    hands the request to the route, which answers the problem field by field."""
+    if query:
+        return None
+    try:
+        return model.model_validate_json(body)
+    except ValueError:  # pydantic's ValidationError
+        return None
 
 
 @dataclass(frozen=True)

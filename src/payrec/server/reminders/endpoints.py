@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from payrec.server.actor import Actor
 from payrec.server.automation_deps import AutomationContext
-from payrec.server.fastlane import Work
+from payrec.server.fastlane import Work, plain_body
 from payrec.server.jsonio import json_response
 from payrec.server.reminders import marking, service
 from payrec.server.reminders.schemas import ReminderCreate, ReminderOut, ReminderSent
@@ -56,11 +56,8 @@ def sent_lane(
     query: Mapping[str, list[str]], body: bytes, params: Mapping[str, str]
 ) -> Work | None:
     """`record_reminder_sent` for the fast lane, if the request is plain (see fastlane)."""
-    if query:
-        return None
-    try:
-        sent = ReminderSent.model_validate_json(body)
-    except ValueError:  # pydantic's ValidationError: the route answers it field by field
+    sent = plain_body(ReminderSent, query, body)
+    if sent is None:
         return None
     reminder_id = params["reminder_id"]
 

@@ -25,7 +25,7 @@ from payrec.server.models.base import new_id
 from payrec.server.reminders.schemas import ReminderOut, ReminderSent, TaskCompletion
 from payrec.server.tasks import repository as task_repository
 from payrec.server.tasks.schemas import TaskOut
-from payrec.server.tasks.service import fence_holds, row_to_wire
+from payrec.server.tasks.service import fence_holds, record_status_change, row_to_wire
 
 _reminders = cast(Table, Reminder.__table__)
 _cases = cast(Table, RecoveryCase.__table__)
@@ -264,34 +264,12 @@ def _complete_task(
             "updated_at": now,
         }
         connection.execute(_COMPLETE_TASK, {"task_id": task.id, "result": result, "now": now})
-        record(
-            session,
-            actor,
-            action="task.status_changed",
-            entity_type="task",
-            entity_id=task.id,
-            case_id=task.recovery_case_id,
-            before={"status": status},
-            after={"status": "COMPLETED", "result": result, "error": None},
+        record_status_change(
+            session, actor, task.id, task.recovery_case_id, status, "COMPLETED", result, None
         )
     return TaskOut.model_validate(row_to_wire(task, **changes, lease_token=None))
 
 
 def _reminder_out(reminder: Mapping[str, Any]) -> ReminderOut:
-    return ReminderOut(
-        id=reminder["id"],
-        recovery_case_id=reminder["recovery_case_id"],
-        task_id=reminder["task_id"],
-        type=reminder["type"],
-        template_id=reminder["template_id"],
-        scheduled_for=reminder["scheduled_for"],
-        recipient=reminder["recipient"],
-        metadata=reminder["metadata"] or {},
-        status=reminder["status"],
-        channel=reminder["channel"],
-        sent_at=reminder["sent_at"],
-        external_id=reminder["external_id"],
-        error=reminder["error"],
-        created_at=reminder["created_at"],
-        updated_at=reminder["updated_at"],
-    )
+    """A reminder row's values (its columns are the answer's fields) as the answer."""
+    return ReminderOut.model_validate({**reminder, "metadata": reminder["metadata"] or {}})

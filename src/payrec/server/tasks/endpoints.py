@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from payrec.server.actor import Actor
 from payrec.server.automation_deps import AutomationContext
-from payrec.server.fastlane import Work
+from payrec.server.fastlane import Work, plain_body
 from payrec.server.jsonio import json_response
 from payrec.server.routing import api_router
 from payrec.server.state import AppState
@@ -109,11 +109,8 @@ def claim_lane(
     query: Mapping[str, list[str]], body: bytes, _params: Mapping[str, str]
 ) -> Work | None:
     """`claim_tasks` for the fast lane, if the request is plain (see fastlane)."""
-    if query:
-        return None
-    try:
-        claim = TaskClaim.model_validate_json(body)
-    except ValueError:  # pydantic's ValidationError: the route answers it field by field
+    claim = plain_body(TaskClaim, query, body)
+    if claim is None:
         return None
 
     def work(state: AppState, actor: Actor) -> dict[str, Any]:

@@ -151,18 +151,34 @@ def update_status(
         task.lease_expires_at = None
     if data.status == TaskStatus.PENDING.value:
         _release(task, retry_at=data.retry_at or now, counts_as_attempt=before == "IN_PROGRESS")
+    record_status_change(
+        session, actor, task.id, task.recovery_case_id, before, task.status, task.result, data.error
+    )
+    session.flush()
+    return task
+
+
+def record_status_change(
+    session: Session,
+    actor: Actor,
+    task_id: str,
+    case_id: str | None,
+    before: str,
+    after: str,
+    result: dict[str, Any] | None,
+    error: str | None,
+) -> None:
+    """The audit entry of a task's move from `before` to `after`."""
     record(
         session,
         actor,
         action="task.status_changed",
         entity_type="task",
-        entity_id=task.id,
-        case_id=task.recovery_case_id,
+        entity_id=task_id,
+        case_id=case_id,
         before={"status": before},
-        after={"status": task.status, "result": task.result, "error": data.error},
+        after={"status": after, "result": result, "error": error},
     )
-    session.flush()
-    return task
 
 
 class Leased(Protocol):
