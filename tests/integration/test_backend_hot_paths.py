@@ -403,6 +403,10 @@ def test_a_sent_mark_records_the_case_as_a_case_update_does(backend: LiveBackend
     )
     assert by_mark["before"].keys() == by_update["before"].keys() == by_update["after"].keys()
     assert by_mark["after"]["status"] == "IN_PROGRESS"
+    # amounts in the currency's minor units, as the API answers them, in every entry
+    created = next(e for e in events if e["action"] == "case.created")
+    for snapshot in (created["after"], by_mark["before"], by_mark["after"], by_update["after"]):
+        assert (snapshot["amount"], snapshot["amountPaid"]) == ("5000.00", "0.00"), snapshot
     assert by_mark["after"]["lastReminderSentAt"] == "2026-03-04T05:06:07.123456Z"
     assert by_update["before"] == {**by_mark["after"], "priority": by_update["before"]["priority"]}
     detail = backend.auto("GET", f"/recovery-cases/{case['id']}").json()

@@ -283,12 +283,14 @@ def add_note(session: Session, case: RecoveryCase, body: str, actor: Actor) -> C
     return note
 
 
-def _snapshot(case: RecoveryCase) -> dict[str, object]:
+def _snapshot(case: Any) -> dict[str, object]:
+    """What the audit log shows of a case (a model, or anything with its column attributes);
+    amounts in the currency's minor units, as the API answers them."""
     return {
         "status": case.status,
         "priority": case.priority,
-        "amount": case.amount,
-        "amountPaid": case.amount_paid,
+        "amount": _audit_money(case.amount, case.currency),
+        "amountPaid": _audit_money(case.amount_paid, case.currency),
         "currency": case.currency,
         "dueDate": case.due_date,
         "invoiceNumber": case.invoice_number,
@@ -297,3 +299,7 @@ def _snapshot(case: RecoveryCase) -> dict[str, object]:
 
 
 snapshot = _snapshot
+
+
+def _audit_money(value: Decimal | int | None, currency: str) -> Decimal | None:
+    return None if value is None else quantize(Decimal(value), currency)

@@ -116,12 +116,25 @@ def _stale_handler(_request: Request, _exc: Exception) -> Response:
     )
 
 
+_ROLLED_BACK = ("40001", "40P01")  # SQLSTATE serialization_failure, deadlock_detected
+
+
 def _database_handler(_request: Request, exc: Exception) -> Response:
     if isinstance(exc, DataError):
         # a value the database cannot hold (out of range, NUL in text…): bad input, not a 500
         logger.warning("database refused a value: %s", type(exc.orig).__name__)
         return problem_response(
             422, "a value in the request cannot be stored", code="validation-error"
+        )
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _ROLLED_BACK:
+        # A deadlock or serialization failure: the database undid this transaction so that a
+        # concurrent one could go on. Nothing was written; the same request again succeeds.
+        logger.warning("transaction undone by the database: %s", type(exc.orig).__name__)
+        return problem_response(
+            503,
+            "the request conflicted with a concurrent one and was undone; retry it",
+            code="concurrent-conflict",
+            headers={"Retry-After": "1"},
         )
     if isinstance(exc, OperationalError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from payrec.domain.states import CASE, REMINDER, TASK, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
+from payrec.server.cases.service import snapshot
 from payrec.server.errors import Invalid, NotFound
 from payrec.server.models import CaseNote, RecoveryCase, Reminder, Task
 from payrec.server.models.base import new_id
@@ -175,14 +177,14 @@ def _advance_case(
     """What a sent reminder means for its (locked) case: PENDING/OVERDUE → IN_PROGRESS, the
     latest reminder time, and the note (as `cases.service.update` with them would)."""
     now = reminder["updated_at"]
-    before = snapshot_of(case)
+    before = snapshot(SimpleNamespace(**case))
     if case["status"] in ("PENDING", "OVERDUE"):
         check_transition(CASE, case["status"], "IN_PROGRESS")
         case["status"] = "IN_PROGRESS"
     latest = case["last_reminder_sent_at"]
     if latest is None or reminder["sent_at"] > latest:
         case["last_reminder_sent_at"] = reminder["sent_at"]
-    after = snapshot_of(case)
+    after = snapshot(SimpleNamespace(**case))
     if after != before:
         connection.execute(
             _ADVANCE_CASE,
@@ -224,20 +226,6 @@ def _advance_case(
         case_id=case["id"],
         after={"body": note},
     )
-
-
-def snapshot_of(case: Mapping[str, Any]) -> dict[str, object]:
-    """`cases.service.snapshot` of a case row's values: what its audit entries show."""
-    return {
-        "status": case["status"],
-        "priority": case["priority"],
-        "amount": case["amount"],
-        "amountPaid": case["amount_paid"],
-        "currency": case["currency"],
-        "dueDate": case["due_date"],
-        "invoiceNumber": case["invoice_number"],
-        "lastReminderSentAt": case["last_reminder_sent_at"],
-    }
 
 
 def _complete_task(
