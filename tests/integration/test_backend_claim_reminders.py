@@ -249,3 +249,41 @@ def test_payments_racing_claims_that_record_reminders_never_fail(
         paid = [pool.submit(payments, cases[::2]), pool.submit(payments, cases[1::2])]
         assert set(claimed.result()) == {200}
         assert {status for f in paid for status in f.result()} == {201}
+
+
+def test_a_template_failing_for_one_case_does_not_stop_the_claim(
+    own_backend: LiveBackend,
+) -> None:
+    """A stored template that renders for most cases but fails for one (its data, not its
+    syntax): that task comes without a reminder, every other task of the claim with its own."""
+    backend = own_backend
+    body = {
+        "channel": "EMAIL",
+        "subject": "Invoice {{ invoiceNumber }}",
+        "bodyText": "{% if invoiceNumber == 'POISON' %}{{ 1 // 0 }}{% endif %}"
+        "Hello {{ customerName }}, pay {{ amount }}: {{ paymentLink }}",
+    }
+    saved = backend.admin("PUT", "/templates/fragile-1/en", json=body)
+    assert saved.status_code in (200, 201), saved.text
+    poisoned = _task(
+        backend, backend.new_case(invoiceNumber="POISON")["id"], templateId="fragile-1"
+    )
+    fine = [_task(backend, backend.new_case()["id"], templateId="fragile-1") for _ in range(3)]
+    claimed = _claim(backend, include=INCLUDE)
+    assert claimed[poisoned].get("reminder") is None
+    for task_id in fine:
+        assert claimed[task_id]["reminder"]["content"]["text"].startswith("Hello")
+    # the worker's own call for it answers the reason, field by field
+    why = backend.auto(
+        "POST",
+        "/reminders",
+        json={
+            "recoveryCaseId": claimed[poisoned]["recoveryCaseId"],
+            "type": "EMAIL",
+            "templateId": "fragile-1",
+            "taskId": poisoned,
+            "render": True,
+        },
+    )
+    assert why.status_code == 422, why.text
+    assert why.headers["content-type"] == "application/problem+json"

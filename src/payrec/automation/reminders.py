@@ -20,7 +20,13 @@ from payrec.channels import (
     PermanentChannelError,
     TransientChannelError,
 )
-from payrec.client import ApiError, AutomationApiClient, ConflictError, UnprocessableEntityError
+from payrec.client import (
+    ApiError,
+    AutomationApiClient,
+    ConflictError,
+    NotFoundError,
+    UnprocessableEntityError,
+)
 
 logger = logging.getLogger("payrec.worker.reminders")
 
@@ -290,6 +296,13 @@ class ReminderSender:
             return self._finish(
                 task_id, str(task["leaseToken"]), "CANCELLED", {"skipped": exc.code}
             )
+        except (UnprocessableEntityError, NotFoundError) as exc:
+            # The backend cannot make this reminder (a template that fails to render for this
+            # case, an unknown template): retrying the same request cannot help. Fail the task
+            # with the reason, on the case too, for a person to fix and requeue.
+            reason = f"the reminder could not be prepared: {exc.detail or exc.code}"
+            self.api.update_recovery_case(str(case["id"]), {"notes": f"{channel} {reason}"})
+            return self._finish(task_id, str(task["leaseToken"]), "FAILED", {"error": reason})
         rendered = reminder.get("content") or self.api.request(
             "POST",
             f"/recovery-cases/{case['id']}/render",

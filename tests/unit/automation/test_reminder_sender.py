@@ -246,3 +246,29 @@ def test_the_next_claim_is_made_while_the_last_tasks_are_being_sent() -> None:
         sender.close()
     assert api.claims[0] == (4, 0)
     assert api.claims[1] == (2, 2)  # two still in flight when it was made
+
+
+def test_a_reminder_the_backend_cannot_prepare_fails_its_task_at_once_with_the_reason() -> None:
+    """A template that fails to render for this case (422) will fail again on every retry:
+    the task is FAILED with the backend's reason, and the case gets a note saying so."""
+
+    class Refusing(ScriptedApi):
+        def create_reminder(self, body: dict[str, Any], **_: Any) -> dict[str, Any]:
+            self.calls.append(("create_reminder", body))
+            problem = {"status": 422, "detail": "render error: integer division by zero"}
+            raise UnprocessableEntityError(422, problem, None, "invalid")
+
+        def update_recovery_case(self, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
+            self.calls.append(("update_recovery_case", body))
+            return {}
+
+        def update_task_status(self, task_id: str, status: str, result: Any, **kw: Any) -> None:
+            self.calls.append(("update_task_status", (status, result)))
+
+    api = Refusing(replayed_status="SCHEDULED", current_status="SCHEDULED")
+    outcome, email = _process_once(api, attempts=0)
+    assert outcome.status == "FAILED" and email.sent == []
+    [(status, result)] = [args for name, args in api.calls if name == "update_task_status"]
+    assert status == "FAILED" and "division by zero" in result["error"]
+    [note] = [body["notes"] for name, body in api.calls if name == "update_recovery_case"]
+    assert note.startswith("EMAIL the reminder could not be prepared") and "division" in note
