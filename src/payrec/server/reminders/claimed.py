@@ -55,9 +55,9 @@ def attach(
                 continue
             content = None
             if reminder.status == "SCHEDULED":
-                content = service.new_reminder(
+                content = service.checked_content(
                     session, data, case, customer, link_template=link_template
-                )[1]
+                )
         except DomainError:  # refused: the worker's own POST /reminders answers why
             continue
         task["reminder"] = _wire(reminder, content)

@@ -86,19 +86,10 @@ def new_reminder(
     link_template: str,
 ) -> tuple[Reminder, RenderedOut | None]:
     """The reminder `data` asks for, not yet added to the session; with `data.render`, also
-    what to send. Refused (409) when the case or, with `render`, the customer may not be
-    contacted on this channel."""
-    if case.status in ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED"):
-        raise Conflict(
-            f"case is {case.status}: no reminder may be sent", code="case-not-contactable"
-        )
-    content = None
+    what to send (see `checked_content`)."""
+    content = checked_content(session, data, case, customer, link_template=link_template)
     metadata = data.metadata
-    if data.render and data.template_id is not None:
-        if customer is not None and opted_out(customer, Channel(data.type)):
-            raise Conflict(f"the customer opted out of {data.type}", code="customer-opted-out")
-        content = _render(session, data, case.id, link_template, case=case, customer=customer)
-        # what was sent stays on the reminder
+    if content is not None:  # what was sent stays on the reminder
         metadata = {**(metadata or {}), "subject": content.subject, "language": content.language}
     reminder = Reminder(
         recovery_case_id=case.id,
@@ -111,6 +102,27 @@ def new_reminder(
         status="SCHEDULED",
     )
     return reminder, content
+
+
+def checked_content(
+    session: Session,
+    data: ReminderCreate,
+    case: RecoveryCase,
+    customer: Customer | None,
+    *,
+    link_template: str,
+) -> RenderedOut | None:
+    """With `data.render`, what to send for `data` on `case`; refused (409) when the case, or
+    with `render` the customer, may not be contacted on this channel."""
+    if case.status in ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED"):
+        raise Conflict(
+            f"case is {case.status}: no reminder may be sent", code="case-not-contactable"
+        )
+    if not data.render or data.template_id is None:
+        return None
+    if customer is not None and opted_out(customer, Channel(data.type)):
+        raise Conflict(f"the customer opted out of {data.type}", code="customer-opted-out")
+    return _render(session, data, case.id, link_template, case=case, customer=customer)
 
 
 def record_created(session: Session, actor: Actor, reminder: Reminder) -> None:
