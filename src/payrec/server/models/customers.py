@@ -12,7 +12,11 @@ from payrec.server.models.base import Base, UtcDateTime, new_id, utcnow
 
 class Customer(Base):
     __tablename__ = "customers"
-    __table_args__ = (Index("ix_customers_email", "email"), Index("ix_customers_name", "name"))
+    __table_args__ = (
+        Index("ix_customers_email", "email"),
+        Index("ix_customers_name", "name"),
+        Index("ix_customers_created", "created_at", "id"),  # the list's order
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("cust"))
     name: Mapped[str] = mapped_column(String(300))

@@ -35,7 +35,7 @@ class Reminder(Base):
 class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("ix_notifications_due", "status", "scheduled_for"),
+        Index("ix_notifications_due", "status", "scheduled_for", "id"),  # the claim order
         Index("ix_notifications_lease", "status", "lease_expires_at"),
         Index("ix_notifications_case", "recovery_case_id"),
     )

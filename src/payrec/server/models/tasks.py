@@ -14,7 +14,7 @@ from payrec.server.models.base import Base, JsonType, UtcDateTime, new_id, utcno
 class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_due", "status", "scheduled_at"),
+        Index("ix_tasks_due", "status", "scheduled_at", "id"),  # the claim order
         Index("ix_tasks_lease", "status", "lease_expires_at"),
         Index("ix_tasks_case", "recovery_case_id"),
         UniqueConstraint("recovery_case_id", "dedupe_key"),

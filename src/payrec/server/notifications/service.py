@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from payrec.domain.states import NOTIFICATION, check_transition
@@ -133,16 +133,7 @@ def _holds_lease(presented: str | None, current: str | None) -> bool:
 def claim(session: Session, data: NotificationClaim, actor: Actor) -> Sequence[Notification]:
     now = datetime.now(UTC)
     _expire(session, now)
-    stmt = select(Notification).where(
-        Notification.status == "PENDING", Notification.scheduled_for <= now
-    )
-    if data.types:
-        stmt = stmt.where(Notification.type.in_(list(data.types)))
-    items = session.scalars(
-        stmt.order_by(Notification.scheduled_for, Notification.id)
-        .limit(data.limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    items = session.scalars(due(now, data.types, data.limit)).all()
     for item in items:
         item.status = "IN_PROGRESS"
         item.lease_token = secrets.token_urlsafe(24)
@@ -150,6 +141,21 @@ def claim(session: Session, data: NotificationClaim, actor: Actor) -> Sequence[N
         item.locked_by = data.worker_id
     session.flush()
     return items
+
+
+def due(now: datetime, types: Sequence[str] | None, limit: int) -> Select[Notification]:
+    """Due PENDING notifications in claim order (time, then id: the `ix_notifications_due`
+    order), locked, skipping those another claim holds."""
+    stmt = select(Notification).where(
+        Notification.status == "PENDING", Notification.scheduled_for <= now
+    )
+    if types:
+        stmt = stmt.where(Notification.type.in_(list(types)))
+    return (
+        stmt.order_by(Notification.scheduled_for, Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
 
 
 def _expire(session: Session, now: datetime) -> None:
