@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from payrec.server.models import Customer
@@ -30,18 +30,19 @@ def page(
 
 
 def by_email(session: Session, email: str) -> Customer | None:
-    return session.scalar(
-        select(Customer).where(func.lower(Customer.email) == email.lower()).limit(1)
-    )
+    return session.scalar(BY_EMAIL, {"email": email.lower()})
 
 
 def by_name(session: Session, name: str) -> Customer | None:
-    return session.scalar(
-        select(Customer).where(func.lower(Customer.name) == name.lower()).limit(1)
-    )
+    return session.scalar(BY_NAME, {"name": name.lower()})
 
 
 def by_phone_digits(session: Session, digits: str) -> Sequence[Customer]:
     """Customers whose phone number has these digits (for inbound SMS opt-outs)."""
     rows = session.scalars(select(Customer).where(Customer.phone.is_not(None))).all()
     return [c for c in rows if c.phone and "".join(ch for ch in c.phone if ch.isdigit()) == digits]
+
+
+# Case-insensitive lookups, served by the `lower(...)` indexes (`ix_customers_*_lower`).
+BY_EMAIL = select(Customer).where(func.lower(Customer.email) == bindparam("email")).limit(1)
+BY_NAME = select(Customer).where(func.lower(Customer.name) == bindparam("name")).limit(1)

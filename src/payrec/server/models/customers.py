@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import Boolean, Index, Integer, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payrec.server.models.base import Base, UtcDateTime, new_id, utcnow
@@ -16,6 +16,9 @@ class Customer(Base):
         Index("ix_customers_email", "email"),
         Index("ix_customers_name", "name"),
         Index("ix_customers_created", "created_at", "id"),  # the list's order
+        # extractions are matched to customers case-insensitively (`repository.by_email`)
+        Index("ix_customers_email_lower", func.lower(text("email"))),
+        Index("ix_customers_name_lower", func.lower(text("name"))),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("cust"))
