@@ -203,3 +203,19 @@ def test_people_record_opt_outs_through_the_api(sms_backend: LiveBackend) -> Non
         sms_backend.base_url + "/api/v1" + path, json={"channel": "SMS"}, headers=agent
     )
     assert as_agent.status_code == 403
+
+
+def test_stop_finds_a_customer_by_a_phone_number_changed_later(sms_backend: LiveBackend) -> None:
+    """Inbound replies find customers by their number's digits, kept in step with the number:
+    a STOP from the new number opts the customer out; the old number no longer matches."""
+    suffix = secrets.randbelow(10**7)
+    old, new = f"+1 (415) 20{suffix:07d}", f"+1 (415) 30{suffix:07d}"
+    customer = sms_backend.new_customer(phone=old)
+    changed = sms_backend.admin("PATCH", f"/customers/{customer['id']}", json={"phone": new})
+    assert changed.status_code == 200, changed.text
+    from_old = _post_sms(sms_backend, _form(f"+141520{suffix:07d}", "STOP"))
+    assert from_old.status_code == 200
+    assert _customer(sms_backend, customer["id"])["optOutSms"] is False
+    from_new = _post_sms(sms_backend, _form(f"+141530{suffix:07d}", "STOP"))
+    assert from_new.status_code == 200
+    assert _customer(sms_backend, customer["id"])["optOutSms"] is True

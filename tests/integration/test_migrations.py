@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from payrec.server.db import make_engine
 from payrec.server.migrate import upgrade
@@ -32,3 +34,34 @@ def test_migrations_match_the_models(kind: str, database_url_factory: Callable[[
     finally:
         engine.dispose()
     assert differences == []
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_upgrading_fills_in_the_phone_digits_of_existing_customers(
+    kind: str, database_url_factory: Callable[[str], str]
+) -> None:
+    """Customers stored before phone digits were kept get theirs on upgrade, so an inbound
+    SMS reply finds them."""
+    url = database_url_factory(kind)
+    upgrade(url, "0004_customer_lookup")
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO customers (id, name, phone, timezone, locale, opt_out_email, "
+                    "opt_out_sms, version, created_at, updated_at) VALUES (:id, 'A', :phone, "
+                    "'UTC', 'en_US', false, false, 1, :now, :now)"
+                ),
+                [
+                    {"id": "cust-a", "phone": "+1 (555) 010-0123", "now": datetime.now(UTC)},
+                    {"id": "cust-b", "phone": None, "now": datetime.now(UTC)},
+                    {"id": "cust-c", "phone": "n/a", "now": datetime.now(UTC)},
+                ],
+            )
+        upgrade(url)
+        with engine.connect() as connection:
+            digits = dict(connection.execute(text("SELECT id, phone_digits FROM customers")).all())
+    finally:
+        engine.dispose()
+    assert digits == {"cust-a": "15550100123", "cust-b": None, "cust-c": None}

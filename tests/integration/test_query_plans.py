@@ -61,12 +61,20 @@ def engine(
         )
         connection.execute(
             text(
-                "INSERT INTO customers (id, name, email, timezone, locale, opt_out_email, "
-                "opt_out_sms, version, created_at, updated_at) VALUES (:id, :name, :email, "
-                "'UTC', 'en_US', false, false, 1, :now, :now)"
+                "INSERT INTO customers (id, name, email, phone, phone_digits, timezone, "
+                "locale, opt_out_email, opt_out_sms, version, created_at, updated_at) VALUES "
+                "(:id, :name, :email, :phone, :digits, 'UTC', 'en_US', false, false, 1, "
+                ":now, :now)"
             ),
             [
-                {**row, "id": f"cust-{n}", "name": f"Customer {n}", "email": f"c{n}@example.com"}
+                {
+                    **row,
+                    "id": f"cust-{n}",
+                    "name": f"Customer {n}",
+                    "email": f"c{n}@example.com",
+                    "phone": f"+1 555 {n:07d}",
+                    "digits": f"1555{n:07d}",
+                }
                 for n, row in enumerate(rows)
             ],
         )
@@ -99,10 +107,17 @@ def _plan(engine: Engine, statement: Executable, params: dict[str, Any]) -> str:
     return json.dumps([list(row) for row in rows], default=str)
 
 
-def test_customers_are_found_by_email_and_name_through_their_indexes(engine: Engine) -> None:
+def test_customers_are_found_by_email_name_and_phone_through_their_indexes(
+    engine: Engine,
+) -> None:
     for statement, params, index in (
         (customers.BY_EMAIL, {"email": "c42@example.com"}, "ix_customers_email_lower"),
         (customers.BY_NAME, {"name": "customer 42"}, "ix_customers_name_lower"),
+        (
+            customers.BY_PHONE_DIGITS,
+            {"variants": ["15550000042", "0015550000042"]},
+            "ix_customers_phone_digits",
+        ),
     ):
         plan = _plan(engine, statement, params)
         assert index in plan, plan

@@ -37,12 +37,14 @@ def by_name(session: Session, name: str) -> Customer | None:
     return session.scalar(BY_NAME, {"name": name.lower()})
 
 
-def by_phone_digits(session: Session, digits: str) -> Sequence[Customer]:
-    """Customers whose phone number has these digits (for inbound SMS opt-outs)."""
-    rows = session.scalars(select(Customer).where(Customer.phone.is_not(None))).all()
-    return [c for c in rows if c.phone and "".join(ch for ch in c.phone if ch.isdigit()) == digits]
+def by_phone_digits(session: Session, *variants: str) -> Sequence[Customer]:
+    """Customers whose phone number has one of these digit strings (inbound SMS opt-outs)."""
+    return session.scalars(BY_PHONE_DIGITS, {"variants": list(variants)}).all()
 
 
 # Case-insensitive lookups, served by the `lower(...)` indexes (`ix_customers_*_lower`).
 BY_EMAIL = select(Customer).where(func.lower(Customer.email) == bindparam("email")).limit(1)
 BY_NAME = select(Customer).where(func.lower(Customer.name) == bindparam("name")).limit(1)
+BY_PHONE_DIGITS = select(Customer).where(
+    Customer.phone_digits.in_(bindparam("variants", expanding=True))
+)

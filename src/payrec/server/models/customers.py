@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, Index, Integer, String, func, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from payrec.server.models.base import Base, UtcDateTime, new_id, utcnow
 
@@ -19,12 +19,15 @@ class Customer(Base):
         # extractions are matched to customers case-insensitively (`repository.by_email`)
         Index("ix_customers_email_lower", func.lower(text("email"))),
         Index("ix_customers_name_lower", func.lower(text("name"))),
+        # inbound SMS replies find their customer by the number's digits
+        Index("ix_customers_phone_digits", "phone_digits"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("cust"))
     name: Mapped[str] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    phone_digits: Mapped[str | None] = mapped_column(String(40), nullable=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(20), default="en_US")
     policy_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
@@ -33,3 +36,14 @@ class Customer(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    @validates("phone")
+    def _keep_phone_digits(self, _key: str, phone: str | None) -> str | None:
+        """`phone_digits` follows `phone` (`+1-555-0123` → `15550123`)."""
+        self.phone_digits = digits_of(phone or "") or None
+        return phone
+
+
+def digits_of(number: str) -> str:
+    """A phone number's digits, as written (`+49 30 1234` and `0049301234` differ)."""
+    return "".join(ch for ch in number if ch.isdigit())

@@ -9,13 +9,10 @@ from sqlalchemy.orm import Session
 
 from payrec.server.customers import repository as customers
 from payrec.server.models import Customer, Notification, RecoveryCase, Reminder, Task
+from payrec.server.models.customers import digits_of
 
 OPEN_TASK = ("PENDING", "IN_PROGRESS")
 OPEN_NOTIFICATION = ("PENDING", "IN_PROGRESS")
-
-
-def digits_of(number: str) -> str:
-    return "".join(ch for ch in number if ch.isdigit())
 
 
 def customers_with_phone(session: Session, e164: str) -> list[Customer]:
@@ -23,9 +20,7 @@ def customers_with_phone(session: Session, e164: str) -> list[Customer]:
     digits = digits_of(e164)
     if not digits:
         return []
-    found = {c.id: c for c in customers.by_phone_digits(session, digits)}
-    found.update({c.id: c for c in customers.by_phone_digits(session, "00" + digits)})
-    return list(found.values())
+    return list(customers.by_phone_digits(session, digits, "00" + digits))
 
 
 def _case_ids(session: Session, customer_id: str) -> list[str]:

@@ -17,6 +17,7 @@ from payrec.server.actor import Actor
 from payrec.server.cancellation import cancel_notification, cancel_reminder, cancel_task
 from payrec.server.customers import service as customers
 from payrec.server.models import Customer, Notification
+from payrec.server.models.customers import digits_of
 from payrec.server.webhooks import repository
 from payrec.server.webhooks.schemas import OptOutChannel, OptOutResult
 
@@ -25,8 +26,8 @@ logger = logging.getLogger("payrec.server.webhooks")
 
 def _bound_to(customer: Customer, notification: Notification, channel: str) -> bool:
     if channel == "SMS":
-        phone = repository.digits_of(customer.phone or "")
-        return bool(phone) and repository.digits_of(notification.recipient) == phone
+        phone = customer.phone_digits
+        return bool(phone) and digits_of(notification.recipient) == phone
     return bool(customer.email) and notification.recipient.lower() == (customer.email or "").lower()
 
 
