@@ -198,11 +198,12 @@ def test_slow_smtp_keeps_leases_alive_and_sends_once(
             list(book.case_ids),
         )
         assert expired[0][0] == 0
-        # One request per worker per round (every 5/3 s), however many leases it holds.
+        # One request per worker per round (every 5/3 s), however many leases it holds, plus
+        # at most one per send (a task that waited confirms its lease right before sending).
         beats = _heartbeat_requests(pg)
         assert beats["single"] == before["single"]
         rounds = beats["round"] - before["round"]
-        assert 2 <= rounds <= 2 * (elapsed / (5 / 3) + 2), (rounds, elapsed)
+        assert 2 <= rounds <= 2 * (elapsed / (5 / 3) + 2) + 8, (rounds, elapsed)
     finally:
         sink.stop()
 

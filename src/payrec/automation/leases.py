@@ -79,10 +79,19 @@ class LeaseKeeper:
             lease = self._held.get(task_id)
             return 0.0 if lease is None else max(0.0, lease.deadline - time.monotonic())
 
-    def ensure(self, task_id: str, seconds: float) -> bool:
-        """Is the lease surely held for `seconds` more? Renews it now if it is not; False
-        when it is lost or cannot be confirmed (the sender must then not act on the task)."""
-        if self.remaining(task_id) >= seconds:
+    def ensure(
+        self, task_id: str, seconds: float, *, confirmed_within: float | None = None
+    ) -> bool:
+        """Is the lease surely held for `seconds` more (and, with `confirmed_within`, did the
+        backend confirm it that recently)? Renews it now if not; False when it is lost or
+        cannot be confirmed (the sender must then not act on the task).
+
+        A recent confirmation matters before contacting a customer: a payment, an opt-out or
+        a paused case cancels the task, and the cancelled lease is how the worker learns it.
+        """
+        left = self.remaining(task_id)
+        fresh = confirmed_within is None or self._lease_seconds - left <= confirmed_within
+        if left >= seconds and fresh:
             return True
         with self._lock:
             lease = self._held.get(task_id)

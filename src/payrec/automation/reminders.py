@@ -33,6 +33,9 @@ logger = logging.getLogger("payrec.worker.reminders")
 OPEN_STATUSES = {"PENDING", "OVERDUE", "IN_PROGRESS"}
 NOT_CONTACTABLE = {"case-not-contactable", "customer-opted-out"}  # 409 codes of POST /reminders
 CLAIM_TYPES = ["REMINDER"]
+# A task that waited longer than this since its lease was last confirmed (claimed or renewed)
+# has it confirmed again right before sending: the case may have been paid meanwhile.
+CONFIRMED_WITHIN_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -182,10 +185,13 @@ class ReminderSender:
             return self._complete(task_id, token, reminder, recipient)
         if reminder.get("status") == "CANCELLED":
             return self._finish(task_id, token, "CANCELLED", {"skipped": "reminder cancelled"})
-        if not self.leases.ensure(task_id, self.lease_seconds / 2):
-            # Lost, or not confirmed for long enough to send and mark it: another worker may
-            # take the task when the lease runs out, so sending now could send twice.
-            return Outcome(task_id, "LOST", "lease not held long enough to send")
+        if not self.leases.ensure(
+            task_id, self.lease_seconds / 2, confirmed_within=CONFIRMED_WITHIN_SECONDS
+        ):
+            # Lost — a payment, an opt-out or a pause cancelled the task since it was claimed
+            # — or not confirmed for long enough to send and mark it (another worker may take
+            # the task when the lease runs out): either way, sending now would be wrong.
+            return Outcome(task_id, "LOST", "lease not held (or not confirmed) to send")
         try:
             delivery = self._deliver(channel, recipient, rendered, reminder_id)
         except PermanentChannelError as exc:

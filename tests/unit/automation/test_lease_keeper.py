@@ -107,6 +107,26 @@ def test_an_unconfirmed_lease_is_not_long_enough() -> None:
     assert keeper.ensure("t", 5)
 
 
+def test_a_lease_confirmed_too_long_ago_is_confirmed_again() -> None:
+    """Long enough is not enough before contacting a customer: a lease confirmed more than
+    `confirmed_within` ago is confirmed again, and a cancelled task (lost) is not acted on."""
+    api = FakeHeartbeats({"t": "k", "u": "k"})
+    keeper = _keeper(api, lease_seconds=60)
+    keeper.hold("t", "k")  # just claimed
+    keeper.hold("u", "k", since=time.monotonic() - 3)  # claimed 3 s ago, 57 s left
+    assert keeper.ensure("t", 30, confirmed_within=1)
+    assert keeper.ensure("u", 30)  # long enough, nobody asked how recent
+    assert api.calls == []
+    assert keeper.ensure("u", 30, confirmed_within=1)
+    assert api.calls == [{"u": "k"}]
+    api.tokens["u"] = "cancelled"  # a payment cancelled the task meanwhile
+    keeper.hold("u", "k", since=time.monotonic() - 3)
+    keeper.release("u")
+    keeper.hold("u", "k", since=time.monotonic() - 3)
+    assert not keeper.ensure("u", 30, confirmed_within=1)
+    assert keeper.remaining("u") == 0
+
+
 def test_holding_again_keeps_the_earlier_deadline() -> None:
     keeper = _keeper(FakeHeartbeats({}), lease_seconds=10)
     keeper.hold("t", "k", since=time.monotonic() - 8)

@@ -1,0 +1,102 @@
+"""The reminder sender against the real backend, in process, where timing matters.
+
+A claim records each task's reminder; the send may come later (the task waits for a thread,
+or for a slow SMTP server). A payment that settles the case meanwhile cancels the task, and
+the sender must find that out before it contacts the customer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from payrec.automation.reminders import ReminderSender
+from payrec.automation.senders import Channels
+from payrec.channels import DeliveryResult
+from payrec.client import AutomationApiClient
+from tests.support.backend import LiveBackend
+
+
+class RecordingEmail:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, message: Any) -> DeliveryResult:
+        self.sent.append(message)
+        return DeliveryResult(external_id="<m@x>", channel="EMAIL", accepted_at=datetime.now(UTC))
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def own_backend(
+    request: pytest.FixtureRequest, backend_factory: Callable[..., LiveBackend]
+) -> LiveBackend:
+    return backend_factory(request.param)  # claims take every due REMINDER task
+
+
+@pytest.fixture
+def sender(own_backend: LiveBackend) -> Iterator[tuple[ReminderSender, RecordingEmail]]:
+    email = RecordingEmail()
+    channels = Channels(email=email, sms=email, collections_email="c@x")  # type: ignore[arg-type]
+    with AutomationApiClient(own_backend.base_url, own_backend.automation_key) as client:
+        sender = ReminderSender(client, channels, worker_id="w-fresh", concurrency=1)
+        try:
+            yield sender, email
+        finally:
+            sender.close()
+
+
+def _claimed_task(backend: LiveBackend, sender: ReminderSender) -> dict[str, Any]:
+    case = backend.new_case(amount="100.00")
+    created = backend.auto(
+        "POST",
+        "/tasks",
+        json={
+            "type": "REMINDER",
+            "scheduledAt": "2024-01-15T10:00:00Z",
+            "recoveryCaseId": case["id"],
+            "metadata": {"reminderType": "EMAIL", "templateId": "reminder-1"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    [task] = sender._claim(5)
+    assert task["reminder"]["status"] == "SCHEDULED"  # recorded by the claim
+    return task
+
+
+def test_a_case_paid_after_the_claim_gets_no_reminder(
+    own_backend: LiveBackend, sender: tuple[ReminderSender, RecordingEmail]
+) -> None:
+    reminders, email = sender
+    task = _claimed_task(own_backend, reminders)
+    paid = own_backend.admin(
+        "POST",
+        f"/recovery-cases/{task['recoveryCaseId']}/payments",
+        json={"amount": "100.00", "currency": "USD"},
+    )
+    assert paid.status_code == 201, paid.text
+    # the task waited for a thread a few seconds after its claim
+    reminders.leases.hold(task["id"], task["leaseToken"], since=time.monotonic() - 3)
+    outcome = reminders.process(task)
+    assert outcome.status == "LOST" and email.sent == []
+    stored = own_backend.auto("GET", f"/reminders/{task['reminder']['id']}").json()
+    assert stored["status"] == "CANCELLED"
+    assert own_backend.auto("GET", f"/tasks/{task['id']}").json()["status"] == "CANCELLED"
+
+
+def test_an_open_case_waiting_as_long_is_sent_once(
+    own_backend: LiveBackend, sender: tuple[ReminderSender, RecordingEmail]
+) -> None:
+    reminders, email = sender
+    task = _claimed_task(own_backend, reminders)
+    reminders.leases.hold(task["id"], task["leaseToken"], since=time.monotonic() - 3)
+    outcome = reminders.process(task)
+    assert outcome.status == "COMPLETED" and len(email.sent) == 1
+    stored = own_backend.auto("GET", f"/reminders/{task['reminder']['id']}").json()
+    assert stored["status"] == "SENT"
