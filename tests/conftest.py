@@ -97,6 +97,31 @@ def backend(
     return backend_factory(request.param)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def own_backend(
+    request: pytest.FixtureRequest, backend_factory: Callable[..., LiveBackend]
+) -> Iterator[LiveBackend]:
+    """A backend of the test's own, on SQLite and on PostgreSQL, stopped when the test ends
+    (for tests whose claims take every due task, which the shared backend's other tests own).
+    Stopping it returns its database connections: a suite that kept one per test open ran
+    PostgreSQL out of connections."""
+    backend = backend_factory(request.param)
+    try:
+        yield backend
+    finally:
+        backend.stop()
+
+
+@pytest.fixture
+def own_pg_backend(backend_factory: Callable[..., LiveBackend]) -> Iterator[LiveBackend]:
+    """`own_backend` on PostgreSQL only (races that need its row locks)."""
+    backend = backend_factory("postgres")
+    try:
+        yield backend
+    finally:
+        backend.stop()
+
+
 @pytest.fixture(scope="session")
 def sqlite_backend(backend_factory: Callable[..., LiveBackend]) -> LiveBackend:
     return backend_factory("sqlite")

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-import pytest
 
 from tests.support.backend import LiveBackend
 
@@ -22,23 +19,8 @@ PAST = "2024-01-15T10:00:00Z"
 INCLUDE = ["recoveryCase", "reminder"]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def own_backend(
-    request: pytest.FixtureRequest, backend_factory: Callable[..., LiveBackend]
-) -> LiveBackend:
-    return backend_factory(request.param)
-
-
 def _task(backend: LiveBackend, case_id: str, task_type: str = "REMINDER", **meta: Any) -> str:
-    body = {
-        "type": task_type,
-        "scheduledAt": PAST,
-        "recoveryCaseId": case_id,
-        "metadata": {"reminderType": "EMAIL", "templateId": "reminder-1", **meta},
-    }
-    response = backend.auto("POST", "/tasks", json=body)
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    return str(backend.new_reminder_task(case_id, task_type, **meta)["id"])
 
 
 def _claim(backend: LiveBackend, **extra: Any) -> dict[str, dict[str, Any]]:
@@ -167,13 +149,13 @@ def test_claim_include_refuses_unknown_values(own_backend: LiveBackend) -> None:
 
 
 def test_payments_racing_sent_marks_never_fail(
-    backend_factory: Callable[..., LiveBackend],
+    own_pg_backend: LiveBackend,
 ) -> None:
     """A payment that settles a case while its reminder is being marked sent: both lock the
     case first, so neither waits on the other in a deadlock (which PostgreSQL would break
     after a second by failing one of them). The mark either lands (and the case is then
     settled) or finds the reminder cancelled by the payment (409)."""
-    backend = backend_factory("postgres")
+    backend = own_pg_backend
     cases = [backend.new_case(amount="100.00") for _ in range(30)]
     for case in cases:
         _task(backend, case["id"])
@@ -211,12 +193,12 @@ def test_payments_racing_sent_marks_never_fail(
 
 
 def test_payments_racing_claims_that_record_reminders_never_fail(
-    backend_factory: Callable[..., LiveBackend],
+    own_pg_backend: LiveBackend,
 ) -> None:
     """A claim holds its tasks' locks while it records their reminders (each referencing its
     case); a payment holds its case's lock while it cancels the case's tasks. The claim must
     not wait on the case's lock then, or the two deadlock."""
-    backend = backend_factory("postgres")
+    backend = own_pg_backend
     cases = [backend.new_case(amount="100.00") for _ in range(40)]
     for case in cases:
         _task(backend, case["id"])

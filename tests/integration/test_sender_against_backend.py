@@ -8,36 +8,16 @@ the sender must find that out before it contacts the customer.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from payrec.automation.reminders import ReminderSender
 from payrec.automation.senders import Channels
-from payrec.channels import DeliveryResult
 from payrec.client import AutomationApiClient
 from tests.support.backend import LiveBackend
-
-
-class RecordingEmail:
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    def send(self, message: Any) -> DeliveryResult:
-        self.sent.append(message)
-        return DeliveryResult(external_id="<m@x>", channel="EMAIL", accepted_at=datetime.now(UTC))
-
-    def close(self) -> None:
-        pass
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def own_backend(
-    request: pytest.FixtureRequest, backend_factory: Callable[..., LiveBackend]
-) -> LiveBackend:
-    return backend_factory(request.param)  # claims take every due REMINDER task
+from tests.support.channels import RecordingEmail
 
 
 @pytest.fixture
@@ -53,18 +33,7 @@ def sender(own_backend: LiveBackend) -> Iterator[tuple[ReminderSender, Recording
 
 
 def _claimed_task(backend: LiveBackend, sender: ReminderSender) -> dict[str, Any]:
-    case = backend.new_case(amount="100.00")
-    created = backend.auto(
-        "POST",
-        "/tasks",
-        json={
-            "type": "REMINDER",
-            "scheduledAt": "2024-01-15T10:00:00Z",
-            "recoveryCaseId": case["id"],
-            "metadata": {"reminderType": "EMAIL", "templateId": "reminder-1"},
-        },
-    )
-    assert created.status_code == 201, created.text
+    backend.new_reminder_task(backend.new_case(amount="100.00")["id"])
     [task] = sender._claim(5)
     assert task["reminder"]["status"] == "SCHEDULED"  # recorded by the claim
     return task

@@ -234,6 +234,21 @@ class LiveBackend:
         result: dict[str, Any] = response.json()
         return result
 
+    def new_reminder_task(
+        self, case_id: str, task_type: str = "REMINDER", **metadata: Any
+    ) -> dict[str, Any]:
+        """A due task to e-mail the case's customer `reminder-1` (metadata overrides)."""
+        body = {
+            "type": task_type,
+            "scheduledAt": "2024-01-15T10:00:00Z",
+            "recoveryCaseId": case_id,
+            "metadata": {"reminderType": "EMAIL", "templateId": "reminder-1", **metadata},
+        }
+        response = self.auto("POST", "/tasks", json=body)
+        assert response.status_code == 201, response.text
+        task: dict[str, Any] = response.json()
+        return task
+
 
 def start_backend(
     db_url: str,

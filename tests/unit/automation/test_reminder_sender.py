@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from payrec.automation.reminders import Outcome, ReminderSender
 from payrec.automation.senders import Channels
 from payrec.channels import DeliveryResult
 from payrec.client import ApiConnectionError, UnprocessableEntityError
+from tests.support.channels import RecordingEmail
 
 CASE = {
     "id": "case-1",
@@ -48,18 +48,6 @@ class ScriptedApi:
         return {"id": reminder_id, "status": "SENT", "task": {"status": "COMPLETED"}}
 
     def heartbeat(self, *_: Any, **__: Any) -> None:
-        pass
-
-
-class RecordingEmail:
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    def send(self, message: Any) -> DeliveryResult:
-        self.sent.append(message)
-        return DeliveryResult(external_id="<m@x>", channel="EMAIL", accepted_at=datetime.now(UTC))
-
-    def close(self) -> None:
         pass
 
 
