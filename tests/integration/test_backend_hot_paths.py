@@ -66,6 +66,42 @@ def test_claimed_task_answers_what_get_task_answers(backend: LiveBackend) -> Non
     assert claimed["status"] == "IN_PROGRESS" and claimed["lockedBy"] == "w-hot"
 
 
+@pytest.mark.parametrize("path", ["lane", "route"])
+def test_a_claim_is_audited_once_with_its_tasks_in_claim_order(
+    backend: LiveBackend, path: str
+) -> None:
+    """One `tasks.claimed` entry per claim, naming the worker, the caller's service and every
+    task in the order handed out, whether the claim took the fast lane (on PostgreSQL one
+    statement outside a transaction) or the route (an idempotent retry)."""
+    case = backend.new_case()
+    task_type = _unique_type()
+    made = [
+        backend.auto(
+            "POST",
+            "/tasks",
+            json={"type": task_type, "scheduledAt": at, "recoveryCaseId": case["id"]},
+        ).json()
+        for at in ("2024-01-15T10:00:02Z", "2024-01-15T10:00:00Z", "2024-01-15T10:00:01Z")
+    ]
+    _claim(backend, _unique_type())  # nothing due: warms the lane's credential cache
+    headers = {"X-Service-Name": "claim-audit"}
+    if path == "route":
+        headers["Idempotency-Key"] = secrets.token_hex(8)
+    body = {"workerId": "w-audit", "types": [task_type], "limit": 10}
+    response = backend.auto("POST", "/tasks/claim", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    ids = [task["id"] for task in response.json()["tasks"]]
+    assert ids == [made[1]["id"], made[2]["id"], made[0]["id"]]  # by scheduledAt
+    events = backend.admin(
+        "GET", "/audit-events", params={"action": "tasks.claimed", "entityId": ids[0]}
+    ).json()["events"]
+    assert len(events) == 1
+    [event] = events
+    assert event["after"] == {"workerId": "w-audit", "taskIds": ids}
+    assert event["serviceName"] == "claim-audit" and event["entityType"] == "task"
+    assert event["actor"] and event["requestId"]
+
+
 def test_claim_can_embed_each_task_s_case(backend: LiveBackend) -> None:
     case = backend.new_case(amount="1234.50", currency="EUR")
     task_type = _unique_type()

@@ -119,6 +119,9 @@ class Database:
         writer = self.engine.execution_options(payrec_write=True)
         self._write = sessionmaker(bind=writer, expire_on_commit=False, autoflush=True)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
+        # PostgreSQL without BEGIN/COMMIT: each statement is its own transaction.
+        autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._single = sessionmaker(bind=autocommit, expire_on_commit=False, autoflush=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -139,6 +142,22 @@ class Database:
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def single_statements(self) -> Iterator[Session]:
+        """On PostgreSQL, a scope whose statements each commit on their own (autocommit): for
+        work that is one statement (a plain claim, a queue page), it saves the BEGIN and
+        COMMIT round trips. Only for work whose every statement stands alone; elsewhere (and
+        on SQLite) a write unit of work."""
+        if not self.is_postgres:
+            with self.write() as session:
+                yield session
+            return
+        session = self._single()
+        try:
+            yield session
         finally:
             session.close()
 

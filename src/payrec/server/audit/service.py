@@ -53,6 +53,17 @@ def record(
     session.info.setdefault(_PENDING, []).append(row)
 
 
+def statement_fields(actor: Actor) -> dict[str, Any]:
+    """A new entry's id and who made it, for an entry that a statement writes itself
+    (`tasks.repository.lease_due`): the values `record` would give it."""
+    return {
+        "event_id": new_id("evt"),
+        "actor": actor.name,
+        "service_name": actor.service_name,
+        "request_id": actor.request_id,
+    }
+
+
 def write_pending(session: Session) -> None:
     """Write the entries recorded so far (before reading the log in the same transaction)."""
     rows = session.info.pop(_PENDING, None)

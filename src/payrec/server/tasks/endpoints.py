@@ -114,9 +114,13 @@ def claim_lane(
         return None
 
     def work(state: AppState, actor: Actor) -> dict[str, Any]:
-        with state.db.write() as session:
+        sweep = service.sweep_due()
+        # A plain claim on PostgreSQL is one statement: no transaction around it.
+        alone = not claim.include and not sweep and state.db.is_postgres
+        with state.db.single_statements() if alone else state.db.write() as session:
             link = state.settings.payment_link_template
-            return {"tasks": service.claim(session, claim, actor, link_template=link)}
+            tasks = service.claim(session, claim, actor, link_template=link, sweep=sweep)
+            return {"tasks": tasks}
 
     return work
 

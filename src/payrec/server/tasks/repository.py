@@ -105,6 +105,74 @@ _LEASE = (
 )
 
 
+# PostgreSQL: pick, lock, lease and audit a claim in one statement, so that a claim outside a
+# transaction (autocommit) is one round trip and one commit. Rows another claim holds are
+# skipped; RETURNING gives the leased rows in no set order (`lease_due` sorts them).
+_RETURNED = ", ".join(f"t.{column.name}" for column in TASK_WIRE_COLUMNS)
+_LEASE_DUE_PG = """
+WITH picked AS (
+    SELECT id FROM tasks
+    WHERE status = 'PENDING' AND scheduled_at <= %(now)s {by_type}
+    ORDER BY scheduled_at, id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+), leased AS (
+    UPDATE tasks AS t
+    SET status = 'IN_PROGRESS', lease_token = %(prefix)s || t.id, lease_expires_at = %(expires)s,
+        locked_by = %(worker)s, updated_at = %(now)s
+    FROM picked
+    WHERE t.id = picked.id AND t.status = 'PENDING'
+    RETURNING {returned}
+), audit AS (
+    INSERT INTO audit_events (id, at, actor, service_name, request_id, action, entity_type,
+                              entity_id, recovery_case_id, before, after)
+    SELECT %(event_id)s, %(now)s, %(actor)s, %(service_name)s, %(request_id)s,
+           'tasks.claimed', 'task', (array_agg(id ORDER BY scheduled_at, id))[1], NULL, NULL,
+           jsonb_build_object('workerId', %(worker)s::text,
+                              'taskIds', jsonb_agg(id ORDER BY scheduled_at, id))
+    FROM leased
+    HAVING count(*) > 0
+)
+SELECT * FROM leased
+"""
+_LEASE_DUE = {
+    by_type: _LEASE_DUE_PG.format(
+        by_type="AND type = ANY(%(types)s)" if by_type else "", returned=_RETURNED
+    )
+    for by_type in (False, True)
+}
+_SCHEDULED, _ID = (TASK_WIRE_COLUMNS.index(c) for c in (_tasks.scheduled_at, _tasks.id))
+
+
+def lease_due(
+    session: Session,
+    *,
+    now: datetime,
+    types: Sequence[str] | None,
+    limit: int,
+    prefix: str,
+    expires: datetime,
+    worker: str,
+    event: dict[str, Any],
+) -> list[WireRow]:
+    """PostgreSQL only: lease up to `limit` due PENDING tasks to `worker` (each task's token is
+    `prefix` + its id) and write the claim's audit entry (`event`: its `event_id`, `actor`,
+    `service_name`, `request_id`), all in one statement; the leased rows of
+    `TASK_WIRE_COLUMNS` in claim order."""
+    params: dict[str, Any] = {
+        "now": now,
+        "limit": limit,
+        "prefix": prefix,
+        "expires": expires,
+        "worker": worker,
+        **event,
+    }
+    if types:
+        params["types"] = list(types)
+    rows = session.connection().exec_driver_sql(_LEASE_DUE[bool(types)], params).all()
+    return sorted(rows, key=lambda row: (row[_SCHEDULED], row[_ID]))
+
+
 def lock_due_rows(
     session: Session, *, now: datetime, types: Sequence[str] | None, limit: int
 ) -> Sequence[WireRow]:

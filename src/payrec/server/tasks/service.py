@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from payrec.domain.states import TASK, TaskStatus, check_transition
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.service import record, statement_fields
 from payrec.server.cancellation import cancel_task
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.models import RecoveryCase, Task
@@ -290,9 +290,9 @@ _SWEEP_CHECK_SECONDS = 0.5
 _next_sweep_check = 0.0
 
 
-def _sweep_due() -> bool:
-    """Look for expired leases at most every half second per process (the look is a query;
-    the sweeper thread catches the rest)."""
+def sweep_due() -> bool:
+    """Whether a claim should look for expired leases: at most every half second per process
+    (the look is a query; the sweeper thread catches the rest)."""
     global _next_sweep_check
     now = time.monotonic()
     if now < _next_sweep_check:
@@ -302,23 +302,64 @@ def _sweep_due() -> bool:
 
 
 def claim(
-    session: Session, data: TaskClaim, actor: Actor, *, link_template: str
+    session: Session,
+    data: TaskClaim,
+    actor: Actor,
+    *,
+    link_template: str,
+    sweep: bool | None = None,
 ) -> list[dict[str, Any]]:
     """Lease up to `data.limit` due tasks to `data.worker_id`; their wire form, lease included.
 
-    Runs as plain statements (no models): one locking select, one batched update, one audit
-    row. Expired leases are returned to the queue first (looked for at most every half second),
-    so a claim does not wait for the sweeper.
+    Runs as plain statements (no models). On PostgreSQL the locking select, the lease and the
+    audit entry are one statement: a plain claim (no `include`, no `sweep`) may run outside a
+    transaction (`Database.single_statements`). Elsewhere: a locking select, one batched
+    update, one audit entry. When `sweep` (by default `sweep_due()`), expired leases are
+    returned to the queue first, so a claim does not wait for the sweeper.
     """
     now = datetime.now(UTC)
-    if _sweep_due() and repository.any_expired_lease(session, now=now):
+    if (sweep_due() if sweep is None else sweep) and repository.any_expired_lease(session, now=now):
         expire_leases(session, now=now, actor=actor)
         session.flush()
+    expires = now + timedelta(seconds=data.lease_seconds)
+    prefix = secrets.token_urlsafe(16) + "."  # 22 characters; with a task id at most 63
+    if session.get_bind().dialect.name == "postgresql":
+        rows = repository.lease_due(
+            session,
+            now=now,
+            types=data.types,
+            limit=data.limit,
+            prefix=prefix,
+            expires=expires,
+            worker=data.worker_id,
+            event=statement_fields(actor),
+        )
+        claimed = [row_to_wire(row) for row in rows]
+    else:
+        claimed = _lock_and_lease(session, data, actor, now=now, expires=expires, prefix=prefix)
+    if not claimed:
+        return []
+    if "recoveryCase" in data.include:
+        _attach_cases(session, claimed)
+    if "reminder" in data.include:
+        from payrec.server.reminders import claimed as reminders
+
+        reminders.attach(session, claimed, actor, link_template=link_template)
+    return claimed
+
+
+def _lock_and_lease(
+    session: Session,
+    data: TaskClaim,
+    actor: Actor,
+    *,
+    now: datetime,
+    expires: datetime,
+    prefix: str,
+) -> list[dict[str, Any]]:
     rows = repository.lock_due_rows(session, now=now, types=data.types, limit=data.limit)
     if not rows:
         return []
-    expires = now + timedelta(seconds=data.lease_seconds)
-    prefix = secrets.token_urlsafe(16) + "."  # 22 characters; with a task id at most 63
     ids = [row[0] for row in rows]
     repository.lease(session, ids, prefix=prefix, expires=expires, worker=data.worker_id, now=now)
     record(
@@ -329,7 +370,7 @@ def claim(
         entity_id=ids[0],
         after={"workerId": data.worker_id, "taskIds": ids},
     )
-    claimed = [
+    return [
         row_to_wire(
             row,
             status=TaskStatus.IN_PROGRESS.value,
@@ -340,13 +381,6 @@ def claim(
         )
         for row in rows
     ]
-    if "recoveryCase" in data.include:
-        _attach_cases(session, claimed)
-    if "reminder" in data.include:
-        from payrec.server.reminders import claimed as reminders
-
-        reminders.attach(session, claimed, actor, link_template=link_template)
-    return claimed
 
 
 def _attach_cases(session: Session, claimed: list[dict[str, Any]]) -> None:
