@@ -146,13 +146,13 @@ class Database:
             session.close()
 
     @contextmanager
-    def single_statements(self) -> Iterator[Session]:
+    def single_statements(self, *, reads_only: bool = False) -> Iterator[Session]:
         """On PostgreSQL, a scope whose statements each commit on their own (autocommit): for
         work that is one statement (a plain claim, a queue page), it saves the BEGIN and
         COMMIT round trips. Only for work whose every statement stands alone; elsewhere (and
-        on SQLite) a write unit of work."""
+        on SQLite) a write unit of work, or a read scope if `reads_only`."""
         if not self.is_postgres:
-            with self.write() as session:
+            with self.read() if reads_only else self.write() as session:
                 yield session
             return
         session = self._single()

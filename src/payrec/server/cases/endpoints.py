@@ -79,7 +79,9 @@ def pending_lane(
         return None
 
     def work(state: AppState, _actor: Actor) -> dict[str, Any]:
-        with state.db.read() as session:
+        # The page is one statement (and the count, when not cached, another that stands
+        # alone): on PostgreSQL no BEGIN/ROLLBACK round trips around them.
+        with state.db.single_statements(reads_only=True) as session:
             return service.queue_page(
                 session,
                 status=status,
