@@ -135,7 +135,16 @@ def hot_paths() -> dict[str, Callable[[Any], Any]]:
     def claim(session: Any) -> Any:
         now = datetime.now(UTC)
         tasks.any_expired_lease(session, now=now)
-        return tasks.lock_due_rows(session, now=now, types=["REMINDER"], limit=10)
+        lease = tasks.Lease(
+            now=now, types=["REMINDER"], limit=10, prefix="p.", expires=now, worker="bench"
+        )
+        event = {
+            "event_id": "evt_bench",
+            "actor": "bench",
+            "service_name": None,
+            "request_id": None,
+        }
+        return tasks.lease_due_and_audit(session, lease, event)  # rolled back with the session
 
     def scheduled(session: Any) -> Any:
         return tasks.list_due(

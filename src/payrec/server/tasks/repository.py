@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, String, bindparam, func, or_, select, update
+from sqlalchemy import Row, String, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from payrec.server.models import RecoveryCase, Task
 
@@ -70,46 +72,44 @@ def list_due(
     return rows, total
 
 
-def _due_statement(*, by_type: bool) -> Select[*tuple[Any, ...]]:
-    statement = select(*TASK_WIRE_COLUMNS).where(
+def _lease_due_statement(*, by_type: bool) -> ReturningUpdate[*tuple[Any, ...]]:
+    """SQLite: lease the first due PENDING tasks in one `UPDATE ... RETURNING` (its writer
+    lock, taken at BEGIN IMMEDIATE, serialises claims)."""
+    due = select(_tasks.id).where(
         _tasks.status == "PENDING", _tasks.scheduled_at <= bindparam("now")
     )
     if by_type:
-        statement = statement.where(_tasks.type.in_(bindparam("types", expanding=True)))
+        due = due.where(_tasks.type.in_(bindparam("types", expanding=True)))
+    first = due.order_by(_tasks.scheduled_at, _tasks.id).limit(bindparam("limit"))
     return (
-        statement.order_by(_tasks.scheduled_at, _tasks.id)
-        .limit(bindparam("limit"))
-        .with_for_update(skip_locked=True)
+        update(Task)
+        .where(_tasks.id.in_(first.scalar_subquery()), _tasks.status == "PENDING")
+        .values(
+            status="IN_PROGRESS",
+            # Each task's token is the claim's random prefix and the task's id: one
+            # statement for the whole claim, and every lease still has its own token.
+            lease_token=bindparam("prefix", type_=String) + _tasks.id,
+            lease_expires_at=bindparam("expires"),
+            locked_by=bindparam("worker"),
+            updated_at=bindparam("now"),
+        )
+        .returning(*TASK_WIRE_COLUMNS)
     )
 
 
 # Built once: claiming is the workers' hottest call (see `cases.repository._QUEUE_PAGE`).
-_DUE = {False: _due_statement(by_type=False), True: _due_statement(by_type=True)}
+LEASE_DUE = {by_type: _lease_due_statement(by_type=by_type) for by_type in (False, True)}
 _ANY_EXPIRED = (
     select(_tasks.id)
     .where(_tasks.status == "IN_PROGRESS", _tasks.lease_expires_at < bindparam("now"))
     .limit(1)
 )
-_LEASE = (
-    update(Task)
-    .where(_tasks.id.in_(bindparam("ids", expanding=True)), _tasks.status == "PENDING")
-    .values(
-        status="IN_PROGRESS",
-        # One statement for the whole claim: each task's token is the claim's random prefix
-        # and the task's id, so every lease still has its own token.
-        lease_token=bindparam("prefix", type_=String) + _tasks.id,
-        lease_expires_at=bindparam("expires"),
-        locked_by=bindparam("worker"),
-        updated_at=bindparam("now"),
-    )
-)
-
 
 # PostgreSQL: pick, lock, lease and audit a claim in one statement, so that a claim outside a
 # transaction (autocommit) is one round trip and one commit. Rows another claim holds are
-# skipped; RETURNING gives the leased rows in no set order (`lease_due` sorts them).
+# skipped.
 _RETURNED = ", ".join(f"t.{column.name}" for column in TASK_WIRE_COLUMNS)
-_LEASE_DUE_PG = """
+_LEASE_DUE_AUDITED = """
 WITH picked AS (
     SELECT id FROM tasks
     WHERE status = 'PENDING' AND scheduled_at <= %(now)s {by_type}
@@ -135,8 +135,8 @@ WITH picked AS (
 )
 SELECT * FROM leased
 """
-_LEASE_DUE = {
-    by_type: _LEASE_DUE_PG.format(
+LEASE_DUE_AUDITED = {
+    by_type: _LEASE_DUE_AUDITED.format(
         by_type="AND type = ANY(%(types)s)" if by_type else "", returned=_RETURNED
     )
     for by_type in (False, True)
@@ -144,62 +144,46 @@ _LEASE_DUE = {
 _SCHEDULED, _ID = (TASK_WIRE_COLUMNS.index(c) for c in (_tasks.scheduled_at, _tasks.id))
 
 
-def lease_due(
-    session: Session,
-    *,
-    now: datetime,
-    types: Sequence[str] | None,
-    limit: int,
-    prefix: str,
-    expires: datetime,
-    worker: str,
-    event: dict[str, Any],
-) -> list[WireRow]:
-    """PostgreSQL only: lease up to `limit` due PENDING tasks to `worker` (each task's token is
-    `prefix` + its id) and write the claim's audit entry (`event`: its `event_id`, `actor`,
-    `service_name`, `request_id`), all in one statement; the leased rows of
-    `TASK_WIRE_COLUMNS` in claim order."""
-    params: dict[str, Any] = {
-        "now": now,
-        "limit": limit,
-        "prefix": prefix,
-        "expires": expires,
-        "worker": worker,
-        **event,
-    }
-    if types:
-        params["types"] = list(types)
-    rows = session.connection().exec_driver_sql(_LEASE_DUE[bool(types)], params).all()
+@dataclass(frozen=True)
+class Lease:
+    """What a claim leases: up to `limit` tasks due at `now` (of `types`, if given) to
+    `worker` until `expires`; each task's token is `prefix` + its id."""
+
+    now: datetime
+    types: Sequence[str] | None
+    limit: int
+    prefix: str
+    expires: datetime
+    worker: str
+
+    def params(self) -> dict[str, Any]:
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        values["types"] = list(self.types or ())
+        return values
+
+
+def _in_claim_order(rows: Sequence[WireRow]) -> list[WireRow]:
+    """RETURNING gives the leased rows in no set order: the claim's is time, then id."""
     return sorted(rows, key=lambda row: (row[_SCHEDULED], row[_ID]))
 
 
-def lock_due_rows(
-    session: Session, *, now: datetime, types: Sequence[str] | None, limit: int
-) -> Sequence[WireRow]:
-    """Due PENDING tasks as rows of `TASK_WIRE_COLUMNS`, locked; rows another transaction
-    holds are skipped (PostgreSQL; SQLite's writer lock serialises claims)."""
-    params: dict[str, Any] = {"now": now, "limit": limit}
-    if types:
-        params["types"] = list(types)
-    return session.connection().execute(_DUE[bool(types)], params).all()
+def lease_due(session: Session, lease: Lease) -> list[WireRow]:
+    """SQLite: the leased rows of `TASK_WIRE_COLUMNS`, in claim order."""
+    rows = session.connection().execute(LEASE_DUE[bool(lease.types)], lease.params()).all()
+    return _in_claim_order(rows)
+
+
+def lease_due_and_audit(session: Session, lease: Lease, event: dict[str, Any]) -> list[WireRow]:
+    """PostgreSQL: the leased rows of `TASK_WIRE_COLUMNS` in claim order, skipping rows other
+    claims hold, and the claim's audit entry (`event`: its `event_id`, `actor`,
+    `service_name`, `request_id`) written by the same statement."""
+    sql = LEASE_DUE_AUDITED[bool(lease.types)]
+    rows = session.connection().exec_driver_sql(sql, {**lease.params(), **event}).all()
+    return _in_claim_order(rows)
 
 
 def any_expired_lease(session: Session, *, now: datetime) -> bool:
     return session.connection().execute(_ANY_EXPIRED, {"now": now}).first() is not None
-
-
-def lease(
-    session: Session,
-    ids: Sequence[str],
-    *,
-    prefix: str,
-    expires: datetime,
-    worker: str,
-    now: datetime,
-) -> None:
-    """Mark locked PENDING tasks IN_PROGRESS; each task's lease token is `prefix` + its id."""
-    params = {"ids": list(ids), "prefix": prefix, "expires": expires, "worker": worker}
-    session.connection().execute(_LEASE, {**params, "now": now})
 
 
 _HELD = (

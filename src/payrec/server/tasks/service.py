@@ -311,32 +311,40 @@ def claim(
 ) -> list[dict[str, Any]]:
     """Lease up to `data.limit` due tasks to `data.worker_id`; their wire form, lease included.
 
-    Runs as plain statements (no models). On PostgreSQL the locking select, the lease and the
-    audit entry are one statement: a plain claim (no `include`, no `sweep`) may run outside a
-    transaction (`Database.single_statements`). Elsewhere: a locking select, one batched
-    update, one audit entry. When `sweep` (by default `sweep_due()`), expired leases are
-    returned to the queue first, so a claim does not wait for the sweeper.
+    Runs as plain statements (no models): one `UPDATE ... RETURNING` picks and leases the
+    tasks. On PostgreSQL it skips rows other claims hold and writes the audit entry too, so a
+    plain claim (no `include`, no `sweep`) may run outside a transaction
+    (`Database.single_statements`). When `sweep` (by default `sweep_due()`), expired leases
+    are returned to the queue first, so a claim does not wait for the sweeper.
     """
     now = datetime.now(UTC)
     if (sweep_due() if sweep is None else sweep) and repository.any_expired_lease(session, now=now):
         expire_leases(session, now=now, actor=actor)
         session.flush()
-    expires = now + timedelta(seconds=data.lease_seconds)
-    prefix = secrets.token_urlsafe(16) + "."  # 22 characters; with a task id at most 63
+    lease = repository.Lease(
+        now=now,
+        types=data.types,
+        limit=data.limit,
+        prefix=secrets.token_urlsafe(16) + ".",  # 22 characters; with a task id at most 63
+        expires=now + timedelta(seconds=data.lease_seconds),
+        worker=data.worker_id,
+    )
     if session.get_bind().dialect.name == "postgresql":
-        rows = repository.lease_due(
-            session,
-            now=now,
-            types=data.types,
-            limit=data.limit,
-            prefix=prefix,
-            expires=expires,
-            worker=data.worker_id,
-            event=statement_fields(actor),
-        )
-        claimed = [row_to_wire(row) for row in rows]
+        rows = repository.lease_due_and_audit(session, lease, statement_fields(actor))
     else:
-        claimed = _lock_and_lease(session, data, actor, now=now, expires=expires, prefix=prefix)
+        rows = repository.lease_due(session, lease)
+        if rows:
+            ids = [row[0] for row in rows]
+            after = {"workerId": data.worker_id, "taskIds": ids}
+            record(
+                session,
+                actor,
+                action="tasks.claimed",
+                entity_type="task",
+                entity_id=ids[0],
+                after=after,
+            )
+    claimed = [row_to_wire(row) for row in rows]
     if not claimed:
         return []
     if "recoveryCase" in data.include:
@@ -346,41 +354,6 @@ def claim(
 
         reminders.attach(session, claimed, actor, link_template=link_template)
     return claimed
-
-
-def _lock_and_lease(
-    session: Session,
-    data: TaskClaim,
-    actor: Actor,
-    *,
-    now: datetime,
-    expires: datetime,
-    prefix: str,
-) -> list[dict[str, Any]]:
-    rows = repository.lock_due_rows(session, now=now, types=data.types, limit=data.limit)
-    if not rows:
-        return []
-    ids = [row[0] for row in rows]
-    repository.lease(session, ids, prefix=prefix, expires=expires, worker=data.worker_id, now=now)
-    record(
-        session,
-        actor,
-        action="tasks.claimed",
-        entity_type="task",
-        entity_id=ids[0],
-        after={"workerId": data.worker_id, "taskIds": ids},
-    )
-    return [
-        row_to_wire(
-            row,
-            status=TaskStatus.IN_PROGRESS.value,
-            locked_by=data.worker_id,
-            lease_expires_at=expires,
-            lease_token=prefix + row[0],
-            updated_at=now,
-        )
-        for row in rows
-    ]
 
 
 def _attach_cases(session: Session, claimed: list[dict[str, Any]]) -> None:
