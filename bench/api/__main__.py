@@ -34,6 +34,8 @@ from typing import Any
 
 import httpx
 
+from bench.api.floor import claim_floor
+
 PG_ADMIN_URL = os.environ.get(
     "PAYREC_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -378,6 +380,11 @@ def run_database(kind: str, args: argparse.Namespace, tmp: Path) -> list[Result]
                     file=sys.stderr,
                 )
                 results.append(result)
+        floor = claim_floor(url, clients=args.clients, seconds=args.duration)
+        print(
+            f"[{kind}] claim    floor   {floor.rps:8.0f} claims/s (database alone)", file=sys.stderr
+        )
+        results.append(Result("floor", "claim", floor.claims, floor.seconds, 0.0, 0.0, 0))
         left = httpx.get(
             base + "/api/v1/automation/tasks/scheduled",
             params={"type": "BENCH", "size": 1},
@@ -404,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     args.cases = args.cases or (10_000 if args.quick else 100_000)
-    args.tasks = args.tasks or (20_000 if args.quick else 60_000)
+    args.tasks = args.tasks or (60_000 if args.quick else 150_000)
     args.duration = args.duration or (3.0 if args.quick else 8.0)
     tool = "wrk" if shutil.which("wrk") else "httpx threads"
     print(
@@ -426,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
                 ours = next(r for r in results if r.endpoint == endpoint and r.target == "payrec")
                 bare = next(r for r in results if r.endpoint == endpoint and r.target == "bare")
                 ratio = ours.rps / bare.rps if bare.rps else 0.0
+                floor = next(
+                    (r for r in results if r.endpoint == endpoint and r.target == "floor"), None
+                )
                 print(
                     f"{endpoint:10} {ours.rps:11.0f} {bare.rps:9.0f} {ratio:6.2f} "
                     f"{ours.p50_ms:8.2f} {ours.p99_ms:8.2f} {bare.p50_ms:9.2f} "
@@ -441,6 +451,15 @@ def main(argv: list[str] | None = None) -> int:
                     "bare_p99_ms": round(bare.p99_ms, 2),
                     "errors": ours.errors + bare.errors,
                 }
+                if floor is not None:
+                    # No server claims faster than its database: the ratio cannot exceed this.
+                    ceiling = floor.rps / bare.rps if bare.rps else 0.0
+                    print(
+                        f"{'':10} database alone {floor.rps:.0f} claims/s: "
+                        f"ratio ceiling {ceiling:.2f}"
+                    )
+                    report[kind][endpoint]["database_alone_rps"] = round(floor.rps, 1)
+                    report[kind][endpoint]["ratio_ceiling"] = round(ceiling, 3)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0
