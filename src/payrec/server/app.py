@@ -29,6 +29,7 @@ from payrec.server.documents.endpoints import management_router as documents_man
 from payrec.server.extractions.endpoints import router as extractions_router
 from payrec.server.fastlane import FastLaneMiddleware, Lane
 from payrec.server.jsonio import ExactJSONResponse, ExactJSONRoute
+from payrec.server.loop_db import LoopStatements
 from payrec.server.middleware.edge import EdgeMiddleware, Metrics, RouteTemplates
 from payrec.server.middleware.problems import install_problem_handlers
 from payrec.server.models import IdempotencyRecord
@@ -179,12 +180,20 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             jwks_audience=settings.jwks_audience,
         ),
     )
-    state = AppState(settings=settings, db=db, tokens=tokens, limiter=RateLimiter(limit, window))
+    state = AppState(
+        settings=settings,
+        db=db,
+        tokens=tokens,
+        limiter=RateLimiter(limit, window),
+        loop_db=LoopStatements(db.url) if db.is_postgres else None,
+    )
     sweeper = Sweeper(state)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tokens.load()
+        if state.loop_db is not None:
+            await state.loop_db.open()
         sweeper.start()
         gc.collect()
         gc.freeze()  # start-up objects (routes, schemas, models) stay out of every collection
@@ -192,6 +201,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             yield
         finally:
             sweeper.stop()
+            if state.loop_db is not None:
+                await state.loop_db.close()
             db.dispose()
 
     app = FastAPI(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,6 +99,12 @@ class DriverStatement:
         text, order = self._compiled.get(connection.dialect.name) or self._compile(connection)
         arguments = tuple(params[name] for name in order) if order is not None else dict(params)
         return connection.exec_driver_sql(text, arguments).all()
+
+    @cached_property
+    def postgres_sql(self) -> str:
+        """The statement's SQL for psycopg (`%(name)s` parameters), for `LoopStatements`."""
+        compiled = self._statement.compile(dialect=psycopg_dialect())  # type: ignore[attr-defined,no-untyped-call]
+        return str(compiled)
 
     def _compile(self, connection: Connection) -> tuple[str, tuple[str, ...] | None]:
         compiled = self._statement.compile(dialect=connection.dialect)  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ stays the documented (OpenAPI) definition of the operation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
@@ -34,6 +34,7 @@ from payrec.server.actor import Actor
 from payrec.server.auth.dependencies import cached_principal
 from payrec.server.errors import RateLimited
 from payrec.server.jsonio import dumps
+from payrec.server.loop_db import LoopStatements
 from payrec.server.middleware.problems import problem_response
 from payrec.server.state import AppState
 
@@ -44,7 +45,20 @@ M = TypeVar("M", bound=BaseModel)
 Work = Callable[[AppState, Actor], Any]
 """What a lane runs in the thread pool: it returns the JSON-ready answer (status 200)."""
 
-Prepare = Callable[[Mapping[str, list[str]], bytes, Mapping[str, str]], Work | None]
+LoopWork = Callable[[LoopStatements, AppState, Actor], Awaitable[Any]]
+"""What a lane awaits on the event loop instead, its one statement on `AppState.loop_db`."""
+
+
+@dataclass(frozen=True)
+class EitherWork:
+    """Work that, on PostgreSQL, is one statement: `on_loop` is awaited on the event loop
+    with `AppState.loop_db` (no thread hops); elsewhere `work` runs as any lane's would."""
+
+    work: Work
+    on_loop: LoopWork
+
+
+Prepare = Callable[[Mapping[str, list[str]], bytes, Mapping[str, str]], Work | EitherWork | None]
 """Parse the query, body and path parameters; None hands the request to the FastAPI route."""
 
 
@@ -154,14 +168,12 @@ class FastLaneMiddleware:
             request_id=lane_state.get("request_id"),
         )
         try:
-            if lane.reads_only and state.db.is_sqlite:
-                # An embedded WAL read never waits for a lock and takes about a millisecond:
-                # cheaper on the event loop than handing it to a thread and back.
-                answer = work(state, actor)
+            if isinstance(work, EitherWork) and state.loop_db is not None:
+                answer = await work.on_loop(state.loop_db, state, actor)
+            elif isinstance(work, EitherWork):
+                answer = await self._run(lane, work.work, state, actor)
             else:
-                answer = await anyio.to_thread.run_sync(
-                    work, state, actor, limiter=self._threads(state)
-                )
+                answer = await self._run(lane, work, state, actor)
         except Exception as exc:  # the route answers it with the proper problem details
             logger.debug("fast lane handed over after %s", type(exc).__name__)
             scope.pop("route", None)
@@ -179,6 +191,13 @@ class FastLaneMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+    async def _run(self, lane: Lane, work: Work, state: AppState, actor: Actor) -> Any:
+        if lane.reads_only and state.db.is_sqlite:
+            # An embedded WAL read never waits for a lock and takes about a millisecond:
+            # cheaper on the event loop than handing it to a thread and back.
+            return work(state, actor)
+        return await anyio.to_thread.run_sync(work, state, actor, limiter=self._threads(state))
 
     def _threads(self, state: AppState) -> CapacityLimiter:
         """How many lane calls run at once: one on SQLite (its writers queue anyway, and more

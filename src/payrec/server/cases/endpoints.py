@@ -25,8 +25,9 @@ from payrec.server.cases.schemas import (
 from payrec.server.cases.timeline import case_detail
 from payrec.server.documents.endpoints import base_url
 from payrec.server.errors import Invalid
-from payrec.server.fastlane import Work
+from payrec.server.fastlane import EitherWork, Work
 from payrec.server.jsonio import json_response
+from payrec.server.loop_db import LoopStatements
 from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.routing import api_router
 from payrec.server.state import AppState
@@ -58,7 +59,7 @@ _QUEUE_PARAMETERS = frozenset({"status", "priority", "limit", "cursor", "include
 
 def pending_lane(
     query: Mapping[str, list[str]], body: bytes, _params: Mapping[str, str]
-) -> Work | None:
+) -> Work | EitherWork | None:
     """`get_pending_recovery_cases` for the fast lane, if the query is plain (see fastlane)."""
     if body or not query.keys() <= _QUEUE_PARAMETERS or any(len(v) != 1 for v in query.values()):
         return None
@@ -91,7 +92,12 @@ def pending_lane(
                 include=include,
             )
 
-    return work
+    async def on_loop(statements: LoopStatements, _state: AppState, _actor: Actor) -> Any:
+        return await service.queue_page_on_loop(
+            statements, status=status, priority=priority, offset=offset, limit=int(limit)
+        )
+
+    return work if include else EitherWork(work, on_loop)
 
 
 @automation_router.get("/{case_id}", response_model=CaseOut)

@@ -11,6 +11,7 @@ from sqlalchemy import Row, String, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningUpdate
 
+from payrec.server.loop_db import LoopStatements
 from payrec.server.models import RecoveryCase, Task
 
 WireRow = Row[*tuple[Any, ...]]
@@ -162,7 +163,7 @@ class Lease:
         return values
 
 
-def _in_claim_order(rows: Sequence[WireRow]) -> list[WireRow]:
+def _in_claim_order(rows: Sequence[Any]) -> list[Any]:
     """RETURNING gives the leased rows in no set order: the claim's is time, then id."""
     return sorted(rows, key=lambda row: (row[_SCHEDULED], row[_ID]))
 
@@ -179,6 +180,14 @@ def lease_due_and_audit(session: Session, lease: Lease, event: dict[str, Any]) -
     `service_name`, `request_id`) written by the same statement."""
     sql = LEASE_DUE_AUDITED[bool(lease.types)]
     rows = session.connection().exec_driver_sql(sql, {**lease.params(), **event}).all()
+    return _in_claim_order(rows)
+
+
+async def lease_due_and_audit_on_loop(
+    statements: LoopStatements, lease: Lease, event: dict[str, Any]
+) -> list[Any]:
+    """`lease_due_and_audit`, awaited on the event loop (see `server.loop_db`)."""
+    rows = await statements.rows(LEASE_DUE_AUDITED[bool(lease.types)], {**lease.params(), **event})
     return _in_claim_order(rows)
 
 

@@ -18,6 +18,7 @@ from payrec.server.actor import Actor
 from payrec.server.audit.service import record, statement_fields
 from payrec.server.cancellation import cancel_task
 from payrec.server.errors import Conflict, Invalid, NotFound
+from payrec.server.loop_db import LoopStatements
 from payrec.server.models import RecoveryCase, Task
 from payrec.server.tasks import repository
 from payrec.server.tasks.schemas import (
@@ -321,14 +322,7 @@ def claim(
     if (sweep_due() if sweep is None else sweep) and repository.any_expired_lease(session, now=now):
         expire_leases(session, now=now, actor=actor)
         session.flush()
-    lease = repository.Lease(
-        now=now,
-        types=data.types,
-        limit=data.limit,
-        prefix=secrets.token_urlsafe(16) + ".",  # 22 characters; with a task id at most 63
-        expires=now + timedelta(seconds=data.lease_seconds),
-        worker=data.worker_id,
-    )
+    lease = _lease(data, now)
     if session.get_bind().dialect.name == "postgresql":
         rows = repository.lease_due_and_audit(session, lease, statement_fields(actor))
     else:
@@ -354,6 +348,28 @@ def claim(
 
         reminders.attach(session, claimed, actor, link_template=link_template)
     return claimed
+
+
+async def claim_on_loop(
+    statements: LoopStatements, data: TaskClaim, actor: Actor
+) -> list[dict[str, Any]]:
+    """`claim` without `include` or sweep, on PostgreSQL, awaited on the event loop: its one
+    statement (`repository.lease_due_and_audit`) is its own transaction."""
+    now = datetime.now(UTC)
+    lease = _lease(data, now)
+    rows = await repository.lease_due_and_audit_on_loop(statements, lease, statement_fields(actor))
+    return [row_to_wire(row) for row in rows]
+
+
+def _lease(data: TaskClaim, now: datetime) -> repository.Lease:
+    return repository.Lease(
+        now=now,
+        types=data.types,
+        limit=data.limit,
+        prefix=secrets.token_urlsafe(16) + ".",  # 22 characters; with a task id at most 63
+        expires=now + timedelta(seconds=data.lease_seconds),
+        worker=data.worker_id,
+    )
 
 
 def _attach_cases(session: Session, claimed: list[dict[str, Any]]) -> None:
