@@ -129,7 +129,7 @@ class Database:
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
         # PostgreSQL without BEGIN/COMMIT: each statement is its own transaction.
         autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._single = sessionmaker(bind=autocommit, expire_on_commit=False, autoflush=False)
+        self._standalone = sessionmaker(bind=autocommit, expire_on_commit=False, autoflush=False)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -154,16 +154,15 @@ class Database:
             session.close()
 
     @contextmanager
-    def single_statements(self, *, reads_only: bool = False) -> Iterator[Session]:
-        """On PostgreSQL, a scope whose statements each commit on their own (autocommit): for
-        work that is one statement (a plain claim, a queue page), it saves the BEGIN and
-        COMMIT round trips. Only for work whose every statement stands alone; elsewhere (and
-        on SQLite) a write unit of work, or a read scope if `reads_only`."""
+    def standalone_reads(self) -> Iterator[Session]:
+        """A read scope whose statements each stand alone: on PostgreSQL each is its own
+        transaction (autocommit), which saves the BEGIN and ROLLBACK round trips of a read
+        scope (a queue page); on SQLite a read scope."""
         if not self.is_postgres:
-            with self.read() if reads_only else self.write() as session:
+            with self.read() as session:
                 yield session
             return
-        session = self._single()
+        session = self._standalone()
         try:
             yield session
         finally:

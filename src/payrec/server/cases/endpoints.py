@@ -82,7 +82,7 @@ def pending_lane(
     def work(state: AppState, _actor: Actor) -> dict[str, Any]:
         # The page is one statement (and the count, when not cached, another that stands
         # alone): on PostgreSQL no BEGIN/ROLLBACK round trips around them.
-        with state.db.single_statements(reads_only=True) as session:
+        with state.db.standalone_reads() as session:
             return service.queue_page(
                 session,
                 status=status,

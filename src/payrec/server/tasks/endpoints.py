@@ -117,10 +117,7 @@ def claim_lane(
         return None
 
     def work(state: AppState, actor: Actor, *, sweep: bool | None = None) -> dict[str, Any]:
-        sweep = service.sweep_due() if sweep is None else sweep
-        # A plain claim on PostgreSQL is one statement: no transaction around it.
-        alone = not claim.include and not sweep and state.db.is_postgres
-        with state.db.single_statements() if alone else state.db.write() as session:
+        with state.db.write() as session:
             link = state.settings.payment_link_template
             tasks = service.claim(session, claim, actor, link_template=link, sweep=sweep)
             return {"tasks": tasks}

@@ -313,10 +313,10 @@ def claim(
     """Lease up to `data.limit` due tasks to `data.worker_id`; their wire form, lease included.
 
     Runs as plain statements (no models): one `UPDATE ... RETURNING` picks and leases the
-    tasks. On PostgreSQL it skips rows other claims hold and writes the audit entry too, so a
-    plain claim (no `include`, no `sweep`) may run outside a transaction
-    (`Database.single_statements`). When `sweep` (by default `sweep_due()`), expired leases
-    are returned to the queue first, so a claim does not wait for the sweeper.
+    tasks. On PostgreSQL it skips rows other claims hold and writes the audit entry too (a
+    plain claim is that one statement: see `claim_on_loop`). When `sweep` (by default
+    `sweep_due()`), expired leases are returned to the queue first, so a claim does not wait
+    for the sweeper.
     """
     now = datetime.now(UTC)
     if (sweep_due() if sweep is None else sweep) and repository.any_expired_lease(session, now=now):
