@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     default_max_attempts: int = Field(
         default=5, validation_alias=AliasChoices("PAYREC_TASK_MAX_ATTEMPTS", "default_max_attempts")
     )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        validation_alias=AliasChoices("PAYREC_DB_POOL_SIZE", "db_pool_size"),
+    )
     payment_link_template: str = Field(
         default="http://localhost:8080/pay/{caseId}",
         validation_alias=AliasChoices("PAYREC_PAYMENT_LINK_TEMPLATE", "payment_link_template"),

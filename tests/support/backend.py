@@ -141,6 +141,8 @@ class LiveBackend:
             "PAYREC_PORT": str(self.port),
             "PAYREC_HOST": "127.0.0.1",
             "PAYREC_RATE_LIMIT": "100000/second",
+            # The suite runs dozens of backends on one PostgreSQL: each keeps few connections.
+            "PAYREC_DB_POOL_SIZE": "3",
             "LOG_LEVEL": "WARNING",
             **self.env,
         }

@@ -167,7 +167,7 @@ def _fast_lanes() -> list[Lane]:
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
-    db = database or Database(settings.database_url)
+    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     limit, window = parse_rate_limit(settings.rate_limit)
     tokens = TokenService(
         db,
@@ -185,7 +185,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         db=db,
         tokens=tokens,
         limiter=RateLimiter(limit, window),
-        loop_db=LoopStatements(db.url) if db.is_postgres else None,
+        loop_db=LoopStatements(db.url, size=min(4, settings.db_pool_size))
+        if db.is_postgres
+        else None,
     )
     sweeper = Sweeper(state)
 

@@ -44,7 +44,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
-            max_overflow=20,
+            max_overflow=2 * pool_size,
             **_EXACT_JSON,
         )
         _configure_sqlite(engine)
@@ -52,7 +52,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=20,
+        max_overflow=2 * pool_size,
         # No ping per checkout (a round trip per request): a connection found dead raises a
         # disconnect error, SQLAlchemy then invalidates the whole pool, the request is
         # answered 503 + Retry-After and the client's retry gets a fresh connection.
