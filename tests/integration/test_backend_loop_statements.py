@@ -88,3 +88,31 @@ def test_a_lost_loop_connection_costs_no_request(own_pg_backend: LiveBackend) ->
     claimed = _claim(backend, task_type)
     assert sorted(task["id"] for task in claimed) == sorted(made)
     assert all(task["leaseToken"] for task in claimed)
+
+
+def test_numbers_in_task_metadata_stay_exact_through_the_loop(
+    own_pg_backend: LiveBackend,
+) -> None:
+    """The loop's connections decode JSON as the engine's do: a claim answers the metadata's
+    numbers digit for digit (a float would turn 0.1000 into 0.1)."""
+    backend = own_pg_backend
+    task_type = "L" + secrets.token_hex(6).upper()
+    raw = '{"rate": 0.1000, "big": 12345678901234567890.123456789}'
+    _claim(backend, task_type)  # the route, which caches the credential
+    for _ in range(10):  # claims look for expired leases (in a thread) at most twice a second
+        made = backend.auto(
+            "POST",
+            "/tasks",
+            content=f'{{"type": "{task_type}", "scheduledAt": "2024-01-15T10:00:00Z", '
+            f'"metadata": {raw}}}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert made.status_code == 201, made.text
+        response = backend.auto(
+            "POST", "/tasks/claim", json={"workerId": "w-loop", "types": [task_type], "limit": 1}
+        )
+        assert response.status_code == 200, response.text
+        assert '"rate":0.1000' in response.text.replace(" ", ""), response.text
+        assert "12345678901234567890.123456789" in response.text, response.text
+    last = _loop_connections(backend).values()
+    assert any("WITH picked AS" in query for query in last), last

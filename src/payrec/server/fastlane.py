@@ -168,10 +168,11 @@ class FastLaneMiddleware:
             request_id=lane_state.get("request_id"),
         )
         try:
-            if isinstance(work, EitherWork) and state.loop_db is not None:
-                answer = await work.on_loop(state.loop_db, state, actor)
-            elif isinstance(work, EitherWork):
-                answer = await self._run(lane, work.work, state, actor)
+            if isinstance(work, EitherWork):
+                if state.loop_db is not None:
+                    answer = await work.on_loop(state.loop_db, state, actor)
+                else:
+                    answer = await self._run(lane, work.work, state, actor)
             else:
                 answer = await self._run(lane, work, state, actor)
         except Exception as exc:  # the route answers it with the proper problem details

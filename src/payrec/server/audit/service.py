@@ -55,7 +55,7 @@ def record(
 
 def statement_fields(actor: Actor) -> dict[str, Any]:
     """A new entry's id and who made it, for an entry that a statement writes itself
-    (`tasks.repository.lease_due`): the values `record` would give it."""
+    (`tasks.repository.lease_due_and_audit`): the values `record` would give it."""
     return {
         "event_id": new_id("evt"),
         "actor": actor.name,
