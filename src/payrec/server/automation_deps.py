@@ -17,3 +17,5 @@ ManagementContext = Annotated[
     RequestContext, context_dependency(Depends(require_admin_or_agent_read))
 ]
 AdminContext = Annotated[RequestContext, context_dependency(require_roles(Role.ADMIN))]
+StaffContext = Annotated[RequestContext, context_dependency(require_roles(Role.ADMIN, Role.AGENT))]
+"""ADMIN or AGENT, reads and writes: the work collectors do themselves (reviewing documents)."""

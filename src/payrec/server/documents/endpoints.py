@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import File, Form, Query, Request, UploadFile
 from starlette.responses import Response
 
-from payrec.server.automation_deps import AutomationContext, ManagementContext
+from payrec.server.automation_deps import AutomationContext, ManagementContext, StaffContext
 from payrec.server.context import RequestContext
-from payrec.server.documents import service
+from payrec.server.documents import review, service
+from payrec.server.documents.review_schemas import ReviewOut, ReviewRequest
 from payrec.server.documents.schemas import DocumentList, DocumentOut, DocumentStatus, DocumentType
 from payrec.server.documents.storage import DocumentStore
 from payrec.server.errors import PayloadTooLarge
@@ -132,3 +133,23 @@ def get_document(document_id: str, ctx: ManagementContext) -> Response:
 @management_router.get("/{document_id}/content", response_class=Response)
 def get_document_content_managed(document_id: str, ctx: ManagementContext) -> Response:
     return _content(ctx, document_id)
+
+
+@management_router.post("/{document_id}/review", response_model=ReviewOut)
+def review_document(document_id: str, body: ReviewRequest, ctx: StaffContext) -> Response:
+    """Approve a flagged document with corrected fields (the case is filled or created exactly
+    as an extraction above the threshold would) or reject it; ADMIN or AGENT; audited."""
+    threshold = ctx.state.settings.auto_apply_confidence
+    return ctx.write(
+        lambda s: review.review(
+            s, document_id, body, threshold=threshold, base_url=base_url(ctx), actor=ctx.actor
+        )
+    )
+
+
+@management_router.post("/{document_id}/retry", response_model=DocumentOut)
+def retry_document(document_id: str, ctx: StaffContext) -> Response:
+    """Send a FAILED document back to extraction (409 for any other status); audited."""
+    return ctx.write(
+        lambda s: review.retry(s, document_id, base_url=base_url(ctx), actor=ctx.actor)
+    )

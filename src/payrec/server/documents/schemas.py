@@ -8,7 +8,7 @@ from typing import Any, Literal
 from payrec.server.types import OutModel
 
 DocumentType = Literal["INVOICE", "PAYMENT", "STATEMENT"]
-DocumentStatus = Literal["PENDING_EXTRACTION", "EXTRACTED", "NEEDS_REVIEW", "FAILED"]
+DocumentStatus = Literal["PENDING_EXTRACTION", "EXTRACTED", "NEEDS_REVIEW", "FAILED", "REJECTED"]
 
 
 class DocumentOut(OutModel):
