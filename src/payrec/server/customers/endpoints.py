@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Query
 from starlette.responses import Response
 
 from payrec.server.automation_deps import ManagementContext
-from payrec.server.customers import repository, service
-from payrec.server.customers.schemas import CustomerCreate, CustomerList, CustomerOut, CustomerPatch
+from payrec.server.customers import repository, service, statement
+from payrec.server.customers.schemas import (
+    CustomerCreate,
+    CustomerList,
+    CustomerOut,
+    CustomerPatch,
+    CustomerStatement,
+)
 from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.routing import api_router
@@ -49,3 +56,11 @@ def get_customer(customer_id: str, ctx: ManagementContext) -> Response:
 @router.patch("/{customer_id}", response_model=CustomerOut)
 def patch_customer(customer_id: str, body: CustomerPatch, ctx: ManagementContext) -> Response:
     return ctx.write(lambda s: service.to_out(service.patch(s, customer_id, body, ctx.actor)))
+
+
+@router.get("/{customer_id}/statement", response_model=CustomerStatement)
+def get_customer_statement(customer_id: str, ctx: ManagementContext) -> Response:
+    """Every case of the customer and what is owed per currency (overdue as of today, UTC)."""
+    today = datetime.now(UTC).date()
+    with ctx.read() as session:
+        return json_response(statement.statement(session, customer_id, today=today))

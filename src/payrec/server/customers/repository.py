@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from payrec.server.models import Customer
+from payrec.server.models import Customer, RecoveryCase
 
 
 def get(session: Session, customer_id: str) -> Customer | None:
@@ -48,3 +48,16 @@ BY_NAME = select(Customer).where(func.lower(Customer.name) == bindparam("name"))
 BY_PHONE_DIGITS = select(Customer).where(
     Customer.phone_digits.in_(bindparam("variants", expanding=True))
 )
+
+
+STATEMENT_LIMIT = 1000
+
+
+def cases_of(session: Session, customer_id: str) -> Sequence[RecoveryCase]:
+    """The customer's cases, latest due date first (at most STATEMENT_LIMIT)."""
+    return session.scalars(
+        select(RecoveryCase)
+        .where(RecoveryCase.customer_id == customer_id)
+        .order_by(RecoveryCase.due_date.desc(), RecoveryCase.id)
+        .limit(STATEMENT_LIMIT)
+    ).all()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from pydantic import EmailStr, Field, field_validator
 
-from payrec.server.types import ApiModel, EntityId, Name, OutModel
+from payrec.server.types import ApiModel, EntityId, ExactNumber, Name, OutModel
 
 
 def _check_timezone(value: str) -> str:
@@ -88,3 +88,38 @@ class CustomerList(OutModel):
     customers: list[CustomerOut]
     total: int
     next_cursor: str | None
+
+
+class StatementCase(OutModel):
+    id: str
+    invoice_number: str | None
+    amount: ExactNumber
+    amount_paid: ExactNumber
+    amount_outstanding: ExactNumber
+    currency: str
+    due_date: date
+    status: str
+    priority: str
+    created_at: datetime
+
+
+class StatementTotal(OutModel):
+    """`amountOutstanding` is what the open cases still owe, `amountOverdue` the part of it
+    past due; closed cases (RESOLVED, WRITTEN_OFF) owe nothing."""
+
+    currency: str
+    cases: int
+    open_cases: int
+    amount: ExactNumber
+    amount_paid: ExactNumber
+    amount_outstanding: ExactNumber
+    amount_overdue: ExactNumber
+
+
+class CustomerStatement(OutModel):
+    """Every case of the customer (newest due date first) and what is owed per currency."""
+
+    customer: CustomerOut
+    as_of: date
+    totals: list[StatementTotal]
+    cases: list[StatementCase]

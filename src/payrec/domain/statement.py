@@ -1,0 +1,73 @@
+"""A customer's statement: what is owed, per currency, from the customer's cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from payrec.domain.money import quantize
+
+CLOSED_STATUSES = frozenset({"RESOLVED", "WRITTEN_OFF"})
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    currency: str
+    amount: Decimal
+    paid: Decimal
+    due_date: date
+    status: str
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    """`outstanding` counts open cases only (a written-off balance is no longer owed);
+    `overdue` is the part of it past its due date; `paid` counts every case."""
+
+    currency: str
+    cases: int
+    open_cases: int
+    amount: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    overdue: Decimal
+
+
+@dataclass
+class _Sums:
+    cases: int = 0
+    open_cases: int = 0
+    amount: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+    outstanding: Decimal = Decimal(0)
+    overdue: Decimal = Decimal(0)
+
+
+def totals(lines: Iterable[StatementLine], *, today: date) -> list[CurrencyTotal]:
+    """Per currency (alphabetical), amounts in the currency's minor units."""
+    sums: dict[str, _Sums] = {}
+    for line in lines:
+        entry = sums.setdefault(line.currency, _Sums())
+        is_open = line.status not in CLOSED_STATUSES
+        owed = max(line.amount - line.paid, Decimal(0)) if is_open else Decimal(0)
+        entry.cases += 1
+        entry.open_cases += int(is_open)
+        entry.amount += line.amount
+        entry.paid += line.paid
+        entry.outstanding += owed
+        if line.due_date < today:
+            entry.overdue += owed
+    return [
+        CurrencyTotal(
+            currency=currency,
+            cases=v.cases,
+            open_cases=v.open_cases,
+            amount=quantize(v.amount, currency),
+            paid=quantize(v.paid, currency),
+            outstanding=quantize(v.outstanding, currency),
+            overdue=quantize(v.overdue, currency),
+        )
+        for currency, v in sorted(sums.items())
+    ]
