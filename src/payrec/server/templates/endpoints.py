@@ -17,6 +17,7 @@ from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.routing import api_router
 from payrec.server.templates import rendering, service
 from payrec.server.templates.schemas import (
+    PreviewRequest,
     RenderedOut,
     RenderRequest,
     TemplateChannel,
@@ -65,6 +66,16 @@ def list_templates(
             next_cursor=next_cursor(offset, len(page), len(outs)),
         )
     )
+
+
+@router.post("/preview", response_model=RenderedOut)
+def preview_template(body: PreviewRequest, ctx: ManagementContext) -> Response:
+    """Render a template as edited, for a real case, without saving it: the errors saving it
+    would answer come back the same way (422 naming the part)."""
+    link_template = ctx.state.settings.payment_link_template
+    with ctx.read() as session:
+        out = rendering.preview(session, body, link_template=link_template)
+    return json_response(out)
 
 
 @router.get("/{template_id}/{language}", response_model=TemplateOut)

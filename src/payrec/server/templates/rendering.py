@@ -9,13 +9,20 @@ from sqlalchemy.orm import Session
 
 from payrec.channels import PermanentChannelError, normalise_phone
 from payrec.domain.policy import Channel
-from payrec.domain.templates import TemplateInvalid, build_context, payment_link, render
+from payrec.domain.templates import (
+    Template,
+    TemplateInvalid,
+    build_context,
+    payment_link,
+    render,
+    validate_template,
+)
 from payrec.server.cases import service as cases
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, Unavailable
 from payrec.server.models import Customer, RecoveryCase
 from payrec.server.templates import service
-from payrec.server.templates.schemas import RenderedOut, RenderRequest
+from payrec.server.templates.schemas import PreviewRequest, RenderedOut, RenderRequest
 
 
 def local_today(timezone: str, now: datetime | None = None) -> date:
@@ -71,6 +78,34 @@ def render_for(
             f"not {request.channel}",
             field="channel",
         )
+    return render_template(case, customer, template, link_template=link_template)
+
+
+def preview(session: Session, request: PreviewRequest, *, link_template: str) -> RenderedOut:
+    """Render a template as edited (not saved) for a real case: the errors saving would
+    answer (422 naming the part) come first, then those of this case's figures."""
+    case = cases.get(session, request.case_id)
+    customer = customers.get(session, case.customer_id)
+    template = Template(
+        id=request.template_id,
+        channel=Channel(request.channel),
+        language=request.language,
+        subject=request.subject,
+        body_text=request.body_text,
+        body_html=request.body_html,
+    )
+    try:
+        validate_template(template)
+    except TemplateInvalid as exc:
+        raise Invalid(exc.message, field=exc.field or "bodyText") from exc
+    return render_template(case, customer, template, link_template=link_template)
+
+
+def render_template(
+    case: RecoveryCase, customer: Customer, template: Template, *, link_template: str
+) -> RenderedOut:
+    """A template rendered for the case's customer (language and formatting from their
+    locale); 422 naming the part when it cannot be rendered."""
     try:
         link = payment_link(link_template, case.id, case.invoice_number)
     except ValueError as exc:

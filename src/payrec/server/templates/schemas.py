@@ -58,6 +58,14 @@ class RenderRequest(ApiModel):
     language: Language | None = None
 
 
+class PreviewRequest(TemplateContent):
+    """A template as edited, rendered for a real case before it is saved."""
+
+    case_id: Annotated[str, Field(min_length=1, max_length=40)]
+    template_id: TemplateId
+    language: Language
+
+
 class RenderedOut(OutModel):
     """A message rendered for a case's customer, ready to send."""
 
