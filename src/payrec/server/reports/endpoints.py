@@ -30,8 +30,7 @@ def summary(ctx: ManagementContext, as_of: AsOf = None, since: Since = None) -> 
     if since is not None and since > day:
         raise Invalid("must not be after asOf", field="from")
     with ctx.read() as session:
-        rows = repository.case_rows(session, until=end_of(day))
-        body = service.summarise(rows, as_of=day, since=since)
+        body = service.summary(session, as_of=day, since=since)
     return json_response(body)
 
 

@@ -7,15 +7,16 @@ does not (it returns the raw scaled integer): such sums are done in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from payrec.server.models import Customer, Payment, RecoveryCase
+from payrec.server.models import Customer, Payment, RecoveryCase, Task
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,21 @@ def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
             resolved_at=row[8],
             created_at=row[9],
         )
+
+
+def completed_step_tasks(
+    session: Session, *, until: datetime
+) -> Iterator[tuple[str, Mapping[str, Any] | None]]:
+    """(case id, metadata) of the scheduler's step tasks carried out before `until`."""
+    stmt = (
+        select(Task.recovery_case_id, Task.meta)
+        .where(
+            Task.status == "COMPLETED",
+            Task.dedupe_key.is_not(None),
+            Task.recovery_case_id.is_not(None),
+            Task.completed_at < until,
+        )
+        .execution_options(yield_per=1000)
+    )
+    for case_id, meta in session.execute(stmt):
+        yield str(case_id), meta

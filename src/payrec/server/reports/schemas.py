@@ -28,6 +28,10 @@ DEFINITIONS: dict[str, str] = {
     "amountRecovered": "payments received by asOf on the cases in the population",
     "recoveryRate": "amountRecovered / billed, 4 decimal places; null when nothing was billed",
     "amountWrittenOff": "unpaid balance of population cases WRITTEN_OFF by asOf",
+    "byPolicyStep": (
+        "outstanding cases and amounts by the furthest policy step carried out for them by "
+        "asOf (a COMPLETED step task); stepIndex null when no step has been carried out yet"
+    ),
     "daysSalesOutstanding": (
         "outstanding / billedLast90Days x 90, one decimal place; billedLast90Days is the sum "
         "of the amounts of cases created in the 90 days ending on asOf; null when zero"
@@ -48,6 +52,17 @@ class Total(OutModel):
     amount: ExactNumber
 
 
+class StepFigure(OutModel):
+    """Open cases whose furthest carried-out step is this one (`stepIndex` null: none yet)."""
+
+    policy_id: str | None
+    step_index: int | None
+    channel: str | None
+    offset_days: int | None
+    count: int
+    amount: ExactNumber
+
+
 class CurrencySummary(OutModel):
     currency: str
     cases: int
@@ -59,6 +74,7 @@ class CurrencySummary(OutModel):
     amount_written_off: ExactNumber
     billed_last_90_days: ExactNumber
     days_sales_outstanding: ExactNumber | None
+    by_policy_step: list[StepFigure] = Field(default_factory=list)
 
 
 class Summary(OutModel):

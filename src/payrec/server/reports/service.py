@@ -6,18 +6,23 @@ definitions travel with the answer (`schemas.DEFINITIONS`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy.orm import Session
+
 from payrec.domain.money import quantize
+from payrec.server.reports import repository
+from payrec.server.reports.breakdown import StepRef, StepTally, latest_steps, tally_key
 from payrec.server.reports.repository import CaseRow
 from payrec.server.reports.schemas import (
     DEFINITIONS,
     Bucket,
     BucketName,
     CurrencySummary,
+    StepFigure,
     Summary,
     Total,
 )
@@ -53,6 +58,7 @@ class _Tally:
     recovered: Decimal = Decimal(0)
     written_off: Decimal = Decimal(0)
     billed_90: Decimal = Decimal(0)
+    steps: dict[StepRef | None, StepTally] = field(default_factory=dict)
 
 
 def outstanding_at(row: CaseRow, until: datetime) -> Decimal:
@@ -61,7 +67,22 @@ def outstanding_at(row: CaseRow, until: datetime) -> Decimal:
     return Decimal(0) if closed else max(row.amount - row.paid, Decimal(0))
 
 
-def summarise(rows: Iterable[CaseRow], *, as_of: date, since: date | None) -> Summary:
+def summary(session: Session, *, as_of: date, since: date | None) -> Summary:
+    """The summary as the API and the reports page show it (with the per-step breakdown)."""
+    until = end_of(as_of)
+    steps = latest_steps(repository.completed_step_tasks(session, until=until))
+    return summarise(
+        repository.case_rows(session, until=until), as_of=as_of, since=since, steps=steps
+    )
+
+
+def summarise(
+    rows: Iterable[CaseRow],
+    *,
+    as_of: date,
+    since: date | None,
+    steps: Mapping[str, StepRef] | None = None,
+) -> Summary:
     until = end_of(as_of)
     start = datetime.combine(since, time(0), tzinfo=UTC) if since else None
     window_start = until - timedelta(days=DSO_DAYS)
@@ -72,6 +93,10 @@ def summarise(rows: Iterable[CaseRow], *, as_of: date, since: date | None) -> Su
         if owed > 0:
             days = (as_of - row.due_date).days
             tally.aging.setdefault(bucket_of(days), []).append(owed)
+            if steps is not None:
+                step = tally.steps.setdefault(steps.get(row.id), StepTally())
+                step.count += 1
+                step.amount += owed
         if row.created_at >= window_start:
             tally.billed_90 += row.amount
         if start is not None and row.created_at < start:
@@ -122,4 +147,15 @@ def _currency_summary(currency: str, t: _Tally) -> CurrencySummary:
         amount_written_off=money(t.written_off),
         billed_last_90_days=money(t.billed_90),
         days_sales_outstanding=dso,
+        by_policy_step=[
+            StepFigure(
+                policy_id=step.policy_id if step else None,
+                step_index=step.index if step else None,
+                channel=step.channel if step else None,
+                offset_days=step.offset_days if step else None,
+                count=figure.count,
+                amount=money(figure.amount),
+            )
+            for step, figure in sorted(t.steps.items(), key=lambda item: tally_key(item[0]))
+        ],
     )
