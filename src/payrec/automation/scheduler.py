@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from payrec.client import AutomationApiClient, NotFoundError, UnprocessableEntityError
+from payrec.client import ApiError, AutomationApiClient, NotFoundError, UnprocessableEntityError
+from payrec.domain.date_bounds import DateOutOfBounds, require_sane
 from payrec.domain.policy import (
     DEFAULT_POLICY,
     Channel,
@@ -67,20 +68,47 @@ class Scheduler:
         self.collections_email = collections_email
         self._clock = clock or (lambda: datetime.now(UTC))
         self._policies: dict[str, tuple[float, DunningPolicy]] = {}
+        self._isolated: set[str] = set()  # cases flagged as unplannable by this process
 
     def step(self) -> int:
         """One pass: plan every open case, creating the tasks a batch at a time."""
         actions = 0
         planned: list[Planned] = []
         for case in self._open_cases():
+            mark = len(planned)
             try:
                 actions += self.plan_case(case, planned)
             except NotFoundError:
                 continue  # deleted or closed meanwhile
+            except (DateOutOfBounds, OverflowError, ValueError, KeyError, TypeError) as exc:
+                del planned[mark:]  # nothing half-planned for a case that cannot be planned
+                self._isolate(case, exc)
+                continue
             if len(planned) >= BATCH_SIZE:
                 actions += self._create(planned)
                 planned = []
         return actions + self._create(planned)
+
+    def _isolate(self, case: dict[str, Any], exc: Exception) -> None:
+        """Leave out a case this pass cannot plan (a poisoned date...): logged, and flagged
+        on the case with a note once per process, so that the rest of the book is planned."""
+        case_id = str(case.get("id"))
+        reason = f"{type(exc).__name__}: {exc}"
+        logger.error(
+            "case %s cannot be planned (due date %r): %s", case_id, case.get("dueDate"), reason
+        )
+        if case_id in self._isolated or not case.get("id"):
+            return
+        try:
+            self.api.update_recovery_case(
+                case_id,
+                {"notes": f"Scheduler cannot plan this case (due date {case.get('dueDate')}): "
+                          f"{reason}. Correct the case; no reminder is planned until then."},
+            )
+        except ApiError as api_exc:
+            logger.warning("case %s: could not flag it: %s", case_id, type(api_exc).__name__)
+            return
+        self._isolated.add(case_id)
 
     def _open_cases(self) -> Iterator[dict[str, Any]]:
         cursor: str | None = None
@@ -114,7 +142,7 @@ class Scheduler:
         now: datetime = self._clock()
         customer = case.get("customer") or {}
         tz = _zone(customer.get("timezone"))
-        due = date.fromisoformat(case["dueDate"])
+        due = require_sane(date.fromisoformat(case["dueDate"]))
         actions = 0
         if case["status"] == "PENDING" and due < now.astimezone(tz).date():
             self.api.update_recovery_case(case["id"], {"status": "OVERDUE"})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
+from payrec.domain.date_bounds import require_sane
 from payrec.domain.money import is_valid_currency
 
 MAX_EXPONENT = 30  # 1e400 would make exact decimal arithmetic fail, not just refuse
@@ -56,6 +57,12 @@ Amount = Annotated[
     AfterValidator(_finite),
     WithJsonSchema({"type": "number", "examples": [5000.00]}),
 ]
+SaneDate = Annotated[
+    date,
+    AfterValidator(require_sane),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-03-31"]}),
+]
+"""A calendar date within `payrec.domain.date_bounds` (1970-01-01 .. 2200-12-31)."""
 ExactNumber = Annotated[Decimal, WithJsonSchema({"type": "number"})]
 """A Decimal answered as an exact JSON number (pydantic would document a string)."""
 Currency = Annotated[

@@ -15,6 +15,7 @@ from payrec.server.types import (
     EntityId,
     ExactNumber,
     OutModel,
+    SaneDate,
     UtcTimestamp,
 )
 
@@ -30,7 +31,7 @@ class CaseCreate(ApiModel):
     invoice_number: str | None = Field(default=None, min_length=1, max_length=100)
     amount: Amount
     currency: Currency
-    due_date: date
+    due_date: SaneDate
     priority: PriorityName = "MEDIUM"
     policy_id: EntityId | None = None
     notes: str | None = Field(default=None, max_length=10_000)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from payrec.domain.date_bounds import terms_problem
 from payrec.domain.money import is_valid_currency
 from payrec.domain.states import PRIORITY_RANK, Priority
 from payrec.server.actor import Actor
@@ -67,6 +68,12 @@ def apply_extraction(
     currency = currency.upper() if currency else None
     invoice_number = _text(data.get("invoiceNumber"))
     due = _date(data.get("dueDate"))
+    dates_wrong = terms_problem(_date(data.get("issueDate")), due)
+    if dates_wrong is not None:
+        # a poisoned date (99991231) would open a case no scheduler can plan: a person decides
+        return Outcome(
+            "NEEDS_REVIEW", f"implausible invoice dates: {dates_wrong}", document.recovery_case_id
+        )
     if document.recovery_case_id:
         case = session.get(RecoveryCase, document.recovery_case_id)
         if case is None:

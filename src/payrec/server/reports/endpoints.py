@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Query
@@ -16,11 +16,14 @@ from payrec.server.reports.csv_export import csv_lines
 from payrec.server.reports.schemas import Summary
 from payrec.server.reports.service import end_of
 from payrec.server.routing import api_router
+from payrec.server.types import SaneDate
 
 router = api_router(prefix="/reports", tags=["reports"])
 
-AsOf = Annotated[date | None, Query(alias="asOf", description="YYYY-MM-DD; default today (UTC)")]
-Since = Annotated[date | None, Query(alias="from", description="population start, YYYY-MM-DD")]
+AsOf = Annotated[
+    SaneDate | None, Query(alias="asOf", description="YYYY-MM-DD; default today (UTC)")
+]
+Since = Annotated[SaneDate | None, Query(alias="from", description="population start, YYYY-MM-DD")]
 
 
 @router.get("/summary", response_model=Summary)
