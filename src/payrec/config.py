@@ -7,6 +7,10 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+
+from payrec.domain.creditor import Creditor
 
 
 class Settings(BaseSettings):
@@ -84,11 +88,98 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("rate_limit")
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("PAYREC_REDIS_URL", "redis_url")
+    )
+    redis_prefix: str = Field(
+        default="payrec",
+        validation_alias=AliasChoices("PAYREC_REDIS_PREFIX", "redis_prefix"),
+        description="namespace of this deployment's keys in Redis (rate limits)",
+    )
+    auth_failure_limit: str = Field(
+        default="10/minute",
+        validation_alias=AliasChoices("PAYREC_AUTH_FAILURE_LIMIT", "auth_failure_limit"),
+        description="failed authentications allowed per client address and per key prefix",
+    )
+    anonymous_rate_limit: str = Field(
+        default="20/second",
+        validation_alias=AliasChoices("PAYREC_ANONYMOUS_RATE_LIMIT", "anonymous_rate_limit"),
+        description="requests per client address before its credential is checked",
+    )
+    creditor_name: str = Field(
+        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_NAME", "creditor_name")
+    )
+    creditor_address: str = Field(
+        default="",
+        validation_alias=AliasChoices("PAYREC_CREDITOR_ADDRESS", "creditor_address"),
+        description="postal address, several lines (a literal \\n also breaks a line)",
+    )
+    creditor_email: str = Field(
+        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_EMAIL", "creditor_email")
+    )
+    creditor_phone: str = Field(
+        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_PHONE", "creditor_phone")
+    )
+    creditor_signature: str = Field(
+        default="",
+        validation_alias=AliasChoices("PAYREC_CREDITOR_SIGNATURE", "creditor_signature"),
+    )
+    creditor_iban: str = Field(
+        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_IBAN", "creditor_iban")
+    )
+    creditor_bic: str = Field(
+        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_BIC", "creditor_bic")
+    )
+    team_language: str = Field(
+        default="en",
+        pattern=r"^[a-z]{2,3}$",
+        validation_alias=AliasChoices("PAYREC_TEAM_LANGUAGE", "team_language"),
+        description="language of the collections team's manual tasks (CALL/LETTER)",
+    )
+
+    @field_validator("creditor_address", "creditor_signature")
+    @classmethod
+    def _lines(cls, value: str) -> str:
+        return value.replace("\\n", "\n").strip()
+
+    @field_validator("creditor_iban")
+    @classmethod
+    def _check_iban(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        try:
+            return str(IBAN(value).formatted)
+        except SchwiftyException as exc:
+            raise ValueError(f"PAYREC_CREDITOR_IBAN is not a valid IBAN: {exc}") from exc
+
+    @field_validator("creditor_bic")
+    @classmethod
+    def _check_bic(cls, value: str) -> str:
+        if not value.strip():
+            return ""
+        try:
+            return str(BIC(value).compact)
+        except SchwiftyException as exc:
+            raise ValueError(f"PAYREC_CREDITOR_BIC is not a valid BIC: {exc}") from exc
+
+    @field_validator("rate_limit", "auth_failure_limit", "anonymous_rate_limit")
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         parse_rate_limit(value)
         return value
+
+    @property
+    def creditor(self) -> Creditor:
+        """Who the reminders come from, as templates see it (``creditor.*``)."""
+        return Creditor(
+            name=self.creditor_name.strip(),
+            address=self.creditor_address,
+            email=self.creditor_email.strip(),
+            phone=self.creditor_phone.strip(),
+            signature=self.creditor_signature,
+            iban=self.creditor_iban,
+            bic=self.creditor_bic,
+        )
 
     @property
     def is_sqlite(self) -> bool:

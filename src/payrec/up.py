@@ -96,6 +96,8 @@ def main_up(args: argparse.Namespace) -> int:
     os.environ.setdefault(
         "PAYREC_RATE_LIMIT", "2000/second"
     )  # the in-process workers are busy callers
+    if args.demo and not args.no_demo:  # the demo book's creditor, unless one is configured
+        os.environ.setdefault("PAYREC_CREDITOR_NAME", "Demo Supplies Ltd")
     settings = _settings(args)
     assert isinstance(settings, Settings)
     configure_logging("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level)

@@ -17,6 +17,7 @@ from payrec.domain.templates import Template, template_from_dict
 __all__ = [
     "DEFAULT_TEMPLATE_IDS",
     "LANGUAGES",
+    "OPT_OUT_LANGUAGES",
     "default_opt_out_line",
     "default_templates",
 ]
@@ -28,8 +29,13 @@ DEFAULT_TEMPLATE_IDS: tuple[str, ...] = (
     "reminder-3",
     "sms-reminder",
     "call-collector",
+    "statement",
+    "letter-reminder",
 )
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es")
+"""The languages every shipped template comes in."""
+OPT_OUT_LANGUAGES: tuple[str, ...] = (*LANGUAGES, "nl", "it", "pt")
+"""The languages with a shipped opt-out line (custom templates may be in any of them)."""
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +52,8 @@ def default_templates() -> tuple[Template, ...]:
 
 
 def default_opt_out_line(locale: str | Locale | None, channel: Channel = Channel.EMAIL) -> str:
-    """The shipped opt-out sentence for the locale's language (English fallback)."""
+    """The shipped opt-out sentence for the locale's (or language's) language, English
+    when none is shipped for it."""
     lines: Mapping[str, Mapping[str, str]] = _data()["optOut"]
     language = pick_language(locale, lines)
     per_channel = lines[language]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,6 +25,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import escape
 
+from payrec.domain.creditor import SAMPLE_CREDITOR, Creditor
 from payrec.domain.errors import DomainError
 from payrec.domain.i18n import DEFAULT_LANGUAGE, parse_locale, pick_language
 from payrec.domain.money import format_money, quantize
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_OUTPUT_CHARS",
     "MAX_TEMPLATE_CHARS",
     "OPT_OUT_CHANNELS",
+    "InvoiceItem",
     "RenderedMessage",
     "Template",
     "TemplateInvalid",
@@ -206,6 +208,16 @@ def template_to_dict(template: Template) -> dict[str, Any]:
 
 # --- context ----------------------------------------------------------------------------
 
+
+@dataclass(frozen=True, slots=True)
+class InvoiceItem:
+    """Another open invoice of the same customer and currency, for a consolidated message."""
+
+    invoice_number: str
+    amount_outstanding: Decimal
+    due_date: date
+    payment_link: str
+
 _LINK_FIELD = re.compile(r"\{([^{}]*)\}")
 
 
@@ -240,20 +252,45 @@ def build_context(
     locale: str | Locale | None,
     payment_link: str,
     opt_out_line: str | None = None,
-    company_name: str = "Accounts Receivable",
+    creditor: Creditor | None = None,
     channel: Channel = Channel.EMAIL,
+    language: str | None = None,
+    customer_phone: str | None = None,
+    customer_email: str | None = None,
+    others: Sequence[InvoiceItem] = (),
 ) -> dict[str, Any]:
     """The personalisation fields every template may use (camelCase, like the API).
 
     ``amount`` is formatted for currency and locale, ``amountRaw`` is the exact decimal
     string; ``dueDate`` is the long local date. ``daysOverdue`` is 0 before the due date,
-    ``daysUntilDue`` 0 after it. Without ``opt_out_line`` the shipped line for the
-    locale's language and ``channel`` is used.
+    ``daysUntilDue`` 0 after it. Without ``opt_out_line`` the shipped line for
+    ``language`` (the template's; the locale's when None) and ``channel`` is used.
+    ``creditor`` is who the message comes from (``creditor.*``; ``companyName`` is its name).
+    ``customerPhone``/``customerEmail`` are "" when unknown. ``invoices`` lists this
+    invoice and ``others`` (same currency) by due date, ``totalAmount`` their sum and
+    ``invoiceCount`` their number: the statement template lists them.
     """
     from payrec.domain.default_templates import default_opt_out_line
 
     loc = parse_locale(locale)
     delta = (today - due_date).days
+    items = sorted(
+        [InvoiceItem(invoice_number, amount_outstanding, due_date, payment_link), *others],
+        key=lambda item: (item.due_date, item.invoice_number),
+    )
+    invoices = [
+        {
+            "invoiceNumber": item.invoice_number,
+            "amount": format_money(item.amount_outstanding, currency, loc),
+            "amountRaw": str(quantize(item.amount_outstanding, currency)),
+            "dueDate": format_date(item.due_date, format="long", locale=loc),
+            "dueDateIso": item.due_date.isoformat(),
+            "daysOverdue": max((today - item.due_date).days, 0),
+            "paymentLink": item.payment_link,
+        }
+        for item in items
+    ]
+    total = sum((item.amount_outstanding for item in items), Decimal(0))
     return {
         "customerName": customer_name,
         "invoiceNumber": invoice_number,
@@ -265,8 +302,14 @@ def build_context(
         "daysOverdue": max(delta, 0),
         "daysUntilDue": max(-delta, 0),
         "paymentLink": payment_link,
-        "optOut": opt_out_line if opt_out_line else default_opt_out_line(loc, channel),
-        "companyName": company_name,
+        "optOut": opt_out_line or default_opt_out_line(language or loc, channel),
+        "companyName": (creditor or Creditor()).name,
+        "creditor": (creditor or Creditor()).context(),
+        "customerPhone": customer_phone or "",
+        "customerEmail": customer_email or "",
+        "invoices": invoices,
+        "invoiceCount": len(invoices),
+        "totalAmount": format_money(total, currency, loc),
         "locale": str(loc),
     }
 
@@ -284,8 +327,11 @@ def sample_context(
         today=date(2024, 1, 24),
         locale=language,
         payment_link="https://pay.example.com/case-456",
-        company_name="Example GmbH",
+        creditor=SAMPLE_CREDITOR,
         channel=channel,
+        language=language,
+        customer_phone="+1 555 0100",
+        customer_email="ap@acme.example",
     )
 
 

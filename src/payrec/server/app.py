@@ -44,6 +44,7 @@ from payrec.server.state import AppState
 from payrec.server.tasks import service as task_service
 from payrec.server.tasks.endpoints import claim_lane
 from payrec.server.tasks.endpoints import router as tasks_router
+from payrec.server.templates import rendering
 
 logger = logging.getLogger("payrec.server")
 SWEEP_SECONDS = 5.0
@@ -168,6 +169,9 @@ def _fast_lanes() -> list[Lane]:
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    rendering.configure(db.session_info, settings.creditor, settings.team_language)
+    if not settings.creditor_name.strip():
+        logger.warning("PAYREC_CREDITOR_NAME is not set: reminders are signed by nobody")
     limit, window = parse_rate_limit(settings.rate_limit)
     tokens = TokenService(
         db,

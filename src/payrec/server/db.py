@@ -124,12 +124,20 @@ class Database:
         # SQLite admits one writer at a time; queueing this process's writers on a lock is
         # fairer and faster than SQLite's busy handler, which sleeps up to 100 ms per retry.
         self._write_lock = threading.RLock() if self.is_sqlite else None
+        # Process-wide values every session sees in `session.info` (set once at start-up:
+        # `payrec.server.app` puts the rendering settings there, see `templates.rendering`).
+        self.session_info: dict[str, Any] = {}
+        info = self.session_info
         writer = self.engine.execution_options(payrec_write=True)
-        self._write = sessionmaker(bind=writer, expire_on_commit=False, autoflush=True)
-        self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
+        self._write = sessionmaker(bind=writer, expire_on_commit=False, autoflush=True, info=info)
+        self._read = sessionmaker(
+            bind=self.engine, expire_on_commit=False, autoflush=True, info=info
+        )
         # PostgreSQL without BEGIN/COMMIT: each statement is its own transaction.
         autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._standalone = sessionmaker(bind=autocommit, expire_on_commit=False, autoflush=False)
+        self._standalone = sessionmaker(
+            bind=autocommit, expire_on_commit=False, autoflush=False, info=info
+        )
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 from payrec.channels import PermanentChannelError, normalise_phone
+from payrec.domain.creditor import Creditor
 from payrec.domain.policy import Channel
 from payrec.domain.templates import (
+    InvoiceItem,
     Template,
     TemplateInvalid,
     build_context,
@@ -23,6 +27,24 @@ from payrec.server.errors import Invalid, Unavailable
 from payrec.server.models import Customer, RecoveryCase
 from payrec.server.templates import service
 from payrec.server.templates.schemas import PreviewRequest, RenderedOut, RenderRequest
+
+_CREDITOR = "payrec.creditor"
+_TEAM_LANGUAGE = "payrec.team_language"
+
+
+def configure(session_info: dict[str, Any], creditor: Creditor, team_language: str) -> None:
+    """Set the creditor and the team's language for every session (`Database.session_info`)."""
+    session_info[_CREDITOR] = creditor
+    session_info[_TEAM_LANGUAGE] = team_language
+
+
+def creditor_of(session: Session) -> Creditor:
+    creditor = session.info.get(_CREDITOR)
+    return creditor if isinstance(creditor, Creditor) else Creditor()
+
+
+def team_language(session: Session) -> str:
+    return str(session.info.get(_TEAM_LANGUAGE) or "en")
 
 
 def local_today(timezone: str, now: datetime | None = None) -> date:
@@ -68,8 +90,10 @@ def render_for(
     request: RenderRequest,
     *,
     link_template: str,
+    others: Sequence[RecoveryCase] = (),
 ) -> RenderedOut:
-    """`render_for_case` with the case and its customer already loaded."""
+    """`render_for_case` with the case and its customer already loaded; `others` are more
+    open cases of the customer listed with it (a consolidated statement)."""
     entry = service.pick(session, request.template_id, request.language or customer.locale)
     template = entry.template
     if request.channel is not None and request.channel != template.channel.value:
@@ -78,7 +102,9 @@ def render_for(
             f"not {request.channel}",
             field="channel",
         )
-    return render_template(case, customer, template, link_template=link_template)
+    return render_template(
+        session, case, customer, template, link_template=link_template, others=others
+    )
 
 
 def preview(session: Session, request: PreviewRequest, *, link_template: str) -> RenderedOut:
@@ -98,16 +124,33 @@ def preview(session: Session, request: PreviewRequest, *, link_template: str) ->
         validate_template(template)
     except TemplateInvalid as exc:
         raise Invalid(exc.message, field=exc.field or "bodyText") from exc
-    return render_template(case, customer, template, link_template=link_template)
+    return render_template(session, case, customer, template, link_template=link_template)
 
 
 def render_template(
-    case: RecoveryCase, customer: Customer, template: Template, *, link_template: str
+    session: Session,
+    case: RecoveryCase,
+    customer: Customer,
+    template: Template,
+    *,
+    link_template: str,
+    others: Sequence[RecoveryCase] = (),
 ) -> RenderedOut:
-    """A template rendered for the case's customer (language and formatting from their
-    locale); 422 naming the part when it cannot be rendered."""
+    """A template rendered for the case's customer (formatting from their locale, the
+    opt-out line in the template's language, the creditor of the session's settings);
+    422 naming the part when it cannot be rendered."""
     try:
         link = payment_link(link_template, case.id, case.invoice_number)
+        items = [
+            InvoiceItem(
+                other.invoice_number or other.id,
+                other.outstanding,
+                other.due_date,
+                payment_link(link_template, other.id, other.invoice_number),
+            )
+            for other in others
+            if other.id != case.id and other.currency == case.currency
+        ]
     except ValueError as exc:
         raise Unavailable(f"PAYREC_PAYMENT_LINK_TEMPLATE is misconfigured: {exc}") from exc
     context = build_context(
@@ -120,6 +163,11 @@ def render_template(
         locale=customer.locale,
         payment_link=link,
         channel=template.channel,
+        language=template.language,
+        creditor=creditor_of(session),
+        customer_phone=recipient_of(customer, Channel.SMS),
+        customer_email=customer.email,
+        others=items,
     )
     try:
         message = render(template, context)
