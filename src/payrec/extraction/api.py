@@ -27,6 +27,9 @@ MAX_PAGES = int(os.environ.get("PAYREC_EXTRACT_MAX_PAGES", "30"))
 
 _EINVOICE_CORE = ("invoiceNumber", "amount", "currency", "issueDate")
 _PDF_MIME = {"application/pdf", "application/x-pdf"}
+_XML_MIME = {"application/xml", "text/xml"}
+# UTF-16/32 XML: byte-order marks, or "<?" / "<" without one (XML 1.0 appendix F)
+_WIDE_XML = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<", b"\x00\x00\xfe\xff")
 _IMG_MIME = {"image/png", "image/jpeg", "image/jpg", "image/tiff", "image/webp", "image/bmp"}
 
 
@@ -38,10 +41,12 @@ def _kind(data: bytes, filename: str | None, mime_type: str | None) -> str:
         data[:4] == b"RIFF" and data[8:12] == b"WEBP"
     ):
         return "image"
-    if head.startswith((b"<?xml", b"<", b"\xef\xbb\xbf<")):
+    if head.startswith((b"<?xml", b"<", b"\xef\xbb\xbf<")) or data.startswith(_WIDE_XML):
         return "xml"
     mt = (mime_type or "").lower()
     ext = Path(filename or "").suffix.lower()
+    if mt in _XML_MIME or ext == ".xml":
+        return "xml"  # in an encoding not sniffed above: the XML parser decides
     if mt in _PDF_MIME or ext == ".pdf":
         return "pdf"  # claimed PDF without a PDF header: corrupt
     if mt in _IMG_MIME or ext in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"):

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+import defusedxml
+import defusedxml.ElementTree as SafeET
 import pypdf
 
-from .result import ExtractionResult, LineItem
+from .result import ExtractionError, ExtractionResult, LineItem
 
 _XML_NAME = re.compile(r"(factur-x|zugferd|xrechnung|invoice|order-x).*\.xml$|\.xml$", re.I)
 _MAX_XML = 20 * 1024 * 1024
@@ -34,15 +36,23 @@ def embedded_xml_files(reader: pypdf.PdfReader) -> list[tuple[str, bytes]]:
     return found
 
 
+class ForbiddenXml(ExtractionError):
+    """XML with a DTD, entity declarations or external references: refused, never expanded."""
+
+
 def _safe_parse(data: bytes) -> ET.Element | None:
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
-        return None  # refuse DTDs: no entity expansion, no external entities
+    """The XML's root, parsed by defusedxml whatever its encoding (UTF-16 too): a document
+    type declaration or an entity raises ForbiddenXml; malformed XML gives None."""
     try:
-        # DTDs are refused above, so no entity can be declared or resolved
-        return ET.fromstring(data)  # noqa: S314
+        root: ET.Element = SafeET.fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise ForbiddenXml(
+            f"XML refused: {type(exc).__name__} (document type declarations and entities "
+            "are not accepted in invoices)"
+        ) from exc
     except ET.ParseError:
         return None
+    return root
 
 
 def _local(tag: str) -> str:
@@ -218,7 +228,10 @@ def read_embedded_einvoice(data: bytes) -> ExtractionResult | None:
     except Exception:
         return None
     for _name, blob in embedded_xml_files(reader):
-        result = parse_einvoice_xml(blob)
+        try:
+            result = parse_einvoice_xml(blob)
+        except ForbiddenXml:
+            continue  # a hostile attachment: read the pages instead
         if result is not None and result.fields:
             return result
     return None
