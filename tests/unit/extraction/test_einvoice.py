@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from payrec.extraction import extract_document
+from payrec.extraction import ExtractionError, extract_document
 from payrec.extraction.einvoice import parse_einvoice_xml
 
 from .conftest import CORPUS, MANIFEST
@@ -90,7 +90,8 @@ def test_zugferd1_cross_industry_document() -> None:
 def test_xml_with_entities_is_refused() -> None:
     evil = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
 <rsm:CrossIndustryInvoice xmlns:rsm="x"><a>&e;</a></rsm:CrossIndustryInvoice>"""
-    assert parse_einvoice_xml(evil) is None
+    with pytest.raises(ExtractionError, match="XML refused"):  # refused with a reason
+        parse_einvoice_xml(evil)
 
 
 def test_incomplete_embedded_xml_is_completed_from_the_page(corpus: Path) -> None:
