@@ -1,8 +1,8 @@
-"""The workers' hot paths: the fast lane in front of FastAPI and the fewer-calls reminder cycle.
+"""The workers' hot paths: queue reads, claims, sent-marks and the fewer-calls reminder cycle.
 
-The fast lane answers plain queue reads and claims without FastAPI's routing; everything else
-(bad values, unknown parameters, new credentials, idempotent retries) must still get the
-route's full answer. The reminder cycle's additions (`include: ["recoveryCase"]` on claims,
+Each operation has one implementation, its FastAPI route: plain requests and unusual ones
+(bad values, unknown parameters, new credentials, idempotent retries) get the same full
+answer. The reminder cycle's additions (`include: ["recoveryCase"]` on claims,
 `render` on POST /reminders, `completeTask` on PUT /reminders/{id}/sent) must answer what the
 separate calls answer.
 """
@@ -66,13 +66,12 @@ def test_claimed_task_answers_what_get_task_answers(backend: LiveBackend) -> Non
     assert claimed["status"] == "IN_PROGRESS" and claimed["lockedBy"] == "w-hot"
 
 
-@pytest.mark.parametrize("path", ["lane", "route"])
+@pytest.mark.parametrize("path", ["plain", "idempotent"])
 def test_a_claim_is_audited_once_with_its_tasks_in_claim_order(
     backend: LiveBackend, path: str
 ) -> None:
     """One `tasks.claimed` entry per claim, naming the worker, the caller's service and every
-    task in the order handed out, whether the claim took the fast lane (on PostgreSQL one
-    statement outside a transaction) or the route (an idempotent retry)."""
+    task in the order handed out, whether the claim is plain or an idempotent retry."""
     case = backend.new_case()
     task_type = _unique_type()
     made = [
@@ -83,9 +82,9 @@ def test_a_claim_is_audited_once_with_its_tasks_in_claim_order(
         ).json()
         for at in ("2024-01-15T10:00:02Z", "2024-01-15T10:00:00Z", "2024-01-15T10:00:01Z")
     ]
-    _claim(backend, _unique_type())  # nothing due: warms the lane's credential cache
+    _claim(backend, _unique_type())  # nothing due: warms the credential cache
     headers = {"X-Service-Name": "claim-audit"}
-    if path == "route":
+    if path == "idempotent":
         headers["Idempotency-Key"] = secrets.token_hex(8)
     body = {"workerId": "w-audit", "types": [task_type], "limit": 10}
     response = backend.auto("POST", "/tasks/claim", json=body, headers=headers)
@@ -118,7 +117,7 @@ def test_claim_can_embed_each_task_s_case(backend: LiveBackend) -> None:
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
 
 
-def test_queue_lane_hands_anything_unusual_to_the_route(backend: LiveBackend) -> None:
+def test_queue_read_answers_anything_unusual_with_a_problem(backend: LiveBackend) -> None:
     """Bad values, unknown parameters and repeated parameters get the route's 422."""
     backend.new_case()
     ok = backend.auto("GET", "/recovery-cases/pending", params={"limit": 5})
@@ -136,11 +135,11 @@ def test_queue_lane_hands_anything_unusual_to_the_route(backend: LiveBackend) ->
         response = backend.auto("GET", f"/recovery-cases/pending?{query}")
         assert response.status_code == 422, (query, response.text)
         assert response.headers["content-type"] == "application/problem+json"
-    # an unknown parameter is ignored by the route, exactly as without the lane
+    # an unknown parameter is ignored
     assert backend.auto("GET", "/recovery-cases/pending?limit=2&colour=red").status_code == 200
 
 
-def test_lanes_keep_auth_roles_and_idempotency(backend: LiveBackend) -> None:
+def test_hot_paths_keep_auth_roles_and_idempotency(backend: LiveBackend) -> None:
     url = backend.automation_url + "/recovery-cases/pending"
     assert backend.http.get(url).status_code == 401
     bogus = {"Authorization": "Bearer prk_nope_nope"}
@@ -380,9 +379,9 @@ def test_integers_beyond_64_bits_in_metadata_round_trip_exactly(backend: LiveBac
     assert "Traceback" not in backend.logs()
 
 
-def test_sent_lane_answers_as_the_route_and_hands_over_the_unusual(backend: LiveBackend) -> None:
-    """`PUT /reminders/{id}/sent` is answered by the fast lane when plain; errors, bad bodies,
-    query strings and wrong roles get the route's answer, and nothing is written twice."""
+def test_sent_mark_answers_the_unusual_and_writes_once(backend: LiveBackend) -> None:
+    """`PUT /reminders/{id}/sent`: errors, bad bodies, query strings and wrong roles get their
+    problem answers, a plain mark answers as the reminder reads back, nothing is written twice."""
     case, task, reminder = _recorded_reminder(backend)
     url = f"/reminders/{reminder['id']}/sent"
     for body in ({"status": "DELIVERED"}, {"status": "SENT", "sentAt": "yesterday"}, [1]):

@@ -17,19 +17,15 @@ from payrec.config import Settings, load_settings, parse_rate_limit
 from payrec.server.actor import SYSTEM
 from payrec.server.audit.endpoints import router as audit_router
 from payrec.server.auth.endpoints import clients_router, oauth_router
-from payrec.server.auth.roles import Role
 from payrec.server.auth.tokens import TokenService, TokenSettings
 from payrec.server.cases.endpoints import automation_router as cases_automation
 from payrec.server.cases.endpoints import management_router as cases_management
-from payrec.server.cases.endpoints import pending_lane
 from payrec.server.customers.endpoints import router as customers_router
 from payrec.server.db import Database
 from payrec.server.documents.endpoints import automation_router as documents_automation
 from payrec.server.documents.endpoints import management_router as documents_management
 from payrec.server.extractions.endpoints import router as extractions_router
-from payrec.server.fastlane import FastLaneMiddleware, Lane
 from payrec.server.jsonio import ExactJSONResponse, ExactJSONRoute
-from payrec.server.loop_db import LoopStatements
 from payrec.server.middleware.edge import EdgeMiddleware, Metrics, RouteTemplates
 from payrec.server.middleware.problems import install_problem_handlers
 from payrec.server.models import IdempotencyRecord
@@ -38,11 +34,9 @@ from payrec.server.ops import router as ops_router
 from payrec.server.payments.endpoints import router as payments_router
 from payrec.server.ratelimit import RateLimiter
 from payrec.server.reminders.endpoints import router as reminders_router
-from payrec.server.reminders.endpoints import sent_lane
 from payrec.server.routing import PROBLEM_RESPONSES
 from payrec.server.state import AppState
 from payrec.server.tasks import service as task_service
-from payrec.server.tasks.endpoints import claim_lane
 from payrec.server.tasks.endpoints import router as tasks_router
 from payrec.server.templates import rendering
 
@@ -149,23 +143,6 @@ class Sweeper:
                 session.execute(text("ANALYZE"))
 
 
-def _fast_lanes() -> list[Lane]:
-    """The automation calls workers make all day, answered without FastAPI's routing when
-    plain (see `payrec.server.fastlane`); the routes stay their definition and fallback."""
-    automation = Role.AUTOMATION_SERVICE.value
-    return [
-        Lane(
-            "GET",
-            "/api/v1/automation/recovery-cases/pending",
-            automation,
-            pending_lane,
-            reads_only=True,
-        ),
-        Lane("POST", "/api/v1/automation/tasks/claim", automation, claim_lane),
-        Lane("PUT", "/api/v1/automation/reminders/{reminder_id}/sent", automation, sent_lane),
-    ]
-
-
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or load_settings()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
@@ -189,17 +166,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         db=db,
         tokens=tokens,
         limiter=RateLimiter(limit, window),
-        loop_db=LoopStatements(db.url, size=min(4, settings.db_pool_size))
-        if db.is_postgres
-        else None,
     )
     sweeper = Sweeper(state)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tokens.load()
-        if state.loop_db is not None:
-            await state.loop_db.open()
         sweeper.start()
         gc.collect()
         gc.freeze()  # start-up objects (routes, schemas, models) stay out of every collection
@@ -207,8 +179,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             yield
         finally:
             sweeper.stop()
-            if state.loop_db is not None:
-                await state.loop_db.close()
             db.dispose()
 
     app = FastAPI(
@@ -226,7 +196,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(oauth_router)
     app.include_router(_automation_router())
     app.include_router(_management_router())
-    app.add_middleware(FastLaneMiddleware, lanes=_fast_lanes(), state=lambda: state)
     app.add_middleware(
         EdgeMiddleware,
         max_json=settings.max_json_bytes,

@@ -5,12 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -100,12 +98,6 @@ class DriverStatement:
         arguments = tuple(params[name] for name in order) if order is not None else dict(params)
         return connection.exec_driver_sql(text, arguments).all()
 
-    @cached_property
-    def postgres_sql(self) -> str:
-        """The statement's SQL for psycopg (`%(name)s` parameters), for `LoopStatements`."""
-        compiled = self._statement.compile(dialect=psycopg_dialect())  # type: ignore[attr-defined,no-untyped-call]
-        return str(compiled)
-
     def _compile(self, connection: Connection) -> tuple[str, tuple[str, ...] | None]:
         compiled = self._statement.compile(dialect=connection.dialect)  # type: ignore[attr-defined]
         order = tuple(compiled.positiontup) if compiled.positional else None
@@ -133,11 +125,6 @@ class Database:
         self._read = sessionmaker(
             bind=self.engine, expire_on_commit=False, autoflush=True, info=info
         )
-        # PostgreSQL without BEGIN/COMMIT: each statement is its own transaction.
-        autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._standalone = sessionmaker(
-            bind=autocommit, expire_on_commit=False, autoflush=False, info=info
-        )
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -158,21 +145,6 @@ class Database:
         except BaseException:
             session.rollback()
             raise
-        finally:
-            session.close()
-
-    @contextmanager
-    def standalone_reads(self) -> Iterator[Session]:
-        """A read scope whose statements each stand alone: on PostgreSQL each is its own
-        transaction (autocommit), which saves the BEGIN and ROLLBACK round trips of a read
-        scope (a queue page); on SQLite a read scope."""
-        if not self.is_postgres:
-            with self.read() as session:
-                yield session
-            return
-        session = self._standalone()
-        try:
-            yield session
         finally:
             session.close()
 

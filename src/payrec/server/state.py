@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from payrec.config import Settings
 from payrec.server.auth.tokens import TokenService
 from payrec.server.db import Database
-from payrec.server.loop_db import LoopStatements
 from payrec.server.ratelimit import RateLimiter
 
 
@@ -17,4 +16,3 @@ class AppState:
     db: Database
     tokens: TokenService
     limiter: RateLimiter
-    loop_db: LoopStatements | None = None  # PostgreSQL: the fast lane's statements on the loop

@@ -77,15 +77,6 @@ def _resolve(state: AppState, token: str, digest: str) -> Principal:
     return principal
 
 
-def cached_principal(authorization: str) -> Principal | None:
-    """The caller behind an `Authorization` header if it was verified in the last seconds."""
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return _cached(hash_secret(token))
-
-
 def forget_cached_credentials() -> None:
     """Drop cached credentials (after a revocation in this process)."""
     with _cache_lock:

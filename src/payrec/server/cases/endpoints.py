@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal
 
 from fastapi import Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from payrec.server.actor import Actor
 from payrec.server.automation_deps import AutomationContext, ManagementContext
 from payrec.server.cases import repository, service
 from payrec.server.cases.schemas import (
@@ -24,13 +22,9 @@ from payrec.server.cases.schemas import (
 )
 from payrec.server.cases.timeline import case_detail
 from payrec.server.documents.endpoints import base_url
-from payrec.server.errors import Invalid
-from payrec.server.fastlane import EitherWork, Work
 from payrec.server.jsonio import json_response
-from payrec.server.loop_db import LoopStatements
 from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.routing import api_router
-from payrec.server.state import AppState
 
 automation_router = api_router(prefix="/recovery-cases", tags=["recovery-cases"])
 management_router = api_router(prefix="/recovery-cases", tags=["recovery-cases"])
@@ -52,52 +46,6 @@ def get_pending_recovery_cases(
             session, status=status, priority=priority, offset=offset, limit=limit, include=include
         )
     return json_response(body)  # the CaseList shape, built without models (hot path)
-
-
-_QUEUE_PARAMETERS = frozenset({"status", "priority", "limit", "cursor", "include"})
-
-
-def pending_lane(
-    query: Mapping[str, list[str]], body: bytes, _params: Mapping[str, str]
-) -> Work | EitherWork | None:
-    """`get_pending_recovery_cases` for the fast lane, if the query is plain (see fastlane)."""
-    if body or not query.keys() <= _QUEUE_PARAMETERS or any(len(v) != 1 for v in query.values()):
-        return None
-    value = {name: values[0] for name, values in query.items()}
-    status, priority = value.get("status"), value.get("priority")
-    limit, cursor, include = value.get("limit", "100"), value.get("cursor"), value.get("include")
-    if (
-        (status is not None and status not in get_args(OpenStatusName))
-        or (priority is not None and priority not in get_args(PriorityName))
-        or not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 1000)
-        or (include is not None and include != "schedule")
-        or (cursor is not None and len(cursor) > 200)
-    ):
-        return None
-    try:
-        offset = decode_cursor(cursor)
-    except Invalid:
-        return None
-
-    def work(state: AppState, _actor: Actor) -> dict[str, Any]:
-        # The page is one statement (and the count, when not cached, another that stands
-        # alone): on PostgreSQL no BEGIN/ROLLBACK round trips around them.
-        with state.db.standalone_reads() as session:
-            return service.queue_page(
-                session,
-                status=status,
-                priority=priority,
-                offset=offset,
-                limit=int(limit),
-                include=include,
-            )
-
-    async def on_loop(statements: LoopStatements, _state: AppState, _actor: Actor) -> Any:
-        return await service.queue_page_on_loop(
-            statements, status=status, priority=priority, offset=offset, limit=int(limit)
-        )
-
-    return work if include else EitherWork(work, on_loop)
 
 
 @automation_router.get("/{case_id}", response_model=CaseOut)

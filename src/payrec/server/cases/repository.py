@@ -11,7 +11,6 @@ from sqlalchemy import BigInteger, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from payrec.server.db import DriverStatement
-from payrec.server.loop_db import LoopStatements
 from payrec.server.models import AuditEvent, CaseNote, Customer, RecoveryCase
 
 OPEN = ("PENDING", "OVERDUE", "IN_PROGRESS")
@@ -138,24 +137,6 @@ def pending_rows(
         total = _remember_total(params, QUEUE_COUNT[bool(priority)].rows(session, params)[0][0])
     page = {**params, "limit": limit, "offset": offset}
     return _QUEUE_PAGE[bool(priority)].rows(session, page), total
-
-
-async def pending_rows_on_loop(
-    statements: LoopStatements,
-    *,
-    statuses: Sequence[str],
-    priority: str | None,
-    offset: int,
-    limit: int,
-) -> tuple[Sequence[Any], int]:
-    """`pending_rows` on PostgreSQL, awaited on the event loop (see `server.loop_db`)."""
-    params = _queue_params(statuses, priority)
-    total = _cached_total(params)
-    if total is None:
-        counted = await statements.rows(QUEUE_COUNT[bool(priority)].postgres_sql, params)
-        total = _remember_total(params, counted[0][0])
-    page = {**params, "limit": limit, "offset": offset}
-    return await statements.rows(_QUEUE_PAGE[bool(priority)].postgres_sql, page), total
 
 
 def _queue_params(statuses: Sequence[str], priority: str | None) -> dict[str, Any]:

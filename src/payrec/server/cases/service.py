@@ -19,7 +19,6 @@ from payrec.server.cases.schemas import CaseCreate, CaseOut, CaseUpdate
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, NotFound
 from payrec.server.jsonio import exact_number, format_timestamp
-from payrec.server.loop_db import LoopStatements
 from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
 from payrec.server.models.base import MONEY_SCALE
 from payrec.server.pagination import next_cursor
@@ -71,22 +70,6 @@ def queue_page(
         for case in page["cases"]:
             case["schedule"] = info.get(case["id"])
     return page
-
-
-async def queue_page_on_loop(
-    statements: LoopStatements,
-    *,
-    status: str | None,
-    priority: str | None,
-    offset: int,
-    limit: int,
-) -> dict[str, Any]:
-    """`queue_page` without `include`, on PostgreSQL, awaited on the event loop."""
-    statuses = [status] if status else list(repository.OPEN)
-    rows, total = await repository.pending_rows_on_loop(
-        statements, statuses=statuses, priority=priority, offset=offset, limit=limit
-    )
-    return _queue_page_of(rows, total, offset)
 
 
 def _queue_page_of(rows: Sequence[Any], total: int, offset: int) -> dict[str, Any]:

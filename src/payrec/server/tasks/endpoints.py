@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import partial
 from typing import Annotated, Any
 
-import anyio.to_thread
 from fastapi import Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from payrec.server.actor import Actor
 from payrec.server.automation_deps import AutomationContext
-from payrec.server.fastlane import EitherWork, Work, plain_body
 from payrec.server.jsonio import json_response
-from payrec.server.loop_db import LoopStatements
 from payrec.server.routing import api_router
-from payrec.server.state import AppState
 from payrec.server.tasks import repository, service
 from payrec.server.tasks.claim_schemas import ClaimedTasks
 from payrec.server.tasks.schemas import (
@@ -106,28 +99,6 @@ def claim_tasks(body: TaskClaim, ctx: AutomationContext) -> Response:
         return {"tasks": service.claim(session, body, ctx.actor, link_template=link)}
 
     return ctx.write(action)
-
-
-def claim_lane(
-    query: Mapping[str, list[str]], body: bytes, _params: Mapping[str, str]
-) -> Work | EitherWork | None:
-    """`claim_tasks` for the fast lane, if the request is plain (see fastlane)."""
-    claim = plain_body(TaskClaim, query, body)
-    if claim is None:
-        return None
-
-    def work(state: AppState, actor: Actor, *, sweep: bool | None = None) -> dict[str, Any]:
-        with state.db.write() as session:
-            link = state.settings.payment_link_template
-            tasks = service.claim(session, claim, actor, link_template=link, sweep=sweep)
-            return {"tasks": tasks}
-
-    async def on_loop(statements: LoopStatements, state: AppState, actor: Actor) -> Any:
-        if service.sweep_due():  # expired leases first: several statements, in a thread
-            return await anyio.to_thread.run_sync(partial(work, state, actor, sweep=True))
-        return {"tasks": await service.claim_on_loop(statements, claim, actor)}
-
-    return work if claim.include else EitherWork(work, on_loop)
 
 
 @router.get("/{task_id}", response_model=TaskOut)

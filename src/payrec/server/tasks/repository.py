@@ -11,7 +11,6 @@ from sqlalchemy import Row, String, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningUpdate
 
-from payrec.server.loop_db import LoopStatements
 from payrec.server.models import RecoveryCase, Task
 
 WireRow = Row[*tuple[Any, ...]]
@@ -106,9 +105,8 @@ _ANY_EXPIRED = (
     .limit(1)
 )
 
-# PostgreSQL: pick, lock, lease and audit a claim in one statement, so that a claim outside a
-# transaction (autocommit) is one round trip and one commit. Rows another claim holds are
-# skipped.
+# PostgreSQL: pick, lock, lease and audit a claim in one statement (one round trip). Rows
+# another claim holds are skipped.
 _RETURNED = ", ".join(f"t.{column.name}" for column in TASK_WIRE_COLUMNS)
 _LEASE_DUE_AUDITED = """
 WITH picked AS (
@@ -180,14 +178,6 @@ def lease_due_and_audit(session: Session, lease: Lease, event: dict[str, Any]) -
     `service_name`, `request_id`) written by the same statement."""
     sql = LEASE_DUE_AUDITED[bool(lease.types)]
     rows = session.connection().exec_driver_sql(sql, {**lease.params(), **event}).all()
-    return _in_claim_order(rows)
-
-
-async def lease_due_and_audit_on_loop(
-    statements: LoopStatements, lease: Lease, event: dict[str, Any]
-) -> list[Any]:
-    """`lease_due_and_audit`, awaited on the event loop (see `server.loop_db`)."""
-    rows = await statements.rows(LEASE_DUE_AUDITED[bool(lease.types)], {**lease.params(), **event})
     return _in_claim_order(rows)
 
 

@@ -18,7 +18,6 @@ from payrec.server.actor import Actor
 from payrec.server.audit.service import record, statement_fields
 from payrec.server.cancellation import cancel_task
 from payrec.server.errors import Conflict, Invalid, NotFound
-from payrec.server.loop_db import LoopStatements
 from payrec.server.models import RecoveryCase, Task
 from payrec.server.tasks import repository
 from payrec.server.tasks.schemas import (
@@ -313,8 +312,8 @@ def claim(
     """Lease up to `data.limit` due tasks to `data.worker_id`; their wire form, lease included.
 
     Runs as plain statements (no models): one `UPDATE ... RETURNING` picks and leases the
-    tasks. On PostgreSQL it skips rows other claims hold and writes the audit entry too (a
-    plain claim is that one statement: see `claim_on_loop`). When `sweep` (by default
+    tasks. On PostgreSQL it skips rows other claims hold and writes the audit entry too.
+    When `sweep` (by default
     `sweep_due()`), expired leases are returned to the queue first, so a claim does not wait
     for the sweeper.
     """
@@ -348,17 +347,6 @@ def claim(
 
         reminders.attach(session, claimed, actor, link_template=link_template)
     return claimed
-
-
-async def claim_on_loop(
-    statements: LoopStatements, data: TaskClaim, actor: Actor
-) -> list[dict[str, Any]]:
-    """`claim` without `include` or sweep, on PostgreSQL, awaited on the event loop: its one
-    statement (`repository.lease_due_and_audit`) is its own transaction."""
-    now = datetime.now(UTC)
-    lease = _lease(data, now)
-    rows = await repository.lease_due_and_audit_on_loop(statements, lease, statement_fields(actor))
-    return [row_to_wire(row) for row in rows]
 
 
 def _lease(data: TaskClaim, now: datetime) -> repository.Lease:
