@@ -32,13 +32,19 @@ from payrec.server.models import IdempotencyRecord
 from payrec.server.notifications.endpoints import router as notifications_router
 from payrec.server.ops import router as ops_router
 from payrec.server.payments.endpoints import router as payments_router
+from payrec.server.policies.endpoints import automation_router as policies_automation
+from payrec.server.policies.endpoints import router as policies_router
 from payrec.server.ratelimit import RateLimiter
 from payrec.server.reminders.endpoints import router as reminders_router
+from payrec.server.reports.endpoints import router as reports_router
 from payrec.server.routing import PROBLEM_RESPONSES
 from payrec.server.state import AppState
 from payrec.server.tasks import service as task_service
 from payrec.server.tasks.endpoints import router as tasks_router
 from payrec.server.templates import rendering
+from payrec.server.templates.endpoints import automation_router as templates_automation
+from payrec.server.templates.endpoints import router as templates_router
+from payrec.server.webhooks.endpoints import router as webhooks_router
 
 logger = logging.getLogger("payrec.server")
 SWEEP_SECONDS = 5.0
@@ -56,7 +62,8 @@ def _automation_router() -> APIRouter:
         documents_automation,
         extractions_router,
         notifications_router,
-        *_optional_management_routers("automation_router"),
+        policies_automation,
+        templates_automation,
     ):
         router.include_router(sub)
     return router
@@ -71,39 +78,13 @@ def _management_router() -> APIRouter:
         documents_management,
         clients_router,
         audit_router,
+        policies_router,
+        templates_router,
+        reports_router,
+        webhooks_router,
     ):
         router.include_router(sub)
-    extra = _optional_management_routers()
-    for sub in extra:
-        router.include_router(sub)
     return router
-
-
-_PLUGGABLE_ROUTERS = (
-    "payrec.server.policies.endpoints",
-    "payrec.server.templates.endpoints",
-    "payrec.server.reports.endpoints",
-    "payrec.server.webhooks.endpoints",
-)
-
-
-def _optional_management_routers(attribute: str = "router") -> list[APIRouter]:
-    """Routers of resources that plug in under `/api/v1` when their package is present
-    (their `automation_router`, when asked for, under `/api/v1/automation`)."""
-    import importlib
-
-    routers: list[APIRouter] = []
-    for module_name in _PLUGGABLE_ROUTERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name and not module_name.startswith(str(exc.name)):
-                raise
-            continue
-        sub = getattr(module, attribute, None)
-        if sub is not None:
-            routers.append(sub)
-    return routers
 
 
 class Sweeper:
