@@ -1,22 +1,69 @@
-"""Domain errors: each carries the HTTP status it maps to and a stable machine-readable code."""
+"""The one error hierarchy: every refused operation raises a `DomainError`, which carries the
+HTTP status it maps to and a stable kebab-case code (the problem type's last segment).
+
+The pure rules raise the subclasses defined beside them (`InvalidMoney`, `PolicyError`,
+`IllegalTransition`, ...); the server adds its own (`payrec.server.errors`: not found,
+unauthenticated, rate limited, ...). `server/middleware/problems.py` answers every one of them
+as problem+json with one handler.
+"""
 
 from __future__ import annotations
 
-__all__ = ["DomainError", "IllegalTransition"]
+from typing import Any
+
+__all__ = ["Conflict", "DomainError", "IllegalTransition", "Invalid"]
 
 
 class DomainError(Exception):
-    """Base of every rule violation raised by the pure domain layer."""
+    """A refused operation: `status` (HTTP), `code` (stable, kebab-case), `title`, `detail`;
+    `errors` names fields, `headers` and `extra` go into the answer as they are."""
 
-    status_code: int = 422
-    code: str = "domain_error"
+    status: int = 400
+    code: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra or {}
 
 
-class IllegalTransition(DomainError):
-    """A state change the machine does not allow (maps to HTTP 409)."""
+class Conflict(DomainError):
+    """The operation clashes with the current state of the data (409)."""
 
-    status_code = 409
-    code = "illegal_transition"
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class Invalid(DomainError):
+    """Semantically invalid input (422), optionally naming the field."""
+
+    status = 422
+    code = "validation-error"
+    title = "Validation failed"
+
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None) -> None:
+        errors = [{"field": field, "message": detail}] if field else None
+        super().__init__(detail, code=code or type(self).code, errors=errors)
+
+
+class IllegalTransition(Conflict):
+    """A state change the machine does not allow (409)."""
+
+    code = "illegal-transition"
 
     def __init__(self, machine: str, from_state: str, to_state: str) -> None:
         self.machine = machine

@@ -38,7 +38,9 @@ __all__ = [
 class InvalidMoney(DomainError, ValueError):
     """An amount or currency that breaks the money rules (HTTP 422)."""
 
-    code = "invalid_money"
+    status = 422
+    code = "invalid-money"
+    title = "Validation failed"
 
 
 MAX_INTEGER_DIGITS = 15

@@ -32,7 +32,9 @@ MAX_OFFSET_DAYS = 3650
 class PolicyError(DomainError, ValueError):
     """An invalid policy; ``field`` names the offending JSON path (HTTP 422)."""
 
-    code = "invalid_policy"
+    status = 422
+    code = "invalid-policy"
+    title = "Validation failed"
 
     def __init__(self, message: str, field: str | None = None) -> None:
         self.field = field

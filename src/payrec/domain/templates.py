@@ -58,7 +58,9 @@ OPT_OUT_CHANNELS: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.SMS})
 class TemplateInvalid(DomainError, ValueError):
     """A template that does not parse or render (HTTP 422); ``field`` names the part."""
 
-    code = "invalid_template"
+    status = 422
+    code = "invalid-template"
+    title = "Validation failed"
 
     def __init__(self, message: str, field: str | None = None) -> None:
         self.field = field

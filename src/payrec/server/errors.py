@@ -1,31 +1,25 @@
-"""Domain errors: each carries its HTTP status and a stable machine-readable code."""
+"""The server's errors: subclasses of the one `DomainError` (status + kebab-case code).
+
+`DomainError`, `Conflict` and `Invalid` live in `payrec.domain.errors` (the pure rules raise
+them too) and are re-exported here for the server's modules.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from payrec.domain.errors import Conflict, DomainError, IllegalTransition, Invalid
 
-
-class DomainError(Exception):
-    status: int = 400
-    code: str = "bad-request"
-    title: str = "Bad request"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        code: str | None = None,
-        errors: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        if code:
-            self.code = code
-        self.errors = errors
-        self.headers = headers or {}
-        self.extra = extra or {}
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "IllegalTransition",
+    "Invalid",
+    "NotFound",
+    "PayloadTooLarge",
+    "RateLimited",
+    "Unauthenticated",
+    "Unavailable",
+]
 
 
 class NotFound(DomainError):
@@ -35,24 +29,6 @@ class NotFound(DomainError):
 
     def __init__(self, entity: str, entity_id: str) -> None:
         super().__init__(f"{entity} {entity_id!r} does not exist", code="not-found")
-
-
-class Conflict(DomainError):
-    status = 409
-    code = "conflict"
-    title = "Conflict"
-
-
-class Invalid(DomainError):
-    """Semantically invalid input (422), optionally naming the field."""
-
-    status = 422
-    code = "validation-error"
-    title = "Validation failed"
-
-    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None) -> None:
-        errors = [{"field": field, "message": detail}] if field else None
-        super().__init__(detail, code=code or "validation-error", errors=errors)
 
 
 class Unauthenticated(DomainError):

@@ -83,7 +83,7 @@ def test_check_amount_accepts(amount: Decimal, currency: str, expected: str) -> 
 def test_check_amount_rejects(amount: Decimal, currency: str, message: str) -> None:
     with pytest.raises(ValueError, match=message) as info:
         check_amount(amount, currency)
-    assert isinstance(info.value, InvalidMoney) and info.value.status_code == 422
+    assert isinstance(info.value, InvalidMoney) and info.value.status == 422
 
 
 def test_check_amount_zero_when_allowed() -> None:

@@ -79,7 +79,7 @@ def make(*steps: PolicyStep, **kw: Any) -> DunningPolicy:
 def test_validation_errors(build: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message) as info:
         build()
-    assert isinstance(info.value, PolicyError) and info.value.status_code == 422
+    assert isinstance(info.value, PolicyError) and info.value.status == 422
 
 
 def test_same_offset_different_channels_is_fine() -> None:

@@ -95,8 +95,8 @@ def test_illegal_moves(machine: StateMachine, src: str, dst: str) -> None:
         check_transition(machine, src, dst)
     err = info.value
     assert (err.machine, err.from_state, err.to_state) == (machine.name, src, dst)
-    assert isinstance(err, DomainError) and err.status_code == 409
-    assert err.code == "illegal_transition"
+    assert isinstance(err, DomainError) and err.status == 409
+    assert err.code == "illegal-transition"
     assert f"{src} -> {dst}" in str(err)
 
 

@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from payrec.domain.errors import DomainError as DomainRuleError
 from payrec.server.errors import DomainError
 from payrec.server.jsonio import dumps
 
@@ -93,11 +92,6 @@ def _domain_handler(_request: Request, exc: Exception) -> Response:
     )
 
 
-def _domain_rule_handler(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DomainRuleError)
-    return problem_response(exc.status_code, str(exc), code=exc.code.replace("_", "-"))
-
-
 def _http_handler(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
@@ -168,7 +162,6 @@ def _unexpected_handler(_request: Request, exc: Exception) -> Response:
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(DomainError, _domain_handler)
-    app.add_exception_handler(DomainRuleError, _domain_rule_handler)
     app.add_exception_handler(HTTPException, _http_handler)
     app.add_exception_handler(StaleDataError, _stale_handler)
     app.add_exception_handler(DBAPIError, _database_handler)
