@@ -27,10 +27,10 @@ from payrec.client import (
     NotFoundError,
     UnprocessableEntityError,
 )
+from payrec.domain.cases import OPEN
 
 logger = logging.getLogger("payrec.worker.reminders")
 
-OPEN_STATUSES = {"PENDING", "OVERDUE", "IN_PROGRESS"}
 NOT_CONTACTABLE = {"case-not-contactable", "customer-opted-out"}  # 409 codes of POST /reminders
 CLAIM_TYPES = ["REMINDER"]
 # A task that waited longer than this since its lease was last confirmed (claimed or renewed)
@@ -337,7 +337,7 @@ class ReminderSender:
 
     @staticmethod
     def _reason_to_skip(case: dict[str, Any], customer: dict[str, Any], channel: str) -> str | None:
-        if case.get("status") not in OPEN_STATUSES:
+        if case.get("status") not in OPEN:  # the contactable statuses
             return f"case is {case.get('status')}"
         if channel == "EMAIL" and customer.get("optOutEmail"):
             return "customer opted out of email"

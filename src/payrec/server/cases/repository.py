@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 from payrec.server.db import DriverStatement
 from payrec.server.models import AuditEvent, CaseNote, Customer, RecoveryCase
 
-OPEN = ("PENDING", "OVERDUE", "IN_PROGRESS")
-
 
 def get(session: Session, case_id: str, *, for_update: bool = False) -> RecoveryCase | None:
     """A case; without a lock, one this transaction already read costs no query."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from payrec.domain.cases import OPEN, closes, opening_status, outstanding, priority_rank
+from payrec.domain.cases import stops_contact as stops_contact_on
 from payrec.domain.money import InvalidMoney, check_amount, quantize, scaled_text
-from payrec.domain.states import CASE, PRIORITY_RANK, Priority, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import repository
@@ -22,9 +23,6 @@ from payrec.server.jsonio import exact_number, format_timestamp
 from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
 from payrec.server.models.base import MONEY_SCALE
 from payrec.server.pagination import next_cursor
-
-CLOSED = ("RESOLVED", "WRITTEN_OFF")
-NOT_CONTACTABLE = ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED")
 
 
 def to_out(case: RecoveryCase, customer: Customer) -> CaseOut:
@@ -60,7 +58,7 @@ def queue_page(
 ) -> dict[str, Any]:
     """A page of open cases in the `CaseList` shape; `include="schedule"` adds, per case,
     what the scheduler needs to plan it."""
-    statuses = [status] if status else list(repository.OPEN)
+    statuses = [status] if status else list(OPEN)
     rows, total = repository.pending_rows(
         session, statuses=statuses, priority=priority, offset=offset, limit=limit
     )
@@ -112,7 +110,7 @@ def row_to_wire(row: Sequence[Any]) -> dict[str, Any]:
         "invoiceNumber": invoice_number,
         "amount": _money(amount, currency),
         "amountPaid": _money(amount_paid, currency),
-        "amountOutstanding": _money(amount - amount_paid, currency),
+        "amountOutstanding": _money(outstanding(amount, amount_paid), currency),
         "currency": currency,
         "dueDate": due_date,  # an ISO date: text on SQLite, a date on PostgreSQL
         "status": status,
@@ -173,10 +171,6 @@ def get_out(session: Session, case_id: str) -> CaseOut:
     return to_out(case, customers.get(session, case.customer_id))
 
 
-def initial_status(due_date: date, today: date) -> str:
-    return "OVERDUE" if due_date < today else "PENDING"
-
-
 def validated_amount(amount: object, currency: str, field: str = "amount") -> object:
     try:
         return check_amount(amount, currency)  # type: ignore[arg-type]
@@ -186,7 +180,11 @@ def validated_amount(amount: object, currency: str, field: str = "amount") -> ob
         raise Invalid("amount is out of range", field=field) from exc
 
 
-def create(session: Session, data: CaseCreate, actor: Actor) -> RecoveryCase:
+def create(
+    session: Session, data: CaseCreate, actor: Actor, *, document_id: str | None = None
+) -> RecoveryCase:
+    """Open a case (the one constructor: the API and extraction both call it); from a
+    document, its audit entry says so and names the document."""
     customer = session.get(Customer, data.customer_id)
     if customer is None:
         raise Invalid("unknown customer", field="customerId")
@@ -204,9 +202,9 @@ def create(session: Session, data: CaseCreate, actor: Actor) -> RecoveryCase:
         amount_paid=Decimal(0),
         currency=data.currency,
         due_date=data.due_date,
-        status=initial_status(data.due_date, datetime.now(UTC).date()),
+        status=opening_status(data.due_date, datetime.now(UTC).date()),
         priority=data.priority,
-        priority_rank=PRIORITY_RANK[Priority(data.priority)],
+        priority_rank=priority_rank(data.priority),
         policy_id=data.policy_id,
     )
     session.add(case)
@@ -214,11 +212,13 @@ def create(session: Session, data: CaseCreate, actor: Actor) -> RecoveryCase:
     record(
         session,
         actor,
-        action="case.created",
+        action="case.created" if document_id is None else "case.created_from_document",
         entity_type="recovery_case",
         entity_id=case.id,
         case_id=case.id,
-        after=_snapshot(case),
+        after=_snapshot(case)
+        if document_id is None
+        else {**_snapshot(case), "documentId": document_id},
     )
     if data.notes:
         add_note(session, case, data.notes, actor)
@@ -238,12 +238,12 @@ def update(
     case = case or get(session, case_id, for_update=True)
     before = _snapshot(case)
     if data.status is not None:
-        if check_transition(CASE, case.status, data.status) and data.status in CLOSED:
+        if closes(case.status, data.status):
             case.resolved_at = datetime.now(UTC)
         case.status = data.status
     if data.priority is not None:
         case.priority = data.priority
-        case.priority_rank = PRIORITY_RANK[Priority(data.priority)]
+        case.priority_rank = priority_rank(data.priority)
     if data.last_reminder_sent_at is not None:
         latest = case.last_reminder_sent_at
         if latest is None or data.last_reminder_sent_at > latest:
@@ -262,7 +262,7 @@ def update(
         )
     if data.notes:
         add_note(session, case, data.notes, actor)
-    if data.status in NOT_CONTACTABLE and before["status"] != data.status:
+    if data.status is not None and stops_contact_on(str(before["status"]), data.status):
         from payrec.server.cases.settlement import stop_contact
 
         stop_contact(session, case, actor, reason=f"case {data.status}")

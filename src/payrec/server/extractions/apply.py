@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from payrec.domain.date_bounds import terms_problem
 from payrec.domain.money import is_valid_currency
-from payrec.domain.states import PRIORITY_RANK, Priority
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
-from payrec.server.cases.service import initial_status, snapshot
+from payrec.server.cases import service as cases
+from payrec.server.cases.schemas import CaseCreate
+from payrec.server.cases.service import snapshot
 from payrec.server.customers import repository as customers
+from payrec.server.errors import Invalid
 from payrec.server.models import Customer, Document, RecoveryCase
 
 
@@ -148,6 +151,38 @@ def _create_case(
     assert amount is not None and currency is not None and due is not None
     if not is_valid_currency(currency) or amount <= 0:
         return Outcome("NEEDS_REVIEW", f"amount {amount} {currency} is not a valid claim")
+    try:
+        with session.begin_nested():  # a refused case leaves no customer behind either
+            customer = _customer_for(session, document, customer_name, email, actor)
+            fields = {
+                "customerId": customer.id,
+                "invoiceNumber": invoice_number,
+                "amount": amount,
+                "currency": currency,
+                "dueDate": due,
+            }
+            case = cases.create(
+                session, CaseCreate.model_validate(fields), actor, document_id=document.id
+            )
+    except (Invalid, ValidationError) as exc:
+        return Outcome("NEEDS_REVIEW", f"cannot open a case: {_reason(exc)}")
+    document.recovery_case_id = case.id
+    return Outcome("CASE_CREATED", f"case {case.id} opened from the document", case.id)
+
+
+def _reason(exc: Invalid | ValidationError) -> str:
+    if isinstance(exc, Invalid):
+        return exc.detail
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+
+
+def _customer_for(
+    session: Session,
+    document: Document,
+    customer_name: str | None,
+    email: str | None,
+    actor: Actor,
+) -> Customer:
     customer = (customers.by_email(session, email) if email else None) or (
         customers.by_name(session, customer_name) if customer_name else None
     )
@@ -163,30 +198,7 @@ def _create_case(
             entity_id=customer.id,
             after={"name": customer.name, "email": customer.email, "source": document.id},
         )
-    case = RecoveryCase(
-        customer_id=customer.id,
-        invoice_number=invoice_number,
-        amount=amount,
-        amount_paid=Decimal(0),
-        currency=currency,
-        due_date=due,
-        status=initial_status(due, datetime.now(UTC).date()),
-        priority="MEDIUM",
-        priority_rank=PRIORITY_RANK[Priority.MEDIUM],
-    )
-    session.add(case)
-    session.flush()
-    document.recovery_case_id = case.id
-    record(
-        session,
-        actor,
-        action="case.created_from_document",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
-        after={**snapshot(case), "documentId": document.id},
-    )
-    return Outcome("CASE_CREATED", f"case {case.id} opened from the document", case.id)
+    return customer
 
 
 def _norm(value: str) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from payrec.domain.cases import outstanding
 from payrec.server.models.base import Base, Money, UtcDateTime, new_id, utcnow
 
 
@@ -43,7 +44,7 @@ class RecoveryCase(Base):
 
     @property
     def outstanding(self) -> Decimal:
-        return self.amount - self.amount_paid
+        return outstanding(self.amount, self.amount_paid)
 
 
 class CaseNote(Base):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from payrec.domain.leases import holds, release
 from payrec.domain.states import NOTIFICATION, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
@@ -89,7 +90,7 @@ def update_status(
 ) -> Notification:
     item = get(session, notification_id, for_update=True)
     leased = item.status == "IN_PROGRESS" and item.lease_token is not None
-    if leased and not _holds_lease(data.lease_token, item.lease_token):
+    if leased and not holds(data.lease_token, item.lease_token):
         raise Conflict("stale or missing lease token for this notification", code="stale-lease")
     before = item.status
     if not check_transition(NOTIFICATION, item.status, data.status):
@@ -102,11 +103,14 @@ def update_status(
     if data.error:
         item.error = data.error
     if data.status == "PENDING":
-        item.attempts += 1 if before == "IN_PROGRESS" else 0
+        released = release(
+            item.attempts, item.max_attempts, counts_as_attempt=before == "IN_PROGRESS"
+        )
+        item.attempts = released.attempts
         item.lease_token = None
         item.lease_expires_at = None
         item.scheduled_for = data.retry_at or datetime.now(UTC)
-        if item.attempts >= item.max_attempts:
+        if released.gave_up:
             item.status = "FAILED"
     elif data.status in ("SENT", "FAILED", "CANCELLED"):
         item.lease_expires_at = None
@@ -122,12 +126,6 @@ def update_status(
     )
     session.flush()
     return item
-
-
-def _holds_lease(presented: str | None, current: str | None) -> bool:
-    return (
-        presented is not None and current is not None and secrets.compare_digest(presented, current)
-    )
 
 
 def claim(session: Session, data: NotificationClaim, actor: Actor) -> Sequence[Notification]:
@@ -166,7 +164,8 @@ def _expire(session: Session, now: datetime) -> None:
         .with_for_update(skip_locked=True)
     ).all()
     for item in expired:
-        item.attempts += 1
+        released = release(item.attempts, item.max_attempts, counts_as_attempt=True)
+        item.attempts = released.attempts
         item.lease_token = None
         item.lease_expires_at = None
-        item.status = "FAILED" if item.attempts >= item.max_attempts else "PENDING"
+        item.status = "FAILED" if released.gave_up else "PENDING"

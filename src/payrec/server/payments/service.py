@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from payrec.domain.cases import is_terminal, settled
 from payrec.domain.money import quantize
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
@@ -35,7 +36,7 @@ def record_payment(
     session: Session, case_id: str, data: PaymentCreate, actor: Actor
 ) -> PaymentReceipt:
     case = cases.get(session, case_id, for_update=True)
-    if case.status in ("RESOLVED", "WRITTEN_OFF"):
+    if is_terminal(case.status):
         raise Conflict(f"case is {case.status}; it takes no more payments", code="case-closed")
     if data.currency != case.currency:
         raise Invalid(
@@ -70,7 +71,7 @@ def record_payment(
     session.add(payment)
     case.amount_paid = case.amount_paid + amount
     cancelled = {"tasks": 0, "notifications": 0, "reminders": 0}
-    if case.outstanding == 0:
+    if settled(case.amount, case.amount_paid):
         case.status = "RESOLVED"
         case.resolved_at = datetime.now(UTC)
         cancelled = stop_contact(session, case, actor, reason="case settled by payment")

@@ -17,7 +17,9 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from payrec.domain.states import CASE, REMINDER, TASK, check_transition
+from payrec.domain.cases import status_after_reminder_sent
+from payrec.domain.leases import fence_holds
+from payrec.domain.states import REMINDER, TASK, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases.service import snapshot
@@ -27,7 +29,7 @@ from payrec.server.models.base import new_id
 from payrec.server.reminders.schemas import ReminderOut, ReminderSent, TaskCompletion
 from payrec.server.tasks import repository as task_repository
 from payrec.server.tasks.schemas import TaskOut
-from payrec.server.tasks.service import fence_holds, record_status_change, row_to_wire
+from payrec.server.tasks.service import record_status_change, row_to_wire
 
 _reminders = cast(Table, Reminder.__table__)
 _cases = cast(Table, RecoveryCase.__table__)
@@ -178,9 +180,7 @@ def _advance_case(
     latest reminder time, and the note (as `cases.service.update` with them would)."""
     now = reminder["updated_at"]
     before = snapshot(SimpleNamespace(**case))
-    if case["status"] in ("PENDING", "OVERDUE"):
-        check_transition(CASE, case["status"], "IN_PROGRESS")
-        case["status"] = "IN_PROGRESS"
+    case["status"] = status_after_reminder_sent(case["status"])
     latest = case["last_reminder_sent_at"]
     if latest is None or reminder["sent_at"] > latest:
         case["last_reminder_sent_at"] = reminder["sent_at"]
@@ -239,7 +239,8 @@ def _complete_task(
     """Complete the sent reminder's locked task if the lease still holds; else leave it."""
     status, result = task.status, task.result
     changes: dict[str, Any] = {}
-    if fence_holds(task, completion.lease_token, "COMPLETED") and check_transition(
+    fenced = fence_holds(status, task.lease_token, completion.lease_token, "COMPLETED")
+    if fenced and check_transition(
         TASK, status, "COMPLETED"
     ):
         if completion.result is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from payrec.domain.cases import is_contactable
 from payrec.domain.policy import Channel
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
@@ -114,7 +115,7 @@ def checked_content(
 ) -> RenderedOut | None:
     """With `data.render`, what to send for `data` on `case`; refused (409) when the case, or
     with `render` the customer, may not be contacted on this channel."""
-    if case.status in ("RESOLVED", "WRITTEN_OFF", "PAUSED", "DISPUTED"):
+    if not is_contactable(case.status):
         raise Conflict(
             f"case is {case.status}: no reminder may be sent", code="case-not-contactable"
         )

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
+from payrec.domain.cases import is_terminal, outstanding
 from payrec.domain.money import quantize
 from payrec.server.reports import repository
 from payrec.server.reports.breakdown import StepRef, StepTally, latest_steps, tally_key
@@ -27,7 +28,6 @@ from payrec.server.reports.schemas import (
     Total,
 )
 
-CLOSED = ("RESOLVED", "WRITTEN_OFF")
 DSO_DAYS = 90
 BUCKETS: tuple[tuple[BucketName, int | None, int | None], ...] = (
     ("current", None, 0),
@@ -63,8 +63,8 @@ class _Tally:
 
 def outstanding_at(row: CaseRow, until: datetime) -> Decimal:
     """What the case still owed at `until` (zero once it was closed by then)."""
-    closed = row.status in CLOSED and row.resolved_at is not None and row.resolved_at < until
-    return Decimal(0) if closed else max(row.amount - row.paid, Decimal(0))
+    closed = is_terminal(row.status) and row.resolved_at is not None and row.resolved_at < until
+    return Decimal(0) if closed else outstanding(row.amount, row.paid)
 
 
 def summary(session: Session, *, as_of: date, since: date | None) -> Summary:
@@ -105,7 +105,7 @@ def summarise(
         tally.billed += row.amount
         tally.recovered += row.paid
         if row.status == "WRITTEN_OFF" and row.resolved_at is not None and row.resolved_at < until:
-            tally.written_off += max(row.amount - row.paid, Decimal(0))
+            tally.written_off += outstanding(row.amount, row.paid)
     return Summary(
         as_of=as_of,
         from_=since,

@@ -7,17 +7,18 @@ import secrets
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from payrec.domain.leases import StaleLease, check_fence, holds, release
 from payrec.domain.states import TASK, TaskStatus, check_transition
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record, statement_fields
 from payrec.server.cancellation import cancel_task
-from payrec.server.errors import Conflict, Invalid, NotFound
+from payrec.server.errors import Invalid, NotFound
 from payrec.server.models import RecoveryCase, Task
 from payrec.server.tasks import repository
 from payrec.server.tasks.schemas import (
@@ -136,7 +137,7 @@ def update_status(
     task = task or repository.get(session, task_id, for_update=True)
     if task is None:
         raise NotFound("task", task_id)
-    _check_fence(task, data.lease_token, data.status)
+    check_fence(task.status, task.lease_token, data.lease_token, data.status)
     before = task.status
     if not check_transition(TASK, task.status, data.status):
         return task  # repeating the same status is a no-op
@@ -181,53 +182,15 @@ def record_status_change(
     )
 
 
-class Leased(Protocol):
-    """What fencing reads of a task: a model, or a row of its columns."""
-
-    @property
-    def status(self) -> str: ...
-
-    @property
-    def lease_token(self) -> str | None: ...
-
-
-def fence_holds(task: Leased, lease_token: str | None, target: str) -> bool:
-    """Would `update_status` take a report to `target` carrying `lease_token`?"""
-    try:
-        _check_fence(task, lease_token, target)
-    except Conflict:
-        return False
-    return True
-
-
-def _check_fence(task: Leased, lease_token: str | None, target: str) -> None:
-    """A leased task only takes reports from its lease holder (fencing)."""
-    if task.status == TaskStatus.IN_PROGRESS.value and task.lease_token is not None:
-        if lease_token is None:
-            raise Conflict(
-                "this task is leased: send the leaseToken you got when claiming it",
-                code="lease-required",
-            )
-        if not secrets.compare_digest(lease_token, task.lease_token):
-            raise Conflict("stale lease token: the lease was lost", code="stale-lease")
-    elif (
-        lease_token is not None
-        and task.status != target
-        and (task.lease_token is None or not secrets.compare_digest(lease_token, task.lease_token))
-    ):
-        # A report carrying a lease for a task no longer IN_PROGRESS: that lease expired.
-        raise Conflict("stale lease token: the lease was lost", code="stale-lease")
-
-
 def _release(task: Task, *, retry_at: datetime, counts_as_attempt: bool) -> None:
-    if counts_as_attempt:
-        task.attempts += 1
+    released = release(task.attempts, task.max_attempts, counts_as_attempt=counts_as_attempt)
+    task.attempts = released.attempts
     task.lease_token = None
     task.lease_expires_at = None
     task.locked_by = None
     task.scheduled_at = retry_at
     task.completed_at = None
-    if task.attempts >= task.max_attempts:
+    if released.gave_up:
         task.status = TaskStatus.FAILED.value
         task.completed_at = datetime.now(UTC)
         task.last_error = task.last_error or "gave up after reaching maxAttempts"
@@ -388,12 +351,8 @@ def heartbeat(session: Session, task_id: str, lease_token: str, lease_seconds: i
     task = repository.get(session, task_id, for_update=True)
     if task is None:
         raise NotFound("task", task_id)
-    if (
-        task.status != TaskStatus.IN_PROGRESS.value
-        or task.lease_token is None
-        or not secrets.compare_digest(lease_token, task.lease_token)
-    ):
-        raise Conflict("stale lease token: the lease was lost", code="stale-lease")
+    if task.status != TaskStatus.IN_PROGRESS.value or not holds(lease_token, task.lease_token):
+        raise StaleLease()
     task.lease_expires_at = datetime.now(UTC) + timedelta(seconds=lease_seconds or 60)
     session.flush()
     return task
@@ -411,11 +370,7 @@ def heartbeat_many(
         status, token = held.get(lease.id, (None, None))
         if status is None:
             lost.append({"id": lease.id, "reason": "not-found"})
-        elif (
-            status != TaskStatus.IN_PROGRESS.value
-            or token is None
-            or not secrets.compare_digest(lease.lease_token, token)
-        ):
+        elif status != TaskStatus.IN_PROGRESS.value or not holds(lease.lease_token, token):
             lost.append({"id": lease.id, "reason": "stale-lease"})
         else:
             renewed.append({"id": lease.id, "leaseExpiresAt": expires})
