@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from payrec.domain.cases import is_terminal, outstanding
 from payrec.domain.money import quantize
-
-CLOSED_STATUSES = frozenset({"RESOLVED", "WRITTEN_OFF"})
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,8 @@ def totals(lines: Iterable[StatementLine], *, today: date) -> list[CurrencyTotal
     sums: dict[str, _Sums] = {}
     for line in lines:
         entry = sums.setdefault(line.currency, _Sums())
-        is_open = line.status not in CLOSED_STATUSES
-        owed = max(line.amount - line.paid, Decimal(0)) if is_open else Decimal(0)
+        is_open = not is_terminal(line.status)
+        owed = outstanding(line.amount, line.paid) if is_open else Decimal(0)
         entry.cases += 1
         entry.open_cases += int(is_open)
         entry.amount += line.amount

@@ -38,7 +38,7 @@ def statement(session: Session, customer_id: str, *, today: date) -> CustomerSta
                 invoice_number=c.invoice_number,
                 amount=quantize(c.amount, c.currency),
                 amount_paid=quantize(c.amount_paid, c.currency),
-                amount_outstanding=quantize(c.amount - c.amount_paid, c.currency),
+                amount_outstanding=quantize(c.outstanding, c.currency),
                 currency=c.currency,
                 due_date=c.due_date,
                 status=c.status,
