@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Query
 from starlette.responses import Response
 
-from payrec.server.automation_deps import ManagementContext
+from payrec.server.automation_deps import ManagementContext, StaffContext
 from payrec.server.customers import repository, service, statement
 from payrec.server.customers.schemas import (
     CustomerCreate,
@@ -54,7 +54,9 @@ def get_customer(customer_id: str, ctx: ManagementContext) -> Response:
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut)
-def patch_customer(customer_id: str, body: CustomerPatch, ctx: ManagementContext) -> Response:
+def patch_customer(customer_id: str, body: CustomerPatch, ctx: StaffContext) -> Response:
+    """Contacts, opt-outs, language, time zone, policy: ADMIN or AGENT (collectors keep their
+    customers' contacts up to date, in the workspace and here alike)."""
     return ctx.write(lambda s: service.to_out(service.patch(s, customer_id, body, ctx.actor)))
 
 

@@ -8,6 +8,7 @@ exactly as it would have been. The review is stored as an extraction of its own 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from payrec.server.audit.service import record
 from payrec.server.documents import repository
 from payrec.server.documents.review_schemas import ReviewedFields, ReviewOut, ReviewRequest
 from payrec.server.documents.schemas import DocumentOut
-from payrec.server.documents.service import to_out
+from payrec.server.documents.service import get, page, to_out
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.extractions.apply import apply_extraction
 from payrec.server.extractions.service import to_out as extraction_out
@@ -29,6 +30,36 @@ from payrec.server.models import Document, Extraction
 REVIEWABLE = ("NEEDS_REVIEW",)
 RETRYABLE = ("FAILED",)
 REVIEW_CONFIDENCE = Decimal(1)  # a person read the document
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    document: Document
+    extraction: Extraction | None
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return extracted_fields(self.extraction)
+
+    @property
+    def field_confidence(self) -> dict[str, str]:
+        data = self.extraction.extracted_data if self.extraction is not None else {}
+        found = (data or {}).get("_fieldConfidence")
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def queue(session: Session, status: str, *, limit: int = 200) -> tuple[list[QueueItem], int]:
+    """Documents in `status` (NEEDS_REVIEW, FAILED), oldest first, with their last extraction."""
+    rows, total = page(session, status=status, doc_type=None, case_id=None, offset=0, limit=limit)
+    latest = repository.latest_extractions(session, [d.id for d in rows])
+    return [QueueItem(d, latest.get(d.id)) for d in rows], total
+
+
+def item(session: Session, document_id: str) -> QueueItem:
+    document = get(session, document_id)
+    return QueueItem(
+        document, repository.latest_extractions(session, [document.id]).get(document.id)
+    )
 
 
 def _locked(session: Session, document_id: str) -> Document:

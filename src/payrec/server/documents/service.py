@@ -46,6 +46,14 @@ def get(session: Session, document_id: str) -> Document:
     return document
 
 
+def content(session: Session, store: DocumentStore, document_id: str) -> tuple[str, str, bytes]:
+    """A document's media type, a file name safe for a header, and its bytes."""
+    document = get(session, document_id)
+    data = store.get(document.sha256)
+    safe = "".join(ch for ch in document.file_name if ch.isalnum() or ch in "._- ")
+    return document.mime_type, safe or "document", data
+
+
 def upload(
     session: Session,
     store: DocumentStore,

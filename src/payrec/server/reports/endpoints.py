@@ -11,10 +11,9 @@ from starlette.responses import Response
 from payrec.server.automation_deps import ManagementContext
 from payrec.server.errors import Invalid
 from payrec.server.jsonio import json_response
-from payrec.server.reports import repository, service
+from payrec.server.reports import service
 from payrec.server.reports.csv_export import csv_lines
 from payrec.server.reports.schemas import Summary
-from payrec.server.reports.service import end_of
 from payrec.server.routing import api_router
 from payrec.server.types import SaneDate
 
@@ -42,7 +41,7 @@ def cases_csv(ctx: ManagementContext, as_of: AsOf = None) -> Response:
     """Every case created by asOf with its balance and aging bucket on that day."""
     day = as_of or datetime.now(UTC).date()
     with ctx.read() as session:
-        text = "".join(csv_lines(repository.case_rows(session, until=end_of(day)), as_of=day))
+        text = "".join(csv_lines(service.case_rows_until(session, day), as_of=day))
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

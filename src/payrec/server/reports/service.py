@@ -76,6 +76,11 @@ def summary(session: Session, *, as_of: date, since: date | None) -> Summary:
     )
 
 
+def case_rows_until(session: Session, day: date) -> Iterable[CaseRow]:
+    """The CSV's rows: every case created by the end of `day`."""
+    return repository.case_rows(session, until=end_of(day))
+
+
 def summarise(
     rows: Iterable[CaseRow],
     *,
