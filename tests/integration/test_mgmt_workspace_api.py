@@ -44,6 +44,31 @@ def test_customer_statement_lists_every_case_and_what_is_owed(backend: LiveBacke
     assert missing.status_code == 404
 
 
+def test_agent_keeps_contacts_and_opt_outs_current_audited(backend: LiveBackend) -> None:
+    customer = backend.new_customer(name=f"Contacts Co {secrets.token_hex(3)}")
+    path = f"{backend.base_url}/api/v1/customers/{customer['id']}"
+    agent = {"Authorization": f"Bearer {backend.agent_key}"}
+    change = {"phone": "+4915112345678", "optOutSms": True, "timezone": "Europe/Paris"}
+    answer = backend.http.patch(path, json=change, headers=agent)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["phone"], body["optOutSms"], body["timezone"]) == (
+        "+4915112345678",
+        True,
+        "Europe/Paris",
+    )
+    assert body["optOutEmail"] is False
+    refused = backend.http.patch(path, json={"timezone": "Mars/Olympus"}, headers=agent)
+    assert refused.status_code == 422, refused.text
+    assert backend.admin("GET", f"/customers/{customer['id']}").json()["timezone"] == "Europe/Paris"
+    automation = {"Authorization": f"Bearer {backend.automation_key}"}
+    assert backend.http.patch(path, json=change, headers=automation).status_code == 403
+    events = backend.admin("GET", "/audit-events", params={"entityId": customer["id"]})
+    updates = [e for e in events.json()["events"] if e["action"] == "customer.updated"]
+    assert len(updates) == 1, events.text  # the refused change wrote nothing
+    assert updates[0]["actor"] and updates[0]["actor"] != "anonymous"
+
+
 def _preview(backend: LiveBackend, key: str = "", **fields: Any) -> Any:
     body = {
         "templateId": "reminder-custom",

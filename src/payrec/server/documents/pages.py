@@ -14,12 +14,17 @@ SCALE = 1.5  # 108 dpi: readable beside the fields, a few hundred kB a page
 _PDFIUM = threading.Lock()  # pdfium is not thread-safe; pages are rendered one at a time
 
 
+def _open(data: bytes) -> pdfium.PdfDocument:
+    """The PDF opened by pdfium (callers hold _PDFIUM); 422 if it is not one."""
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise Invalid("the document is not a readable PDF", field="document") from exc
+
+
 def page_count(data: bytes) -> int:
     with _PDFIUM:
-        try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            raise Invalid("the document is not a readable PDF", field="document") from exc
+        document = _open(data)
         try:
             return min(len(document), MAX_PAGES_SHOWN)
         finally:
@@ -29,10 +34,7 @@ def page_count(data: bytes) -> int:
 def page_png(data: bytes, number: int) -> bytes:
     """Page `number` (1-based) of a PDF as PNG bytes; 404 past the last page shown."""
     with _PDFIUM:
-        try:
-            document = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            raise Invalid("the document is not a readable PDF", field="document") from exc
+        document = _open(data)
         try:
             if not 1 <= number <= min(len(document), MAX_PAGES_SHOWN):
                 raise NotFound("page", str(number))
