@@ -10,72 +10,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from payrec import __version__
-
-
-class CliError(Exception):
-    """A problem worth one clear line, not a traceback."""
-
-
-def _settings(args: argparse.Namespace) -> object:
-    from pydantic import ValidationError
-
-    from payrec.config import load_settings
-
-    try:
-        return load_settings(
-            host=getattr(args, "host", None),
-            port=getattr(args, "port", None),
-            database_url=getattr(args, "database_url", None),
-            data_dir=getattr(args, "data_dir", None),
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise CliError(f"invalid configuration: {first.get('loc')}: {first.get('msg')}") from exc
-
-
-def _migrate(url: str) -> None:
-    from sqlalchemy.exc import OperationalError
-
-    from payrec.server.migrate import upgrade
-
-    try:
-        upgrade(url)
-    except OperationalError as exc:
-        raise CliError(
-            f"cannot reach the database at {_redact(url)}: {_first_line(exc.orig)}"
-        ) from exc
-    except Exception as exc:
-        if "NoSuchModuleError" in type(exc).__name__ or "ArgumentError" in type(exc).__name__:
-            raise CliError(f"not a database URL payrec understands: {_redact(url)}") from exc
-        raise
-
-
-def _first_line(error: object) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<unparseable URL>"
+from payrec.command_error import CliError
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from payrec.config import Settings
     from payrec.logs import configure_logging
     from payrec.server.app import create_app
     from payrec.server.http_protocol import http_protocol
+    from payrec.startup import migrate, settings_from_args
 
-    settings = _settings(args)
-    assert isinstance(settings, Settings)
+    settings = settings_from_args(args)
     configure_logging(settings.log_level)
     if not args.no_migrate:
-        _migrate(settings.database_url)
+        migrate(settings.database_url)
     common: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -95,28 +44,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from payrec.config import Settings
+    from payrec.startup import migrate, redact_url, settings_from_args
 
-    settings = _settings(args)
-    assert isinstance(settings, Settings)
+    settings = settings_from_args(args)
     if args.action == "upgrade":
-        _migrate(settings.database_url)
+        migrate(settings.database_url)
         print(
-            f"database at {_redact(settings.database_url)} is at the latest revision",
+            f"database at {redact_url(settings.database_url)} is at the latest revision",
             file=sys.stderr,
         )
     return 0
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from payrec.config import Settings
     from payrec.server.actor import Actor
     from payrec.server.auth.service import create_client
     from payrec.server.db import Database
+    from payrec.startup import migrate, settings_from_args
 
-    settings = _settings(args)
-    assert isinstance(settings, Settings)
-    _migrate(settings.database_url)
+    settings = settings_from_args(args)
+    migrate(settings.database_url)
     db = Database(settings.database_url, pool_size=1)
     roles = [r.strip().upper() for r in args.role.split(",") if r.strip()]
     try:

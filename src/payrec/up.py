@@ -87,22 +87,21 @@ def _describe(path: Path) -> str:
 def main_up(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from payrec.cli import CliError, _migrate, _settings
-    from payrec.config import Settings
+    from payrec.command_error import CliError
     from payrec.logs import configure_logging
     from payrec.server.app import create_app
     from payrec.server.http_protocol import http_protocol
+    from payrec.startup import migrate, settings_from_args
 
     os.environ.setdefault(
         "PAYREC_RATE_LIMIT", "2000/second"
     )  # the in-process workers are busy callers
     if args.demo and not args.no_demo:  # the demo book's creditor, unless one is configured
         os.environ.setdefault("PAYREC_CREDITOR_NAME", "Demo Supplies Ltd")
-    settings = _settings(args)
-    assert isinstance(settings, Settings)
+    settings = settings_from_args(args)
     configure_logging("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level)
     data_dir = settings.data_dir.resolve()
-    _migrate(settings.database_url)
+    migrate(settings.database_url)
     keys = _ensure_keys(settings.database_url, data_dir)
     base_url = f"http://{settings.host}:{settings.port}"
 

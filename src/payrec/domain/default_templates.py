@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-from babel import Locale
-
-from payrec.domain.i18n import pick_language
-from payrec.domain.policy import Channel
+from payrec.domain.opt_out import default_opt_out_line, shipped_data
 from payrec.domain.templates import Template, template_from_dict
 
 __all__ = [
@@ -39,22 +32,6 @@ OPT_OUT_LANGUAGES: tuple[str, ...] = (*LANGUAGES, "nl", "it", "pt")
 
 
 @lru_cache(maxsize=1)
-def _data() -> Mapping[str, Any]:
-    raw = resources.files(__package__).joinpath("default_templates.json").read_text("utf-8")
-    data: Mapping[str, Any] = json.loads(raw)
-    return data
-
-
-@lru_cache(maxsize=1)
 def default_templates() -> tuple[Template, ...]:
     """Every shipped template (each id in each of LANGUAGES)."""
-    return tuple(template_from_dict(item) for item in _data()["templates"])
-
-
-def default_opt_out_line(locale: str | Locale | None, channel: Channel = Channel.EMAIL) -> str:
-    """The shipped opt-out sentence for the locale's (or language's) language, English
-    when none is shipped for it."""
-    lines: Mapping[str, Mapping[str, str]] = _data()["optOut"]
-    language = pick_language(locale, lines)
-    per_channel = lines[language]
-    return per_channel.get(str(channel), per_channel["EMAIL"])
+    return tuple(template_from_dict(item) for item in shipped_data()["templates"])

@@ -29,6 +29,7 @@ from payrec.domain.creditor import SAMPLE_CREDITOR, Creditor
 from payrec.domain.errors import DomainError
 from payrec.domain.i18n import DEFAULT_LANGUAGE, parse_locale, pick_language
 from payrec.domain.money import format_money, quantize
+from payrec.domain.opt_out import default_opt_out_line
 from payrec.domain.policy import Channel
 
 __all__ = [
@@ -272,8 +273,6 @@ def build_context(
     invoice and ``others`` (same currency) by due date, ``totalAmount`` their sum and
     ``invoiceCount`` their number: the statement template lists them.
     """
-    from payrec.domain.default_templates import default_opt_out_line
-
     loc = parse_locale(locale)
     delta = (today - due_date).days
     items = sorted(

@@ -17,6 +17,7 @@ from payrec.server.audit.service import record
 from payrec.server.cases import repository
 from payrec.server.cases.schedule_view import schedule_info
 from payrec.server.cases.schemas import CaseCreate, CaseOut, CaseUpdate
+from payrec.server.cases.settlement import stop_contact
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, NotFound
 from payrec.server.jsonio import exact_number, format_timestamp
@@ -263,8 +264,6 @@ def update(
     if data.notes:
         add_note(session, case, data.notes, actor)
     if data.status is not None and stops_contact_on(str(before["status"]), data.status):
-        from payrec.server.cases.settlement import stop_contact
-
         stop_contact(session, case, actor, reason=f"case {data.status}")
     session.flush()
     return case

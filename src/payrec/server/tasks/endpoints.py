@@ -12,7 +12,7 @@ from starlette.responses import Response
 from payrec.server.automation_deps import AutomationContext
 from payrec.server.jsonio import json_response
 from payrec.server.routing import api_router
-from payrec.server.tasks import repository, service
+from payrec.server.tasks import claiming, repository, service
 from payrec.server.tasks.claim_schemas import ClaimedTasks
 from payrec.server.tasks.schemas import (
     HeartbeatsOut,
@@ -96,7 +96,7 @@ def create_tasks(body: TaskBatch, ctx: AutomationContext) -> Response:
 def claim_tasks(body: TaskClaim, ctx: AutomationContext) -> Response:
     def action(session: Session) -> dict[str, Any]:
         link = ctx.state.settings.payment_link_template
-        return {"tasks": service.claim(session, body, ctx.actor, link_template=link)}
+        return {"tasks": claiming.claim(session, body, ctx.actor, link_template=link)}
 
     return ctx.write(action)
 

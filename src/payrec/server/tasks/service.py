@@ -269,10 +269,10 @@ def claim(
     data: TaskClaim,
     actor: Actor,
     *,
-    link_template: str,
     sweep: bool | None = None,
 ) -> list[dict[str, Any]]:
-    """Lease up to `data.limit` due tasks to `data.worker_id`; their wire form, lease included.
+    """Lease up to `data.limit` due tasks to `data.worker_id`; their wire form, lease included
+    (`tasks.claiming` adds what the claim's `include` asks for).
 
     Runs as plain statements (no models): one `UPDATE ... RETURNING` picks and leases the
     tasks. On PostgreSQL it skips rows other claims hold and writes the audit entry too.
@@ -300,16 +300,7 @@ def claim(
                 entity_id=ids[0],
                 after=after,
             )
-    claimed = [row_to_wire(row) for row in rows]
-    if not claimed:
-        return []
-    if "recoveryCase" in data.include:
-        _attach_cases(session, claimed)
-    if "reminder" in data.include:
-        from payrec.server.reminders import claimed as reminders
-
-        reminders.attach(session, claimed, actor, link_template=link_template)
-    return claimed
+    return [row_to_wire(row) for row in rows]
 
 
 def _lease(data: TaskClaim, now: datetime) -> repository.Lease:
@@ -321,17 +312,6 @@ def _lease(data: TaskClaim, now: datetime) -> repository.Lease:
         expires=now + timedelta(seconds=data.lease_seconds),
         worker=data.worker_id,
     )
-
-
-def _attach_cases(session: Session, claimed: list[dict[str, Any]]) -> None:
-    from payrec.server.cases import repository as cases
-    from payrec.server.cases.service import row_to_wire as case_to_wire
-
-    ids = sorted({str(t["recoveryCaseId"]) for t in claimed if t["recoveryCaseId"]})
-    by_id = {row[0]: case_to_wire(row) for row in cases.wire_rows_by_id(session, ids)}
-    for task in claimed:
-        if task["recoveryCaseId"]:
-            task["recoveryCase"] = by_id.get(task["recoveryCaseId"])
 
 
 def row_to_wire(row: repository.WireRow, **changes: Any) -> dict[str, Any]:
