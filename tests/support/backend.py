@@ -155,7 +155,7 @@ class LiveBackend:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(self._healthy, timeout=30, message=f"backend on {self.port}")
+        wait_until(self._healthy, timeout=90, message=f"backend on {self.port}")
         return self
 
     def _healthy(self) -> bool:
