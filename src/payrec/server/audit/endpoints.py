@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from sqlalchemy import func, select
 from starlette.responses import Response
 
+from payrec.server.audit import repository
 from payrec.server.automation_deps import ManagementContext
 from payrec.server.jsonio import json_response
-from payrec.server.models import AuditEvent
 from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.routing import api_router
 from payrec.server.types import OutModel
@@ -50,24 +49,16 @@ def list_audit_events(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     offset = decode_cursor(cursor)
-    conditions = []
-    if entity_type:
-        conditions.append(AuditEvent.entity_type == entity_type)
-    if entity_id:
-        conditions.append(AuditEvent.entity_id == entity_id)
-    if recovery_case_id:
-        conditions.append(AuditEvent.recovery_case_id == recovery_case_id)
-    if action:
-        conditions.append(AuditEvent.action == action)
     with ctx.read() as session:
-        total = session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
-        rows = session.scalars(
-            select(AuditEvent)
-            .where(*conditions)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id)
-            .offset(offset)
-            .limit(limit)
-        ).all()
+        rows, total = repository.page(
+            session,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            recovery_case_id=recovery_case_id,
+            action=action,
+            offset=offset,
+            limit=limit,
+        )
         events = [
             AuditEventOut(
                 id=e.id,

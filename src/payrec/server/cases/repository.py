@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from payrec.server.db import DriverStatement
 from payrec.server.models import AuditEvent, CaseNote, Customer, RecoveryCase
+from payrec.server.pagination import count_and_page
 
 
 def get(session: Session, case_id: str, *, for_update: bool = False) -> RecoveryCase | None:
@@ -209,15 +210,8 @@ def page(
         conditions.append(RecoveryCase.status == status)
     if customer_id:
         conditions.append(RecoveryCase.customer_id == customer_id)
-    total = session.scalar(select(func.count()).select_from(RecoveryCase).where(*conditions)) or 0
-    rows = session.scalars(
-        select(RecoveryCase)
-        .where(*conditions)
-        .order_by(RecoveryCase.created_at, RecoveryCase.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return rows, total
+    order = (RecoveryCase.created_at, RecoveryCase.id)
+    return count_and_page(session, RecoveryCase, conditions, order, offset=offset, limit=limit)
 
 
 def notes(session: Session, case_id: str) -> Sequence[CaseNote]:

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from payrec.server.models import Customer, RecoveryCase
+from payrec.server.pagination import count_and_page
 
 
 def get(session: Session, customer_id: str) -> Customer | None:
@@ -18,15 +19,8 @@ def page(
     session: Session, *, offset: int, limit: int, email: str | None
 ) -> tuple[Sequence[Customer], int]:
     conditions = [Customer.email == email] if email else []
-    total = session.scalar(select(func.count()).select_from(Customer).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Customer)
-        .where(*conditions)
-        .order_by(Customer.created_at, Customer.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return rows, total
+    order = (Customer.created_at, Customer.id)
+    return count_and_page(session, Customer, conditions, order, offset=offset, limit=limit)
 
 
 def by_email(session: Session, email: str) -> Customer | None:

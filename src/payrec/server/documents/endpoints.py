@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext, ManagementContext, StaffContext
 from payrec.server.context import RequestContext
-from payrec.server.documents import review, service
+from payrec.server.documents import repository, review, service
 from payrec.server.documents.review_schemas import ReviewOut, ReviewRequest
 from payrec.server.documents.schemas import DocumentList, DocumentOut, DocumentStatus, DocumentType
 from payrec.server.documents.storage import DocumentStore
@@ -51,7 +51,7 @@ def get_pending_documents(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> Response:
     with ctx.read() as session:
-        rows, total = service.page(
+        rows, total = repository.page(
             session, status="PENDING_EXTRACTION", doc_type=type, case_id=None, offset=0, limit=limit
         )
         body = DocumentList(documents=[service.to_out(d, base_url(ctx)) for d in rows], total=total)
@@ -108,7 +108,7 @@ def list_documents(
 ) -> Response:
     offset = decode_cursor(cursor)
     with ctx.read() as session:
-        rows, total = service.page(
+        rows, total = repository.page(
             session,
             status=status,
             doc_type=type,

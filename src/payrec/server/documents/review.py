@@ -20,7 +20,7 @@ from payrec.server.audit.service import record
 from payrec.server.documents import repository
 from payrec.server.documents.review_schemas import ReviewedFields, ReviewOut, ReviewRequest
 from payrec.server.documents.schemas import DocumentOut
-from payrec.server.documents.service import get, page, to_out
+from payrec.server.documents.service import get, to_out
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.extractions.apply import apply_extraction
 from payrec.server.extractions.service import to_out as extraction_out
@@ -50,7 +50,9 @@ class QueueItem:
 
 def queue(session: Session, status: str, *, limit: int = 200) -> tuple[list[QueueItem], int]:
     """Documents in `status` (NEEDS_REVIEW, FAILED), oldest first, with their last extraction."""
-    rows, total = page(session, status=status, doc_type=None, case_id=None, offset=0, limit=limit)
+    rows, total = repository.page(
+        session, status=status, doc_type=None, case_id=None, offset=0, limit=limit
+    )
     latest = repository.latest_extractions(session, [d.id for d in rows])
     return [QueueItem(d, latest.get(d.id)) for d in rows], total
 

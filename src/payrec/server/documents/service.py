@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
@@ -94,30 +91,3 @@ def upload(
         after={"fileName": document.file_name, "type": doc_type, "sha256": digest},
     )
     return document
-
-
-def page(
-    session: Session,
-    *,
-    status: str | None,
-    doc_type: str | None,
-    case_id: str | None,
-    offset: int,
-    limit: int,
-) -> tuple[Sequence[Document], int]:
-    conditions = []
-    if status:
-        conditions.append(Document.status == status)
-    if doc_type:
-        conditions.append(Document.type == doc_type)
-    if case_id:
-        conditions.append(Document.recovery_case_id == case_id)
-    total = session.scalar(select(func.count()).select_from(Document).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Document)
-        .where(*conditions)
-        .order_by(Document.uploaded_at, Document.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return rows, total

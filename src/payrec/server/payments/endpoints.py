@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from starlette.responses import Response
 
 from payrec.server.automation_deps import ManagementContext
 from payrec.server.cases import service as cases
 from payrec.server.jsonio import json_response
-from payrec.server.models import Payment
-from payrec.server.payments import service
+from payrec.server.payments import repository, service
 from payrec.server.payments.schemas import PaymentCreate, PaymentReceipt
 from payrec.server.routing import api_router
 
@@ -25,8 +23,5 @@ def record_payment(case_id: str, body: PaymentCreate, ctx: ManagementContext) ->
 def list_payments(case_id: str, ctx: ManagementContext) -> Response:
     with ctx.read() as session:
         cases.get(session, case_id)
-        rows = session.scalars(
-            select(Payment).where(Payment.recovery_case_id == case_id).order_by(Payment.received_at)
-        ).all()
-        payments = [service.to_out(p) for p in rows]
+        payments = [service.to_out(p) for p in repository.for_case(session, case_id)]
     return json_response({"payments": payments, "total": len(payments)})

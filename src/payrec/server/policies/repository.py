@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.server.models import MessageTemplate, Policy
+from payrec.server.pagination import count_and_page
 
 
 def get(session: Session, policy_id: str, *, for_update: bool = False) -> Policy | None:
@@ -21,15 +22,8 @@ def page(
     session: Session, *, offset: int, limit: int, exclude: str | None = None
 ) -> tuple[Sequence[Policy], int]:
     conditions = [Policy.id != exclude] if exclude else []
-    total = session.scalar(select(func.count()).select_from(Policy).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Policy)
-        .where(*conditions)
-        .order_by(Policy.created_at, Policy.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return rows, total
+    order = (Policy.created_at, Policy.id)
+    return count_and_page(session, Policy, conditions, order, offset=offset, limit=limit)
 
 
 def stored_template_channels(session: Session, template_ids: Sequence[str]) -> dict[str, set[str]]:

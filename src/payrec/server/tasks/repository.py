@@ -7,11 +7,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, bindparam, func, or_, select, update
+from sqlalchemy import Row, String, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from payrec.server.models import RecoveryCase, Task
+from payrec.server.pagination import count_and_page
 
 WireRow = Row[*tuple[Any, ...]]
 _tasks = Task.__table__.c
@@ -61,15 +62,8 @@ def list_due(
         conditions.append(Task.type == task_type)
     if case_id:
         conditions.append(Task.recovery_case_id == case_id)
-    total = session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Task)
-        .where(*conditions)
-        .order_by(Task.scheduled_at, Task.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return rows, total
+    order = (Task.scheduled_at, Task.id)
+    return count_and_page(session, Task, conditions, order, offset=offset, limit=limit)
 
 
 def _lease_due_statement(*, by_type: bool) -> ReturningUpdate[*tuple[Any, ...]]:
