@@ -23,6 +23,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     configure_logging(settings.log_level)
+    _check_secret_key(settings)
     if not args.no_migrate:
         migrate(settings.database_url)
     common: dict[str, Any] = {
@@ -41,6 +42,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         uvicorn.run(create_app(settings), **common)
     return 0
+
+
+def _check_secret_key(settings: Any) -> None:
+    """Refuse to serve without the master key that seals the JWT signing key."""
+    from payrec.server.auth.secretbox import SecretKeyError, master_key
+
+    try:
+        master_key(settings)
+    except SecretKeyError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_db(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(
             "PAYREC_SMS_AUTH_TOKEN", "TWILIO_AUTH_TOKEN", "sms_auth_token"
         ),
+    )
+
+    secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PAYREC_SECRET_KEY", "secret_key"),
+        description="encrypts the JWT signing key at rest (docs/configuration.md)",
     )
 
     redis_url: str | None = Field(

@@ -122,6 +122,7 @@ def test_the_deployment_recipe_delivers_each_reminder_once(
     shared = {
         "PAYREC_DATABASE_URL": db_url,
         "PAYREC_DATA_DIR": str(tmp_path / "shared-data"),
+        "PAYREC_SECRET_KEY": "deployment-recipe-master-key-0123456789",
         "PAYREC_HOST": "127.0.0.1",
         "PAYREC_RATE_LIMIT": "10000/second",
         "LOG_LEVEL": "INFO",

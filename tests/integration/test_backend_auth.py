@@ -7,20 +7,19 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import create_engine, text
 
-from tests.support.backend import LiveBackend, wait_until
+from payrec.server.auth.secretbox import SecretBox
+from tests.support import idp as support_idp
+from tests.support.backend import TEST_SECRET_KEY, LiveBackend, wait_until
 
 AUTOMATION_PROBE = "/api/v1/automation/tasks/scheduled"
 MANAGEMENT_PROBE = "/api/v1/customers"
@@ -64,14 +63,15 @@ def _token(backend: LiveBackend, client: dict[str, Any]) -> str:
 
 
 def _signing_secret(backend: LiveBackend) -> str:
-    """The backend's shared HS256 key, read from its database (to craft edge-case tokens)."""
+    """The backend's shared HS256 key, read from its database and opened with the master key
+    (to craft edge-case tokens)."""
     from payrec.server.db import normalise_url
 
     engine = create_engine(normalise_url(backend.db_url))
     try:
         with engine.connect() as conn:
-            secret: str = conn.execute(text("SELECT secret FROM signing_keys")).scalar_one()
-        return secret
+            sealed: str = conn.execute(text("SELECT secret FROM signing_keys")).scalar_one()
+        return SecretBox(TEST_SECRET_KEY).open(sealed)
     finally:
         engine.dispose()
 
@@ -356,39 +356,8 @@ def test_no_secret_in_logs_or_error_bodies(backend: LiveBackend) -> None:
 # --- CLI keys, external identity provider, verbose logs (one extra backend) -------------------
 
 
-class _JwksServer:
-    def __init__(self, jwks: dict[str, Any]) -> None:
-        payload = json.dumps(jwks).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/.well-known/jwks.json"
-
-    def __enter__(self) -> _JwksServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-IDP_ISSUER = "https://idp.example.test/realms/payrec"
-IDP_AUDIENCE = "payrec-automation"
+IDP_ISSUER = support_idp.IDP_ISSUER
+IDP_AUDIENCE = support_idp.IDP_AUDIENCE
 
 
 @pytest.fixture(scope="module")
@@ -400,34 +369,15 @@ def idp_key() -> rsa.RSAPrivateKey:
 def idp_backend(
     backend_factory: Callable[..., LiveBackend], idp_key: rsa.RSAPrivateKey
 ) -> Iterator[LiveBackend]:
-    jwk = json.loads(RSAAlgorithm.to_jwk(idp_key.public_key()))
-    jwk.update({"kid": "idp-key-1", "use": "sig", "alg": "RS256"})
-    with _JwksServer({"keys": [jwk]}) as server:
+    with support_idp.JwksServer.for_key(idp_key) as server:
         yield backend_factory(
             "sqlite",
-            env={
-                "PAYREC_JWKS_URL": server.url,
-                "PAYREC_JWKS_ISSUER": IDP_ISSUER,
-                "PAYREC_JWKS_AUDIENCE": IDP_AUDIENCE,
-                "LOG_LEVEL": "DEBUG",
-            },
+            env={**server.backend_env(), "LOG_LEVEL": "DEBUG"},
         )
 
 
 def _idp_token(key: rsa.RSAPrivateKey, **overrides: Any) -> str:
-    now = datetime.now(UTC)
-    claims: dict[str, Any] = {
-        "iss": IDP_ISSUER,
-        "aud": IDP_AUDIENCE,
-        "sub": "svc-python-scheduler",
-        "azp": "python-scheduler",
-        "roles": ["AUTOMATION_SERVICE"],
-        "iat": now,
-        "exp": now + timedelta(minutes=5),
-    }
-    claims.update(overrides)
-    kid = claims.pop("_kid", "idp-key-1")
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+    return support_idp.idp_token(key, **overrides)
 
 
 def test_external_identity_provider_tokens(

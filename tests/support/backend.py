@@ -16,6 +16,9 @@ from typing import Any
 
 import httpx
 
+# The master key of every test backend (`PAYREC_SECRET_KEY`): backends sharing a database must
+# share it; a test passes `{"PAYREC_SECRET_KEY": ""}` to start one without.
+TEST_SECRET_KEY = "payrec-tests-master-key-" + "k" * 16
 PG_ADMIN_URL = os.environ.get("PAYREC_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -144,6 +147,7 @@ class LiveBackend:
             # The suite runs dozens of backends on one PostgreSQL: each keeps few connections.
             "PAYREC_DB_POOL_SIZE": "3",
             "LOG_LEVEL": "WARNING",
+            "PAYREC_SECRET_KEY": TEST_SECRET_KEY,
             **self.env,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from payrec.config import Settings, load_settings, parse_rate_limit
 from payrec.server.actor import SYSTEM
 from payrec.server.audit.endpoints import router as audit_router
 from payrec.server.auth.endpoints import clients_router, oauth_router
+from payrec.server.auth.secretbox import secret_box
 from payrec.server.auth.tokens import TokenService, TokenSettings
 from payrec.server.cases.endpoints import automation_router as cases_automation
 from payrec.server.cases.endpoints import management_router as cases_management
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             jwks_issuer=settings.jwks_issuer,
             jwks_audience=settings.jwks_audience,
         ),
+        lambda: secret_box(settings),
     )
     state = AppState(
         settings=settings,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,15 +54,23 @@ class RequestContext:
         with self.state.db.read() as session:
             yield session
 
-    def write(self, action: Callable[[Session], Any], *, status_code: int = 200) -> Response:
+    def write(
+        self,
+        action: Callable[[Session], Any],
+        *,
+        status_code: int = 200,
+        secret_fields: tuple[str, ...] = (),
+    ) -> Response:
         """Run `action` in one transaction and answer its result as JSON.
 
         A POST with an `Idempotency-Key` is recorded in the same transaction as its effect, so
-        a retry replays the first answer and never repeats the effect.
+        a retry replays the first answer and never repeats the effect. An answer that reveals
+        a secret once (`secret_fields` of its JSON) is stored without them and not replayed:
+        a retry gets 409 `idempotency-secret-not-replayable` with the rest of the answer.
         """
         key = self.request.headers.get("idempotency-key")
         if self.request.method == "POST" and key is not None:
-            return self._write_idempotent(action, status_code, key)
+            return self._write_idempotent(action, status_code, key, secret_fields)
         with self.state.db.write() as session:
             result = action(session)
         return _as_response(result, status_code)
@@ -75,7 +84,11 @@ class RequestContext:
         return digest.hexdigest()
 
     def _write_idempotent(
-        self, action: Callable[[Session], Any], status_code: int, key: str
+        self,
+        action: Callable[[Session], Any],
+        status_code: int,
+        key: str,
+        secret_fields: tuple[str, ...],
     ) -> Response:
         """Claim the key, run the action and record its answer in ONE transaction.
 
@@ -90,7 +103,7 @@ class RequestContext:
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
                 field="Idempotency-Key",
             )
-        caller = self.principal.subject[:40]
+        caller = idempotency_scope(self.principal)
         fingerprint = self._fingerprint()
         with self.state.db.write() as session:
             _lock_key(session, caller, key)
@@ -105,20 +118,49 @@ class RequestContext:
                     )
                 if record.state == "DONE":
                     return _replay(record)
+                if record.state == "WITHHELD":
+                    raise _withheld(record)
                 # RUNNING: left by an older backend that died; we hold the key now
             result = action(session)
             response = _as_response(result, status_code)
             if record is None:
                 record = IdempotencyRecord(caller=caller, key=key)
                 session.add(record)
+            stored = _without(bytes(response.body), secret_fields)
             record.fingerprint = fingerprint
-            record.state = "DONE"
+            record.state = "DONE" if stored is None else "WITHHELD"
             record.locked_until = None
             record.expires_at = _expiry(self.state)
             record.response_status = response.status_code
-            record.response_body = bytes(response.body)
+            record.response_body = bytes(response.body) if stored is None else stored
             record.response_headers = {"content-type": response.media_type or ""}
         return response
+
+
+def idempotency_scope(principal: Principal) -> str:
+    """Whose `Idempotency-Key`s these are: the issuer and the full subject, hashed (64 hex).
+
+    Two subjects that share a prefix, or one subject name at two issuers (this service and an
+    external identity provider), never share stored answers.
+    """
+    return hashlib.sha256(json.dumps([principal.issuer, principal.subject]).encode()).hexdigest()
+
+
+def _without(body: bytes, fields: tuple[str, ...]) -> bytes | None:
+    """The JSON body without the secret `fields`, or None when there is nothing to withhold."""
+    if not fields:
+        return None
+    data = json.loads(body)
+    return dumps({k: v for k, v in data.items() if k not in fields})
+
+
+def _withheld(record: IdempotencyRecord) -> Conflict:
+    return Conflict(
+        "the first answer to this Idempotency-Key revealed a secret, which is shown only once "
+        "and not kept; `resource` is the rest of that answer (revoke it if the secret was lost)",
+        code="idempotency-secret-not-replayable",
+        extra={"resource": json.loads(record.response_body or b"null")},
+    )
 
 
 def _in_flight() -> Conflict:

@@ -60,7 +60,7 @@ def _principal_for_token(state: AppState, token: str) -> tuple[Principal, float]
     """A verified JWT's principal and how long it may be cached (never past its `exp`)."""
     principal = state.tokens.verify(token)
     if principal.via == "jwt":
-        _ensure_not_revoked(state, principal)
+        principal = _as_recorded(state, principal)
     expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
     remaining = float(expires) - time.time() if isinstance(expires, int | float) else 0.0
     return principal, min(_CACHE_SECONDS, remaining)
@@ -112,11 +112,19 @@ async def authenticate(request: Request) -> Principal:
     return principal
 
 
-def _ensure_not_revoked(state: AppState, principal: Principal) -> None:
+def _as_recorded(state: AppState, principal: Principal) -> Principal:
+    """Our own token's caller as its client record stands now: roles are the record's (the
+    token's `roles` can only narrow them), and a revoked or deleted client is refused."""
     with state.db.read() as session:
         client = session.get(ServiceClient, principal.subject)
         if client is None or client.revoked_at is not None:
             raise Unauthenticated("credentials revoked")
+        return Principal(
+            subject=client.id,
+            name=client.name,
+            roles=frozenset(client.roles) & principal.roles,
+            via="jwt",
+        )
 
 
 def require_roles(*roles: Role) -> object:

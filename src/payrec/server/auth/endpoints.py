@@ -120,6 +120,10 @@ class ServiceClientCreate(ApiModel):
     roles: list[str] = Field(min_length=1, max_length=3)
 
 
+class ServiceClientUpdate(ApiModel):
+    roles: list[str] = Field(min_length=1, max_length=3)
+
+
 class ServiceClientOut(OutModel):
     id: str
     name: str
@@ -133,6 +137,10 @@ class ServiceClientOut(OutModel):
 class ServiceClientCreated(ServiceClientOut):
     api_key: str
     client_secret: str
+
+
+# shown once: never kept in the idempotency store (a replay answers 409 without them)
+SECRET_FIELDS = ("apiKey", "clientSecret")
 
 
 class ServiceClientList(OutModel):
@@ -162,7 +170,7 @@ def create_service_client(body: ServiceClientCreate, ctx: AdminContext) -> Respo
             **to_out(client).model_dump(), api_key=creds.api_key, client_secret=creds.client_secret
         )
 
-    return ctx.write(action, status_code=201)
+    return ctx.write(action, status_code=201, secret_fields=SECRET_FIELDS)
 
 
 @clients_router.get("", response_model=ServiceClientList)
@@ -170,6 +178,18 @@ def list_service_clients(ctx: AdminContext) -> Response:
     with ctx.read() as session:
         rows = [to_out(c) for c in service.list_clients(session)]
     return json_response(ServiceClientList(service_clients=rows, total=len(rows)))
+
+
+@clients_router.patch("/{client_id}", response_model=ServiceClientOut)
+def update_service_client(
+    client_id: str, body: ServiceClientUpdate, ctx: AdminContext
+) -> Response:
+    """Change a client's roles: its key and its unexpired tokens get them at once."""
+    response = ctx.write(
+        lambda s: to_out(service.change_roles(s, client_id, body.roles, ctx.actor))
+    )
+    forget_cached_credentials()
+    return response
 
 
 @clients_router.delete("/{client_id}", response_model=ServiceClientOut)

@@ -20,6 +20,7 @@ class Principal:
     name: str
     roles: frozenset[str] = field(default_factory=frozenset)
     via: str = "api_key"  # api_key | jwt | external_jwt
+    issuer: str = ""  # "" for this service's own clients; "jwks:<iss>" for an external one
 
     def has_any(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)

@@ -18,16 +18,21 @@ from payrec.server.models import ServiceClient
 VALID_ROLES = {role.value for role in Role}
 
 
-def create_client(
-    session: Session, *, name: str, roles: Sequence[str], actor: Actor
-) -> tuple[ServiceClient, NewCredentials]:
+def _checked_roles(roles: Sequence[str]) -> list[str]:
     unknown = [r for r in roles if r not in VALID_ROLES]
     if unknown or not roles:
         raise Invalid(f"roles must be among {sorted(VALID_ROLES)}", field="roles")
+    return sorted(set(roles))
+
+
+def create_client(
+    session: Session, *, name: str, roles: Sequence[str], actor: Actor
+) -> tuple[ServiceClient, NewCredentials]:
+    roles = _checked_roles(roles)
     creds = generate_credentials()
     client = ServiceClient(
         name=name,
-        roles=sorted(set(roles)),
+        roles=roles,
         key_lookup=creds.key_lookup,
         key_hash=creds.key_hash,
         client_id=creds.client_id,
@@ -48,6 +53,30 @@ def create_client(
 
 def list_clients(session: Session) -> Sequence[ServiceClient]:
     return session.scalars(select(ServiceClient).order_by(ServiceClient.created_at)).all()
+
+
+def change_roles(
+    session: Session, client_id: str, roles: Sequence[str], actor: Actor
+) -> ServiceClient:
+    """New roles for a client; its API key and existing tokens carry them from now on."""
+    client = session.get(ServiceClient, client_id)
+    if client is None:
+        raise NotFound("service client", client_id)
+    wanted = _checked_roles(roles)
+    if wanted != list(client.roles):
+        before = list(client.roles)
+        client.roles = wanted
+        record(
+            session,
+            actor,
+            action="service_client.roles_changed",
+            entity_type="service_client",
+            entity_id=client.id,
+            before={"roles": before},
+            after={"roles": wanted},
+        )
+    session.flush()
+    return client
 
 
 def revoke(session: Session, client_id: str, actor: Actor) -> ServiceClient:

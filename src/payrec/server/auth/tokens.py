@@ -1,9 +1,11 @@
-"""JWTs: issue ours (HS256, key shared through the database) and verify ours or a JWKS issuer's."""
+"""JWTs: issue ours (HS256, key shared through the database, sealed by the master key) and
+verify ours or a JWKS issuer's."""
 
 from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from payrec.server.auth.roles import Principal
+from payrec.server.auth.secretbox import SecretBox
 from payrec.server.db import Database
 from payrec.server.errors import Unauthenticated
 from payrec.server.models import SigningKey
@@ -35,9 +38,12 @@ class TokenSettings:
 class TokenService:
     """Issues and verifies bearer JWTs."""
 
-    def __init__(self, db: Database, settings: TokenSettings) -> None:
+    def __init__(
+        self, db: Database, settings: TokenSettings, box: Callable[[], SecretBox]
+    ) -> None:
         self._db = db
         self._settings = settings
+        self._box = box
         self._secret: str | None = None
         self._lock = threading.Lock()
         self._jwks: jwt.PyJWKClient | None = (
@@ -53,15 +59,17 @@ class TokenService:
             return self._secret
 
     def _load_or_create_secret(self) -> str:
+        """The shared key, stored only sealed (a database read alone signs nothing)."""
+        box = self._box()
         with self._db.write() as session:
             existing = session.get(SigningKey, _KEY_ID)
             if existing is not None:
-                return existing.secret
-            session.add(SigningKey(kid=_KEY_ID, secret=secrets.token_urlsafe(48)))
+                return box.open(existing.secret)
+            session.add(SigningKey(kid=_KEY_ID, secret=box.seal(secrets.token_urlsafe(48))))
         with self._db.read() as session:  # another process may have won the race
             stored = session.scalar(select(SigningKey).where(SigningKey.kid == _KEY_ID))
             assert stored is not None
-            return stored.secret
+            return box.open(stored.secret)
 
     def load(self) -> None:
         """Create or load the shared key now (at start-up), racing other processes safely."""
@@ -72,6 +80,8 @@ class TokenService:
             self._signing_secret()
 
     def issue(self, *, subject: str, name: str, roles: list[str]) -> tuple[str, int]:
+        """A token for a stored client; its `roles` only narrow what the client's record
+        grants at each verification (a role removed or a client revoked applies at once)."""
         now = datetime.now(UTC)
         claims = {
             "iss": self._settings.issuer,
@@ -147,6 +157,7 @@ class TokenService:
             name=str(claims.get("azp") or claims.get("client_id") or claims["sub"]),
             roles=frozenset(_external_roles(claims)),
             via="external_jwt",
+            issuer="jwks:" + str(claims.get("iss") or self._settings.jwks_url),
         )
 
 

@@ -27,10 +27,13 @@ class ServiceClient(Base):
 
 
 class SigningKey(Base):
-    """HMAC key for our own JWTs, shared by every backend process through the database."""
+    """HMAC key for our own JWTs, shared by every backend process through the database.
+
+    `secret` is a Fernet token sealed with the master key (`PAYREC_SECRET_KEY`), never the key.
+    """
 
     __tablename__ = "signing_keys"
 
     kid: Mapped[str] = mapped_column(String(40), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

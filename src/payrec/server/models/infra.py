@@ -15,10 +15,12 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (Index("ix_idempotency_keys_expires", "expires_at"),)
 
-    caller: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # SHA-256 of the caller's issuer and full subject (context.idempotency_scope)
+    caller: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(12))  # RUNNING | DONE
+    # RUNNING | DONE | WITHHELD (the answer revealed a secret: kept without it, not replayed)
+    state: Mapped[str] = mapped_column(String(12))
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
