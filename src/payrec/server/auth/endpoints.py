@@ -181,9 +181,7 @@ def list_service_clients(ctx: AdminContext) -> Response:
 
 
 @clients_router.patch("/{client_id}", response_model=ServiceClientOut)
-def update_service_client(
-    client_id: str, body: ServiceClientUpdate, ctx: AdminContext
-) -> Response:
+def update_service_client(client_id: str, body: ServiceClientUpdate, ctx: AdminContext) -> Response:
     """Change a client's roles: its key and its unexpired tokens get them at once."""
     response = ctx.write(
         lambda s: to_out(service.change_roles(s, client_id, body.roles, ctx.actor))

@@ -38,9 +38,7 @@ class TokenSettings:
 class TokenService:
     """Issues and verifies bearer JWTs."""
 
-    def __init__(
-        self, db: Database, settings: TokenSettings, box: Callable[[], SecretBox]
-    ) -> None:
+    def __init__(self, db: Database, settings: TokenSettings, box: Callable[[], SecretBox]) -> None:
         self._db = db
         self._settings = settings
         self._box = box
