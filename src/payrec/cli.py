@@ -46,10 +46,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _check_secret_key(settings: Any) -> None:
     """Refuse to serve without the master key that seals the JWT signing key."""
-    from payrec.server.auth.secretbox import SecretKeyError, master_key
+    from payrec.server.auth.secretbox import SecretKeyError, secret_box
 
     try:
-        master_key(settings)
+        secret_box(settings)
     except SecretKeyError as exc:
         raise CliError(str(exc)) from exc
 
