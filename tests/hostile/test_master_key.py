@@ -83,16 +83,7 @@ def test_sqlite_without_the_master_key_generates_one_into_the_data_dir(
         generated = key_file.read_text()
         created = backend.admin("POST", "/service-clients", json={"name": "k", "roles": ["AGENT"]})
         assert created.status_code == 201, created.text
-        client = created.json()
-        token = backend.http.post(
-            backend.base_url + "/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": client["clientId"],
-                "client_secret": client["clientSecret"],
-            },
-            timeout=10,
-        ).json()["access_token"]
+        token = backend.oauth_token(created.json())
         backend.stop()
         backend.start()  # the same key again: tokens issued before the restart still verify
         assert key_file.read_text() == generated

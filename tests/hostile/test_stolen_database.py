@@ -52,20 +52,6 @@ def _create_client(
     )
 
 
-def _token(backend: LiveBackend, client: dict[str, Any], scope: str | None = None) -> str:
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": client["clientId"],
-        "client_secret": client["clientSecret"],
-    }
-    if scope:
-        form["scope"] = scope
-    response = backend.http.post(backend.base_url + "/oauth/token", data=form, timeout=10)
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
-
-
 def _get(backend: LiveBackend, path: str, credential: str) -> httpx.Response:
     return backend.http.get(
         backend.base_url + path, headers={"Authorization": f"Bearer {credential}"}, timeout=10
@@ -141,7 +127,7 @@ def test_a_dump_holds_no_plaintext_credential(target: LiveBackend) -> None:
     created = _create_client(target, "dump-me", ["ADMIN"], key=f"dump-{secrets.token_hex(4)}")
     assert created.status_code == 201, created.text
     client = created.json()
-    token = _token(target, client)
+    token = target.oauth_token(client)
     assert _get(target, MANAGEMENT_PROBE, token).status_code == 200
     signing_key = SecretBox(TEST_SECRET_KEY).open(_stored_signing_key(target))
 
@@ -165,7 +151,7 @@ def test_no_value_in_the_dump_signs_a_token_or_passes_as_a_credential(
     created = _create_client(target, "dump-forge", ["ADMIN"], key=f"forge-{secrets.token_hex(4)}")
     assert created.status_code == 201, created.text
     client = created.json()
-    _token(target, client)  # the signing key is in use
+    target.oauth_token(client)  # the signing key is in use
     admin_id = _admin_client_id(target)
     # the forgery is sound: the real key (which only the environment opens) signs for ADMIN
     genuine = SecretBox(TEST_SECRET_KEY).open(_stored_signing_key(target))
@@ -236,7 +222,7 @@ def test_a_lowered_role_or_a_revocation_refuses_an_old_token_at_once(
     created = _create_client(target, f"lowered-{secrets.token_hex(3)}", ["ADMIN"])
     assert created.status_code == 201, created.text
     client = created.json()
-    token = _token(target, client)
+    token = target.oauth_token(client)
     assert _get(target, MANAGEMENT_PROBE, token).status_code == 200
 
     lowered = target.admin(
@@ -250,7 +236,7 @@ def test_a_lowered_role_or_a_revocation_refuses_an_old_token_at_once(
     # the old token was issued for ADMIN only: it does not gain the new role either
     assert _get(target, AUTOMATION_PROBE, token).status_code == 403
     assert _get(target, AUTOMATION_PROBE, client["apiKey"]).status_code == 200
-    fresh = _token(target, client)
+    fresh = target.oauth_token(client)
     assert _get(target, AUTOMATION_PROBE, fresh).status_code == 200
 
     assert target.admin("DELETE", f"/service-clients/{client['id']}").status_code == 200

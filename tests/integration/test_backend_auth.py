@@ -48,18 +48,7 @@ def _new_client(backend: LiveBackend, name: str, roles: list[str]) -> dict[str, 
 
 
 def _token(backend: LiveBackend, client: dict[str, Any]) -> str:
-    response = backend.http.post(
-        backend.base_url + "/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client["clientId"],
-            "client_secret": client["clientSecret"],
-        },
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
-    return token
+    return backend.oauth_token(client)
 
 
 def _signing_secret(backend: LiveBackend) -> str:

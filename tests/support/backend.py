@@ -202,6 +202,20 @@ class LiveBackend:
         headers: dict[str, str] = {"Authorization": f"Bearer {key}", **kw.pop("headers", {})}
         return self.http.request(method, self.base_url + prefix + path, headers=headers, **kw)
 
+    def oauth_token(self, client: Mapping[str, Any], scope: str | None = None) -> str:
+        """A JWT for a created service client (`POST /oauth/token`, client credentials)."""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": client["clientId"],
+            "client_secret": client["clientSecret"],
+        }
+        if scope:
+            form["scope"] = scope
+        response = self.http.post(self.base_url + "/oauth/token", data=form, timeout=10)
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
     def admin(self, method: str, path: str, **kw: Any) -> httpx.Response:
         """Call the management API (`/api/v1`) with the admin key."""
         return self._call(self.admin_key, "/api/v1", method, path, **kw)
