@@ -118,6 +118,7 @@ def test_openapi_lists_every_path(backend: LiveBackend) -> None:
         ("post", "/api/v1/recovery-cases/{case_id}/payments"),
         ("post", "/api/v1/documents"),
         ("post", "/api/v1/service-clients"),
+        ("patch", "/api/v1/service-clients/{client_id}"),
         ("delete", "/api/v1/service-clients/{client_id}"),
         ("get", "/api/v1/audit-events"),
         ("post", "/oauth/token"),

@@ -151,7 +151,8 @@ def _without(body: bytes, fields: tuple[str, ...]) -> bytes | None:
     if not fields:
         return None
     data = json.loads(body)
-    return dumps({k: v for k, v in data.items() if k not in fields})
+    kept = {k: v for k, v in data.items() if k not in fields} if isinstance(data, dict) else None
+    return dumps(kept)
 
 
 def _withheld(record: IdempotencyRecord) -> Conflict:
