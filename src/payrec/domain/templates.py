@@ -2,14 +2,15 @@
 
 Templates are data (subject + text body + optional HTML body per id, channel, language)
 rendered in an immutable sandbox with ``StrictUndefined``: a misspelt field or an unsafe
-attribute fails loudly, at save time through :func:`validate_template`.
+attribute fails loudly, at save time through :func:`validate_template`. Every render runs
+within the time, step and size limits of :mod:`payrec.domain.template_sandbox`: a template
+that would exhaust the backend is refused at save and fails (422) at any later render.
 """
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -22,7 +23,6 @@ from babel.dates import format_date
 from jinja2 import StrictUndefined, TemplateError
 from jinja2 import Template as JinjaTemplate
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import escape
 
 from payrec.domain.creditor import SAMPLE_CREDITOR, Creditor
@@ -31,6 +31,7 @@ from payrec.domain.i18n import DEFAULT_LANGUAGE, parse_locale, pick_language
 from payrec.domain.money import format_money, quantize
 from payrec.domain.opt_out import default_opt_out_line
 from payrec.domain.policy import Channel
+from payrec.domain.template_sandbox import MAX_OUTPUT_CHARS, Sandbox, budget
 
 __all__ = [
     "MAX_OUTPUT_CHARS",
@@ -51,7 +52,6 @@ __all__ = [
 ]
 
 MAX_TEMPLATE_CHARS = 50_000
-MAX_OUTPUT_CHARS = 200_000
 OPT_OUT_CHANNELS: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.SMS})
 """Channels whose every rendered message must carry the opt-out line."""
 
@@ -88,28 +88,8 @@ class RenderedMessage:
     html: str | None
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox plus a guard against huge ``'x' * 10**9`` style outputs."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
-        if operator_ == "**" and isinstance(right, int) and abs(right) > 100:
-            raise SecurityError("exponent too large")
-        if operator_ == "*":
-            for seq, n in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(n, int)
-                    and len(seq) * n > MAX_OUTPUT_CHARS
-                ):
-                    raise SecurityError("repeated sequence too long")
-        binop: Callable[[Any, Any], Any] = {"*": operator.mul, "**": operator.pow}[operator_]
-        return binop(left, right)
-
-
-_TEXT_ENV = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-_HTML_ENV = _Sandbox(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=False)
+_TEXT_ENV = Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+_HTML_ENV = Sandbox(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=False)
 
 
 @lru_cache(maxsize=512)
@@ -121,7 +101,8 @@ def _compile(source: str, html: bool) -> JinjaTemplate:
 
 def _render_part(source: str, context: Mapping[str, Any], *, html: bool, part: str) -> str:
     try:
-        out = _compile(source, html).render(dict(context))
+        with budget():
+            out = _compile(source, html).render(dict(context))
     except TemplateInvalid as exc:
         raise TemplateInvalid(exc.message, part) from None
     except SecurityError as exc:
@@ -130,6 +111,8 @@ def _render_part(source: str, context: Mapping[str, Any], *, html: bool, part: s
         line = getattr(exc, "lineno", None)
         where = f"line {line}: " if line else ""
         raise TemplateInvalid(f"{where}{exc.message or type(exc).__name__}", part) from None
+    except RecursionError:
+        raise TemplateInvalid("blocked by the sandbox: recursion too deep", part) from None
     except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
         raise TemplateInvalid(f"render error: {exc}", part) from None
     if len(out) > MAX_OUTPUT_CHARS:
