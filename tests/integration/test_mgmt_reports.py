@@ -42,7 +42,8 @@ def book(
     _pay(backend, case("250.00", 20), "250.00")  # paid in full: resolved
     written_off = case("100.00", 30)
     patched = backend.admin(
-        "PATCH", f"/recovery-cases/{written_off['id']}", json={"status": "WRITTEN_OFF"}
+        "PATCH", f"/recovery-cases/{written_off['id']}",
+        json={"status": "WRITTEN_OFF", "reason": "customer insolvent"},
     )
     assert patched.status_code == 200, patched.text
     _pay(backend, case("0.10", 1, "EUR"), "0.05")

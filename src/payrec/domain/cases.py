@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
+from payrec.domain.errors import Conflict, DomainError, Invalid
 from payrec.domain.states import (
     CASE,
     CONTACTABLE_CASE_STATUSES,
@@ -23,9 +24,13 @@ from payrec.domain.states import (
 )
 
 __all__ = [
+    "MAX_REASON_CHARS",
     "OPEN",
     "STOPS_CONTACT",
     "TERMINAL",
+    "OutstandingBalance",
+    "WriteOffNotAllowed",
+    "check_status_change",
     "closes",
     "is_contactable",
     "is_terminal",
@@ -47,6 +52,21 @@ STOPS_CONTACT: tuple[str, ...] = tuple(
 """PAUSED, DISPUTED, RESOLVED, WRITTEN_OFF: moving there cancels every contact still waiting."""
 
 Amount = TypeVar("Amount", Decimal, int)
+MAX_REASON_CHARS = 1000
+
+
+class OutstandingBalance(Conflict):
+    """RESOLVED asked for a case that still owes money (409): only payments settle a case."""
+
+    code = "case-has-outstanding-balance"
+
+
+class WriteOffNotAllowed(DomainError):
+    """WRITTEN_OFF asked by a caller who may not write debts off (403)."""
+
+    status = 403
+    code = "write-off-needs-admin"
+    title = "Forbidden"
 
 
 def opening_status(due_date: date, today: date) -> str:
@@ -84,6 +104,39 @@ def closes(before: str, after: str) -> bool:
     """Whether moving a case from `before` to `after` closes it (it then gets its resolved
     time). Raises IllegalTransition when the move is not allowed."""
     return check_transition(CASE, before, after) and after in TERMINAL
+
+
+def check_status_change(
+    before: str,
+    after: str,
+    outstanding_amount: Decimal,
+    *,
+    may_write_off: bool,
+    reason: str | None,
+) -> None:
+    """Whether a status change asked through the API may happen; raises when not.
+
+    A case is settled by its payments alone (the payment that covers it resolves it):
+    RESOLVED with money outstanding is refused (:class:`OutstandingBalance`, 409). A debt is
+    given up only by a write-off: WRITTEN_OFF needs a caller who may write off
+    (:class:`WriteOffNotAllowed`, 403: an ADMIN through the management API) and a reason
+    (422 naming ``reason``). Then the state machine's rule (IllegalTransition, 409).
+    """
+    if after == CaseStatus.RESOLVED and before != after and outstanding_amount > 0:
+        raise OutstandingBalance(
+            f"the case still owes {outstanding_amount}: only a payment settles a case "
+            "(an ADMIN may write the rest off, with a reason)"
+        )
+    if after == CaseStatus.WRITTEN_OFF and before != after:
+        if not may_write_off:
+            raise WriteOffNotAllowed(
+                "only an ADMIN may write a case off, through the management API with a reason"
+            )
+        if not (reason or "").strip():
+            raise Invalid("a write-off needs a reason", field="reason")
+    if reason is not None and len(reason) > MAX_REASON_CHARS:
+        raise Invalid(f"at most {MAX_REASON_CHARS} characters", field="reason")
+    check_transition(CASE, before, after)
 
 
 def stops_contact(before: str, after: str) -> bool:

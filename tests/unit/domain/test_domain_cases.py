@@ -12,6 +12,9 @@ from payrec.domain.cases import (
     OPEN,
     STOPS_CONTACT,
     TERMINAL,
+    OutstandingBalance,
+    WriteOffNotAllowed,
+    check_status_change,
     closes,
     is_contactable,
     is_terminal,
@@ -22,7 +25,7 @@ from payrec.domain.cases import (
     status_after_reminder_sent,
     stops_contact,
 )
-from payrec.domain.errors import IllegalTransition
+from payrec.domain.errors import IllegalTransition, Invalid
 from payrec.domain.states import CaseStatus
 
 TODAY = date(2026, 3, 10)
@@ -85,3 +88,27 @@ def test_closing_moves_and_contact_stops() -> None:
 )
 def test_a_sent_reminder_puts_an_unstarted_case_in_progress(before: str, after: str) -> None:
     assert status_after_reminder_sent(before) == after
+
+
+def test_only_payments_resolve_and_only_an_admin_writes_off_with_a_reason() -> None:
+    owes, paid_up = Decimal("50.00"), Decimal(0)
+    with pytest.raises(OutstandingBalance, match="only a payment"):
+        check_status_change("OVERDUE", "RESOLVED", owes, may_write_off=True, reason="x")
+    check_status_change("OVERDUE", "RESOLVED", paid_up, may_write_off=False, reason=None)
+    with pytest.raises(WriteOffNotAllowed) as refused:
+        check_status_change("OVERDUE", "WRITTEN_OFF", owes, may_write_off=False, reason="x")
+    assert refused.value.status == 403
+    for reason in (None, "", "  "):
+        with pytest.raises(Invalid) as invalid:
+            check_status_change("PAUSED", "WRITTEN_OFF", owes, may_write_off=True, reason=reason)
+        assert invalid.value.errors
+        assert [e["field"] for e in invalid.value.errors] == ["reason"]
+    check_status_change("PAUSED", "WRITTEN_OFF", owes, may_write_off=True, reason="insolvent")
+    with pytest.raises(Invalid):
+        check_status_change("PAUSED", "DISPUTED", owes, may_write_off=True, reason="x" * 1001)
+    check_status_change("OVERDUE", "PAUSED", owes, may_write_off=False, reason=None)
+    with pytest.raises(IllegalTransition):
+        check_status_change("RESOLVED", "PENDING", paid_up, may_write_off=True, reason="x")
+    # a same-status no-op stays one (a replayed write-off, a RESOLVED case told RESOLVED)
+    check_status_change("WRITTEN_OFF", "WRITTEN_OFF", owes, may_write_off=False, reason=None)
+    check_status_change("RESOLVED", "RESOLVED", owes, may_write_off=False, reason=None)

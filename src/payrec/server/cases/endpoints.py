@@ -8,6 +8,7 @@ from fastapi import Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from payrec.server.auth.roles import Role
 from payrec.server.automation_deps import AutomationContext, ManagementContext
 from payrec.server.cases import repository, service
 from payrec.server.cases.schemas import (
@@ -15,6 +16,7 @@ from payrec.server.cases.schemas import (
     CaseDetail,
     CaseList,
     CaseOut,
+    CasePatch,
     CaseStatusName,
     CaseUpdate,
     OpenStatusName,
@@ -100,9 +102,18 @@ def get_case_detail(case_id: str, ctx: ManagementContext) -> Response:
 
 
 @management_router.patch("/{case_id}", response_model=CaseOut)
-def patch_recovery_case(case_id: str, body: CaseUpdate, ctx: ManagementContext) -> Response:
+def patch_recovery_case(case_id: str, body: CasePatch, ctx: ManagementContext) -> Response:
+    """ADMIN: contacts' status, priority, notes; a write-off (WRITTEN_OFF) with its reason."""
+
     def action(session: Session) -> CaseOut:
-        service.update(session, case_id, body, ctx.actor)
+        service.update(
+            session,
+            case_id,
+            body,
+            ctx.actor,
+            may_write_off=ctx.principal.has_any(Role.ADMIN.value),
+            reason=body.reason,
+        )
         return service.get_out(session, case_id)
 
     return ctx.write(action)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from payrec.domain.cases import MAX_REASON_CHARS
 from payrec.server.customers.schemas import CustomerSummary
 from payrec.server.types import (
     Amount,
@@ -44,6 +45,13 @@ class CaseUpdate(ApiModel):
     priority: PriorityName | None = None
     last_reminder_sent_at: UtcTimestamp | None = None
     notes: str | None = Field(default=None, max_length=10_000)
+
+
+class CasePatch(CaseUpdate):
+    """The management API's update: ADMIN only; `reason` goes with a status change and is
+    required for WRITTEN_OFF (kept in the audit entry and as a note)."""
+
+    reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS)
 
 
 class CaseOut(OutModel):

@@ -9,7 +9,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from payrec.domain.cases import OPEN, closes, opening_status, outstanding, priority_rank
+from payrec.domain.cases import (
+    OPEN,
+    check_status_change,
+    closes,
+    opening_status,
+    outstanding,
+    priority_rank,
+)
 from payrec.domain.cases import stops_contact as stops_contact_on
 from payrec.domain.money import InvalidMoney, check_amount, quantize, scaled_text
 from payrec.server.actor import Actor
@@ -233,12 +240,28 @@ def update(
     actor: Actor,
     *,
     locked: RecoveryCase | None = None,
+    may_write_off: bool = False,
+    reason: str | None = None,
 ) -> RecoveryCase:
-    """Apply an automation update; `locked` is the case when the caller already holds its lock."""
+    """Apply an update; `locked` is the case when the caller already holds its lock.
+
+    The status moves by `domain.cases.check_status_change`: RESOLVED only with nothing
+    outstanding (payments settle cases), WRITTEN_OFF only when `may_write_off` (an ADMIN
+    through the management API) and with a `reason`, which the audit entry and a note keep.
+    """
+    if reason is not None and data.status is None:
+        raise Invalid("a reason goes with a status change", field="reason")
     case = locked if locked is not None and locked.id == case_id else None
     case = case or get(session, case_id, for_update=True)
     before = _snapshot(case)
     if data.status is not None:
+        check_status_change(
+            case.status,
+            data.status,
+            outstanding(case.amount, case.amount_paid),
+            may_write_off=may_write_off,
+            reason=reason,
+        )
         if closes(case.status, data.status):
             case.resolved_at = datetime.now(UTC)
         case.status = data.status
@@ -259,8 +282,10 @@ def update(
             entity_id=case.id,
             case_id=case.id,
             before=before,
-            after=after,
+            after={**after, "reason": reason} if reason else after,
         )
+        if reason:
+            add_note(session, case, f"{data.status}: {reason}", actor)
     if data.notes:
         add_note(session, case, data.notes, actor)
     if data.status is not None and stops_contact_on(str(before["status"]), data.status):
