@@ -16,7 +16,7 @@ from payrec.command_error import CliError
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from payrec.logs import configure_logging
+    from payrec.logs import configure_logging, log_config
     from payrec.server.app import create_app
     from payrec.server.http_protocol import http_protocol
     from payrec.startup import migrate, settings_from_args
@@ -30,6 +30,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level.lower(),
+        "log_config": log_config(settings.log_level),  # uvicorn's lines redacted like ours
         "access_log": False,
         "timeout_graceful_shutdown": 10,
         "http": http_protocol(),

@@ -111,6 +111,7 @@ def main_up(args: argparse.Namespace) -> int:
             host=settings.host,
             port=settings.port,
             log_level="warning",
+            log_config=None,  # configure_logging above: uvicorn's lines go through it
             access_log=False,
             http=http_protocol(),
         )

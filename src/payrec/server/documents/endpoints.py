@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import File, Form, Query, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext, ManagementContext, StaffContext
@@ -22,9 +23,25 @@ automation_router = api_router(prefix="/documents", tags=["documents"])
 management_router = api_router(prefix="/documents", tags=["documents"])
 
 
+_ANY_ADDRESS = frozenset({"", "0.0.0.0", "::", "[::]"})
+
+
 def base_url(ctx: RequestContext) -> str:
-    configured = ctx.state.settings.public_url
-    return (configured or str(ctx.request.base_url)).rstrip("/")
+    """The origin of the URLs the backend hands out (`downloadUrl`): PAYREC_PUBLIC_URL, else
+    the address it is configured to listen on, else none (the URLs are then relative).
+
+    Never the request's `Host` header: whoever sends the request chooses it, and a link
+    pointing elsewhere would carry the next caller's API key to that host.
+    """
+    settings = ctx.state.settings
+    if settings.public_url:
+        return str(settings.public_url).rstrip("/")
+    host = str(settings.host).strip()
+    if host in _ANY_ADDRESS:
+        return ""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
 
 
 def store_of(ctx: RequestContext) -> DocumentStore:
@@ -76,8 +93,6 @@ async def upload_document(
     if len(data) > limit:
         raise PayloadTooLarge(f"documents may be at most {limit} bytes")
     store = store_of(ctx)
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(
         ctx.write,
         lambda s: service.to_out(

@@ -1,4 +1,5 @@
-"""Pure-ASGI edge: request ids, body size limits, rate-limit headers, metrics, access log."""
+"""Pure-ASGI edge: request ids, body size limits, rate-limit headers, `nosniff` on every
+response, metrics, access log."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,8 +39,17 @@ class Metrics:
         )
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """A body past its limit, found while reading it (a chunked body declares no length).
+
+    An HTTPException, so that FastAPI's body parsing passes it on (any other exception there
+    becomes "400 There was an error parsing the body") and the problem handler answers 413.
+    """
+
+    code = "payload-too-large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body exceeds {limit} bytes")
 
 
 class RouteTemplates:
@@ -104,8 +115,11 @@ class EdgeMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = 1
                 raw = list(message.get("headers", []))
                 raw.append((b"x-request-id", request_id.encode()))
+                if not any(k.lower() == b"x-content-type-options" for k, _ in raw):
+                    raw.append((b"x-content-type-options", b"nosniff"))
                 decision: Any = scope.get("state", {}).get("rate_limit")
                 if decision is not None:
                     raw.append(
@@ -148,16 +162,15 @@ class EdgeMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _TooLarge()
+                    raise _TooLarge(limit)
             return message
 
         try:
             await self.app(scope, receive_wrapper, send_wrapper)
-        except _TooLarge:
-            response = problem_response(
-                413, f"request body exceeds {limit} bytes", code="payload-too-large"
-            )
-            await response(scope, receive, send_wrapper)
+        except _TooLarge as exc:  # read outside FastAPI's body parsing (and not answered)
+            if status_holder["status"] == 500 and not status_holder.get("started"):
+                response = problem_response(413, str(exc.detail), code=exc.code)
+                await response(scope, receive, send_wrapper)
         self._observe(scope, status_holder["status"], started)
 
     def _observe(self, scope: Scope, status: int, started: float) -> None:

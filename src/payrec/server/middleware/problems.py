@@ -98,7 +98,7 @@ def _http_handler(_request: Request, exc: Exception) -> Response:
     return problem_response(
         exc.status_code,
         detail,
-        code="validation-error" if exc.status_code == 422 else None,
+        code=getattr(exc, "code", None) or ("validation-error" if exc.status_code == 422 else None),
         errors=getattr(exc, "errors", None),
         headers=dict(exc.headers or {}),
     )
