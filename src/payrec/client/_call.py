@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 
@@ -109,6 +110,8 @@ class Call:
         spec = self.spec
         if spec.absolute_url is None:
             return self._core.base_url + spec.path
+        if spec.absolute_url.startswith("/") and not spec.absolute_url.startswith("//"):
+            return urljoin(self._core.base_url, spec.absolute_url)  # a path on the backend
         if not same_origin(spec.absolute_url, self._core.base_url):
             # The Bearer key must never travel to another host.
             raise ValueError(

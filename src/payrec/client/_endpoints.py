@@ -128,7 +128,10 @@ def get_pending_documents(doc_type: str | None, limit: int) -> RequestSpec:
 
 
 def download_document(document_id_or_url: str) -> RequestSpec:
-    if document_id_or_url.startswith(("http://", "https://")):
+    """By id, or by `downloadUrl`: absolute, or a path on the backend (relative when the
+    backend has no public URL configured)."""
+    relative = document_id_or_url.startswith("/") and not document_id_or_url.startswith("//")
+    if relative or document_id_or_url.startswith(("http://", "https://")):
         return RequestSpec("GET", "", absolute_url=document_id_or_url, raw=True)
     return RequestSpec("GET", f"/documents/{path_id(document_id_or_url)}/content", raw=True)
 

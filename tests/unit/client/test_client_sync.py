@@ -205,7 +205,9 @@ def test_download_by_url_same_origin_only(sleeps: Sleeps) -> None:
         assert client.download_document(url) == b"bytes"
         with pytest.raises(ValueError, match="outside the API's origin"):
             client.download_document("https://storage.example.com/documents/doc-9")
-    assert [str(r.url) for r in script.requests] == [url]  # the key never left for elsewhere
+        # a backend without a public URL answers a path: on the client's own backend
+        assert client.download_document("/api/v1/automation/documents/doc-9/content") == b"bytes"
+    assert [str(r.url) for r in script.requests] == [url, url]  # the key never left
     assert state_of(client.circuit_breaker) is CircuitState.CLOSED
 
 
