@@ -8,14 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 from payrec.client import ApiError, AutomationApiClient, UnprocessableEntityError
+from payrec.extraction import Budget, ExtractionError, extract_isolated
 
 logger = logging.getLogger("payrec.worker.extraction")
 
 
 class ExtractionService:
-    def __init__(self, client: AutomationApiClient, *, batch: int = 10) -> None:
+    """Each document is extracted in a child process within the budget (PAYREC_EXTRACTION_*):
+    one over budget, or that kills its process, is reported FAILED once with the reason."""
+
+    def __init__(
+        self, client: AutomationApiClient, *, batch: int = 10, budget: Budget | None = None
+    ) -> None:
         self.api = client
         self.batch = batch
+        self.budget = budget or Budget.from_env()
 
     def step(self) -> int:
         documents = self.api.get_pending_documents(limit=self.batch)
@@ -29,15 +36,14 @@ class ExtractionService:
         return len(documents)
 
     def process(self, document: dict[str, Any]) -> None:
-        from payrec.extraction import ExtractionError, extract_document
-
         document_id = str(document["id"])
         meta = document.get("metadata") or {}
         payload: dict[str, Any]
         try:
             data = self.api.download_document(document_id)
-            result = extract_document(
-                data, filename=document.get("fileName"), mime_type=meta.get("mimeType")
+            result = extract_isolated(
+                data, filename=document.get("fileName"), mime_type=meta.get("mimeType"),
+                budget=self.budget,
             )
             payload = {
                 "extractionType": document.get("type") or "INVOICE",
@@ -47,6 +53,7 @@ class ExtractionService:
                 "method": result.method,
             }
         except ExtractionError as exc:
+            logger.warning("document %s: extraction failed: %s", document_id, exc.reason)
             payload = {
                 "extractionType": document.get("type") or "INVOICE",
                 "extractedData": {},

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import logging
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
-from PIL import Image, UnidentifiedImageError
 
 from .assemble import assemble
+from .budget import Budget, check_content_streams
 from .context import analyse
 from .einvoice import parse_einvoice_xml, read_embedded_einvoice
-from .layout import Word, make_document
-from .ocr import OCR_DPI, OcrUnavailable, ocr_image
-from .pdf_text import MIN_PAGE_CHARS, page_words
+from .layout import make_document
+from .render import image_pages, pdf_pages
 from .result import ExtractionError, ExtractionResult
 from .templates import Template, apply_template, load_templates, match_template
 
 log = logging.getLogger(__name__)
-MAX_PAGES = int(os.environ.get("PAYREC_EXTRACT_MAX_PAGES", "30"))
 
 _EINVOICE_CORE = ("invoiceNumber", "amount", "currency", "issueDate")
 _PDF_MIME = {"application/pdf", "application/x-pdf"}
@@ -68,10 +62,14 @@ def extract_document(
     filename: str | None = None,
     mime_type: str | None = None,
     templates: Sequence[Template] | str | Path | None = None,
+    budget: Budget | None = None,
 ) -> ExtractionResult:
-    """Extract invoice fields. Raises ExtractionError for unreadable input."""
+    """Extract invoice fields in this process, within `budget`'s pixel and content caps
+    (default: from the environment). Raises ExtractionError for unreadable input and
+    BudgetExceeded (an ExtractionError) for a document over budget. Memory and time limits
+    need a process of its own: :func:`payrec.extraction.extract_isolated`."""
     try:
-        return _extract(data, filename, mime_type, templates)
+        return _extract(data, filename, mime_type, templates, budget or Budget.from_env())
     except ExtractionError:
         raise
     except (MemoryError, RecursionError):
@@ -87,6 +85,7 @@ def _extract(
     filename: str | None,
     mime_type: str | None,
     templates: Sequence[Template] | str | Path | None,
+    budget: Budget,
 ) -> ExtractionResult:
     if not data or not data.strip():
         raise ExtractionError("empty file")
@@ -102,15 +101,16 @@ def _extract(
         if b"%PDF-" not in data[:1024]:
             raise ExtractionError("not a PDF: missing %PDF header")
         n_pages, n_attachments = _pdf_info(data)
+        check_content_streams(data, budget)
         einv = read_embedded_einvoice(data) if n_attachments else None
         if einv is not None:
             einv.pages = n_pages
             if all(k in einv.fields for k in _EINVOICE_CORE):
                 einv.compute_overall()
                 return einv
-        pages, used_ocr, warnings = _pdf_pages(data)
+        pages, used_ocr, warnings = pdf_pages(data, budget)
     elif kind == "image":
-        pages, warnings = _image_pages(data), []
+        pages, warnings = image_pages(data, budget), []
         used_ocr = True
     else:
         raise ExtractionError(
@@ -149,83 +149,3 @@ def _pdf_info(data: bytes) -> tuple[int, int]:
         return len(pdf), pdf.count_attachments()
     finally:
         pdf.close()
-
-
-def _pdf_pages(data: bytes) -> tuple[list[tuple[float, float, list[Word]]], bool, list[str]]:
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise ExtractionError(f"corrupt or unreadable PDF: {exc}") from exc
-    pages: list[tuple[float, float, list[Word]]] = []
-    scans: dict[int, tuple[Image.Image, float]] = {}
-    try:
-        if len(pdf) == 0:
-            raise ExtractionError("PDF has no pages")
-        for n in range(min(len(pdf), MAX_PAGES)):
-            try:
-                page = pdf[n]
-            except pdfium.PdfiumError:
-                pages.append((612.0, 792.0, []))  # a damaged page: skip it
-                continue
-            try:
-                width, height = page.get_size()
-                words = page_words(page, n)
-                if sum(len(w.text) for w in words) < MIN_PAGE_CHARS and _has_image(page):
-                    # pdfium is not thread-safe: render here, OCR in parallel below
-                    scans[n] = (page.render(scale=OCR_DPI / 72).to_pil(), OCR_DPI)
-                pages.append((width, height, words))
-            finally:
-                page.close()
-    finally:
-        pdf.close()
-    warnings: list[str] = []
-    if scans:
-        try:
-            for n, words in _ocr_many(scans).items():
-                pages[n] = (pages[n][0], pages[n][1], words)
-        except OcrUnavailable as exc:
-            warnings.append(str(exc))
-            if not any(w for _a, _b, w in pages):
-                raise ExtractionError(f"scanned PDF without a text layer and {exc}") from exc
-    return pages, bool(scans) and not warnings, warnings
-
-
-def _ocr_many(images: dict[int, tuple[Image.Image, float]]) -> dict[int, list[Word]]:
-    """OCR pages concurrently (one Tesseract process per core)."""
-    workers = max(1, min(len(images), os.cpu_count() or 1, 4))
-    if workers == 1:
-        return {n: ocr_image(img, n, dpi) for n, (img, dpi) in images.items()}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {n: pool.submit(ocr_image, img, n, dpi) for n, (img, dpi) in images.items()}
-        return {n: f.result() for n, f in futures.items()}
-
-
-def _has_image(page: pdfium.PdfPage) -> bool:
-    """Whether a page draws any image (a blank page needs no OCR)."""
-    try:
-        return any(obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
-    except pdfium.PdfiumError:
-        return True
-
-
-def _image_pages(data: bytes) -> list[tuple[float, float, list[Word]]]:
-    try:
-        img = Image.open(io.BytesIO(data))
-        img.load()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ExtractionError(f"unreadable image: {exc}") from exc
-    frames: dict[int, tuple[Image.Image, float]] = {}
-    for n in range(min(getattr(img, "n_frames", 1), MAX_PAGES)):
-        img.seek(n)
-        dpi_info = img.info.get("dpi", (OCR_DPI, OCR_DPI))
-        try:
-            dpi = float(dpi_info[0]) or OCR_DPI
-        except (TypeError, ValueError, IndexError):
-            dpi = OCR_DPI
-        frames[n] = (img.convert("L"), dpi if dpi >= 100 else OCR_DPI)
-    try:
-        words = _ocr_many(frames)
-    except OcrUnavailable as exc:
-        raise ExtractionError(f"image needs OCR but {exc}") from exc
-    return [(im.width * 72 / dpi, im.height * 72 / dpi, words[n])
-            for n, (im, dpi) in frames.items()]

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .api import extract_document
+from .budget import Budget
 from .result import FIELD_NAMES, ExtractionError, ExtractionResult
+from .sandbox import extract_isolated
 from .templates import load_templates
 
 _PROGRESS_MIN_FILES = 5
@@ -66,7 +67,12 @@ def main_extract(argv: list[str]) -> int:
                     help="directory of invoice2data-style issuer templates (optional)")
     args = ap.parse_args(argv)
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files: no warning noise
-    templates = load_templates(args.templates) if args.templates else None
+    if args.templates:
+        load_templates(args.templates)  # a broken template stops here, not in every file
+    try:
+        budget = Budget.from_env()
+    except ValueError as exc:
+        ap.error(str(exc))
     progress = _Progress(len(args.paths), sys.stderr)
     failures = 0
     for n, path in enumerate(args.paths, 1):
@@ -76,7 +82,9 @@ def main_extract(argv: list[str]) -> int:
         try:
             data = Path(path).read_bytes()
             mime, _ = mimetypes.guess_type(path)
-            result = extract_document(data, filename=path, mime_type=mime, templates=templates)
+            result = extract_isolated(
+                data, filename=path, mime_type=mime, templates=args.templates, budget=budget
+            )
         except ExtractionError as exc:
             record["error"] = exc.reason
         except OSError as exc:

@@ -35,6 +35,13 @@ class LineItem:
     quantity: Decimal | None = None
     unit_price: Decimal | None = None
 
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any]) -> LineItem:
+        return cls(
+            description=str(data["description"]), amount=Decimal(str(data["amount"])),
+            quantity=_decimal(data.get("quantity")), unit_price=_decimal(data.get("unitPrice")),
+        )
+
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "description": self.description,
@@ -83,6 +90,40 @@ class ExtractionResult:
         out["fieldConfidence"] = dict(self.field_confidence)
         out["method"] = self.method
         return out
+
+
+    def to_wire(self) -> dict[str, Any]:
+        """Everything needed to rebuild the result in another process (JSON types only)."""
+        return {"result": self.to_json_dict(), "pages": self.pages, "warnings": self.warnings}
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> ExtractionResult:
+        data = wire["result"]
+        result = cls(
+            confidence=float(data["confidence"]), method=data["method"],
+            pages=int(wire["pages"]), warnings=[str(w) for w in wire["warnings"]],
+            field_confidence={str(k): float(v) for k, v in data["fieldConfidence"].items()},
+        )
+        for name in FIELD_NAMES:
+            if name not in data:
+                continue
+            value = data[name]
+            if name == "lineItems":
+                value = [LineItem.from_json_dict(item) for item in value]
+            elif name in _DECIMAL_FIELDS:
+                value = Decimal(str(value))
+            elif name in _DATE_FIELDS:
+                value = date.fromisoformat(value)
+            result.fields[name] = value
+        return result
+
+
+_DECIMAL_FIELDS = {"amount", "amountDue"}
+_DATE_FIELDS = {"issueDate", "dueDate"}
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _json(value: Any) -> Any:
