@@ -40,8 +40,8 @@ class BudgetExceeded(ExtractionError):
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    page_pixels: int = 25_000_000  # one rendered page or OCR image (A3 at 300 dpi: 17.4 M)
-    total_pixels: int = 300_000_000  # all pages and frames of one document
+    page_pixels: int = 12_000_000  # one rendered page or OCR image (A4 at 300 dpi: 8.7 M)
+    total_pixels: int = 200_000_000  # all pages and frames of one document
     timeout_seconds: float = 120.0  # wall clock of one document's extraction
     memory_mb: int = 2048  # address space of the extraction process (and of each OCR process)
     content_mb: int = 64  # decompressed page content streams of one PDF
@@ -93,7 +93,7 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
 
 def render_dpi(width_pt: float, height_pt: float, max_pixels: int, dpi: float = OCR_DPI) -> float:
     """Resolution to render a page of this size at: `dpi`, lowered so that the bitmap stays
-    within `max_pixels` (a 3000x3000 pt page gets ~120 dpi under 25 M pixels, not 300)."""
+    within `max_pixels` (a 3000x3000 pt page gets ~83 dpi under 12 M pixels, not 300)."""
     if not (width_pt > 0 and height_pt > 0) or not math.isfinite(width_pt * height_pt):
         return dpi
     area_in2 = (width_pt / 72.0) * (height_pt / 72.0)

@@ -24,6 +24,8 @@ from .pdf_text import MIN_PAGE_CHARS, page_words
 from .result import ExtractionError
 
 PageWords = tuple[float, float, list[Word]]
+# images smaller than this in all (a 1x1 image stretched over a page) carry no text to read
+MIN_OCR_IMAGE_PIXELS = 10_000
 
 
 class OcrQueue:
@@ -98,7 +100,8 @@ def _pdf_page(
     try:
         width, height = page.get_size()
         words = page_words(page, n)
-        if sum(len(w.text) for w in words) < MIN_PAGE_CHARS and _has_image(page):
+        if sum(len(w.text) for w in words) < MIN_PAGE_CHARS \
+                and _image_pixels(page) >= MIN_OCR_IMAGE_PIXELS:
             # pdfium is not thread-safe: render here, OCR on the queue's threads
             dpi = capped_dpi(width, height, budget.page_pixels)
             meter.charge(bitmap_pixels(width, height, dpi), f"page {n + 1}")
@@ -109,12 +112,16 @@ def _pdf_page(
         page.close()
 
 
-def _has_image(page: pdfium.PdfPage) -> bool:
-    """Whether a page draws any image (a blank page needs no OCR)."""
+def _image_pixels(page: pdfium.PdfPage) -> int:
+    """Pixels of the images a page draws, as stored (a page without images needs no OCR)."""
+    total = 0
     try:
-        return any(obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE for obj in page.get_objects())
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+            width, height = obj.get_px_size()
+            total += max(width, 0) * max(height, 0)
     except pdfium.PdfiumError:
-        return True
+        return MIN_OCR_IMAGE_PIXELS
+    return total
 
 
 def image_pages(data: bytes, budget: Budget) -> list[PageWords]:
