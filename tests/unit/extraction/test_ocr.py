@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from payrec.extraction import ExtractionError, extract_document
+from payrec.extraction import Budget, ExtractionError, extract_document, extract_isolated
 from payrec.extraction import ocr as ocr_mod
 from payrec.extraction.ocr import ocr_available
 
@@ -41,6 +41,20 @@ def test_ocr_png_page(corpus: Path) -> None:
     assert result.fields["invoiceNumber"] == "471102"
     assert result.fields["amount"] == Decimal("529.87")
     assert result.fields["currency"] == "EUR"
+
+
+@needs_ocr
+def test_a_scan_is_read_in_the_child_process_within_the_default_budget(corpus: Path) -> None:
+    # the worker's path: the child process and the Tesseract it starts live under RLIMIT_AS
+    data = _render(
+        corpus / "pdf" / "zugferd__ZUGFeRDv1__correct__Intarsys__ZUGFeRD_1p0_COMFORT_Einfach.pdf"
+    )
+    result = extract_isolated(data, filename="scan.png", mime_type="image/png",
+                              budget=Budget())
+    assert result.method == "ocr"
+    assert result.fields["invoiceNumber"] == "471102"
+    assert result.fields["amount"] == Decimal("529.87")
+    assert result.pages == 1
 
 
 @needs_ocr
