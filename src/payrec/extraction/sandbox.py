@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,11 @@ from .result import ExtractionError, ExtractionResult
 
 log = logging.getLogger(__name__)
 CHILD_MODULE = "payrec.extraction.child"
+# what the child may see of the environment: no API key, SMTP password or signing secret
+_ENV_KEPT = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "VIRTUAL_ENV",
+             "LD_LIBRARY_PATH", "TESSDATA_PREFIX", "SYSTEMROOT")
+_ENV_PREFIXES = ("LC_", "PYTHON", "PAYREC_TESSERACT", "PAYREC_OCR_", "PAYREC_EXTRACT",
+                 "COVERAGE_")
 _CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGTRAP, signal.SIGILL}
 
 
@@ -45,7 +51,7 @@ def extract_isolated(
         "templates": str(templates) if templates is not None else None,
         "budget": budget.to_dict(),
     }
-    env = dict(os.environ, MALLOC_ARENA_MAX="2", OMP_THREAD_LIMIT="1")
+    env = child_env(os.environ)
     started = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -79,6 +85,13 @@ def extract_isolated(
         return ExtractionResult.from_wire(answer["wire"])
     reason = str(answer.get("reason") or "unreadable document")
     raise BudgetExceeded(reason) if answer.get("overBudget") else ExtractionError(reason)
+
+
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the child: the little it needs to run Python and Tesseract. It parses
+    hostile input, so it gets no credential of the worker (API key, SMTP URL, tokens)."""
+    kept = {k: v for k, v in environ.items() if k in _ENV_KEPT or k.startswith(_ENV_PREFIXES)}
+    return {**kept, "MALLOC_ARENA_MAX": "2", "OMP_THREAD_LIMIT": "1"}
 
 
 def _answer(out: bytes) -> dict[str, Any] | None:

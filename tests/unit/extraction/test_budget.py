@@ -10,6 +10,7 @@ import pytest
 
 from payrec.extraction import Budget, BudgetExceeded, ExtractionResult, LineItem
 from payrec.extraction.budget import PixelMeter, bitmap_pixels, render_dpi
+from payrec.extraction.sandbox import child_env
 
 A4 = (595.0, 842.0)
 
@@ -81,3 +82,14 @@ def test_a_result_crosses_the_process_boundary_unchanged() -> None:
     result.compute_overall()
     again = ExtractionResult.from_wire(result.to_wire())
     assert again == result
+
+
+def test_the_child_process_sees_no_credential_of_the_worker() -> None:
+    env = child_env({
+        "PATH": "/usr/bin", "PYTHONPATH": "/src", "LC_ALL": "C.UTF-8", "PAYREC_OCR_LANGS": "eng",
+        "PAYREC_API_KEY": "pk_secret", "JAVA_API_KEY": "pk_old", "PAYREC_SMTP_URL":
+        "smtp://u:pw@mail", "PAYREC_SMS_AUTH_TOKEN": "t", "PAYREC_SECRET_KEY": "k",
+        "PAYREC_DATABASE_URL": "postgresql://u:pw@db/payrec",
+    })
+    assert env == {"PATH": "/usr/bin", "PYTHONPATH": "/src", "LC_ALL": "C.UTF-8",
+                   "PAYREC_OCR_LANGS": "eng", "MALLOC_ARENA_MAX": "2", "OMP_THREAD_LIMIT": "1"}
