@@ -42,7 +42,7 @@ class BudgetExceeded(ExtractionError):
 class Budget:
     page_pixels: int = 12_000_000  # one rendered page or OCR image (A4 at 300 dpi: 8.7 M)
     total_pixels: int = 200_000_000  # all pages and frames of one document
-    timeout_seconds: float = 120.0  # wall clock of one document's extraction
+    timeout_seconds: float = 300.0  # wall clock of one document's extraction (a 30-page scan)
     memory_mb: int = 2048  # address space of the extraction process (and of each OCR process)
     content_mb: int = 64  # decompressed page content streams of one PDF
     max_pages: int = 30  # pages or frames read; the rest is ignored
