@@ -40,6 +40,7 @@ from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
 __all__ = [
+    "MAX_CREATED_CHARS",
     "MAX_INT_BITS",
     "MAX_LOOP_DEPTH",
     "MAX_OUTPUT_CHARS",
@@ -60,6 +61,10 @@ MAX_PRODUCED_CHARS = 1_000_000
 """Characters one render may write in all, macro bodies and ``{% set %}`` blocks included."""
 MAX_STEPS = 100_000
 """Loop iterations, calls and filter applications in one render."""
+MAX_CREATED_CHARS = 10_000_000
+"""Characters (and items) of all the strings and lists filters, calls and operators may
+make in one render: many values each within :data:`MAX_VALUE_CHARS`, kept in a list, stay
+bounded too (``range(100000)|map('center', 199999)|list``)."""
 MAX_RENDER_SECONDS = 2.0
 MAX_INT_BITS = 10_000
 MAX_LOOP_DEPTH = 3
@@ -74,6 +79,7 @@ class _Budget:
     deadline: float
     steps: int = MAX_STEPS
     produced: int = MAX_PRODUCED_CHARS
+    created: int = MAX_CREATED_CHARS
 
 
 _BUDGET: ContextVar[_Budget | None] = ContextVar("payrec_template_budget", default=None)
@@ -98,6 +104,18 @@ def _tick(cost: int = 1) -> None:
         raise LimitExceeded(f"more than {MAX_STEPS} loop iterations, calls and filters")
     if time.monotonic() > current.deadline:
         raise LimitExceeded(f"rendering took longer than {MAX_RENDER_SECONDS:g} s")
+
+
+def _charge(value: Any) -> Any:
+    """A value a filter, call or operator made: within the value limits and the budget."""
+    _check_value(value)
+    current = _BUDGET.get()
+    size = _size(value)
+    if current is not None and size:
+        current.created -= size
+        if current.created < 0:
+            raise LimitExceeded(f"rendering builds more than {MAX_CREATED_CHARS} characters")
+    return value
 
 
 def _count_output(value: Any) -> Any:
@@ -128,7 +146,7 @@ class _Counted:
             yield item
 
 
-_SIZED = (str, list, tuple, dict, set, frozenset, range)
+_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range)
 
 
 def _size(value: Any) -> int:
@@ -230,9 +248,7 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         else:
             _check_product(value, (*rest, *kwargs.values()))
         _tick()
-        result = func(*args, **kwargs)
-        _check_value(result)
-        return result
+        return _charge(func(*args, **kwargs))
 
     return guarded
 
@@ -381,7 +397,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         _tick()
-        return _BINOPS[operator_](left, right)
+        return _charge(_BINOPS[operator_](left, right))
 
     def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         _tick()
@@ -389,9 +405,7 @@ class Sandbox(ImmutableSandboxedEnvironment):
         args = _check_method(obj, args, kwargs)
         if isinstance(obj, LoopContext) and args:  # a recursive loop's next level
             args = (_Counted(args[0]), *args[1:])
-        result = super().call(context, obj, *args, **kwargs)
-        _check_value(result)
-        return result
+        return _charge(super().call(context, obj, *args, **kwargs))
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapped = super().wrap_str_format(value)

@@ -38,6 +38,8 @@ BOMBS = {
     "power-tower": "{{ 9**99**99 }}",
     "nested-powers": "{{ (((9**100)**100)**100)**100 }}",
     "repeat": "{{ 'x' * 100000000 }}",
+    "repeat-bytes": "{{ ('x' * 100000).encode() * 100000 }}",
+    "many-big-values-in-a-list": "{{ range(100000)|map('center', 199999)|list|length }}",
     "namespace-doubling": (
         "{% set ns = namespace(s='x') %}{% for i in range(100) %}"
         "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}"
