@@ -1,4 +1,5 @@
-"""`payrec` command line: serve | up | worker | db upgrade | keys create | extract | demo."""
+"""`payrec` command line: serve | up | worker | db upgrade | keys create | users create |
+extract | demo."""
 
 from __future__ import annotations
 
@@ -98,6 +99,49 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    """`payrec users create`: the password from stdin, or a one-time one printed."""
+    from payrec.config import Settings
+    from payrec.server.actor import Actor
+    from payrec.server.db import Database
+    from payrec.server.errors import DomainError
+    from payrec.server.users import service as users
+    from payrec.server.users.passwords import generate_password
+
+    settings = _settings(args)
+    assert isinstance(settings, Settings)
+    _migrate(settings.database_url)
+    generated = None
+    if sys.stdin is None or sys.stdin.isatty():
+        generated = generate_password()
+        password = generated
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CliError("no password on stdin (give none at a terminal for a one-time one)")
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        with db.write() as session:
+            user = users.create(
+                session,
+                email=args.email,
+                role=args.role.strip().upper(),
+                name=args.name,
+                language=args.language,
+                password=password,
+                actor=Actor(name="cli", service_name="payrec-cli"),
+            )
+            user_id, email = user.id, user.email
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    finally:
+        db.dispose()
+    print(f"created user {email} ({user_id})")
+    if generated is not None:
+        print(f"one-time password: {generated}")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from payrec.automation.runner import main_worker
 
@@ -177,6 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, help="AUTOMATION_SERVICE, ADMIN or AGENT")
     create.set_defaults(func=cmd_keys)
+
+    users = sub.add_parser("users", help="people who sign in to the app")
+    users_sub = users.add_subparsers(dest="users_action", required=True)
+    user_create = users_sub.add_parser(
+        "create", help="create a user; password from stdin, or a one-time one printed"
+    )
+    common(user_create)
+    user_create.add_argument("--email", required=True)
+    user_create.add_argument("--role", required=True, help="ADMIN or AGENT")
+    user_create.add_argument("--name", default=None)
+    user_create.add_argument("--language", default="en", help="en, de, fr or es")
+    user_create.set_defaults(func=cmd_users)
 
     extract = sub.add_parser("extract", help="extract invoice fields from PDFs and images")
     extract.add_argument("rest", nargs=argparse.REMAINDER)

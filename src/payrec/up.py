@@ -50,6 +50,52 @@ def _ensure_keys(database_url: str, data_dir: Path) -> dict[str, str]:
     return keys
 
 
+DEMO_USERS = (("admin", "ADMIN", "Demo Admin"), ("agent", "AGENT", "Demo Agent"))
+
+
+def _ensure_demo_users(database_url: str, data_dir: Path) -> dict[str, dict[str, str]]:
+    """The demo's people (an admin and a collector), created once; their sign-in kept (0600)."""
+    from payrec.server.actor import Actor
+    from payrec.server.db import Database
+    from payrec.server.users import repository as user_rows
+    from payrec.server.users import service as users
+    from payrec.server.users.passwords import generate_password
+
+    path = data_dir / "demo-users.json"
+    if path.exists():
+        known: dict[str, dict[str, str]] = json.loads(path.read_text())
+        return known
+    db = Database(database_url, pool_size=1)
+    people: dict[str, dict[str, str]] = {}
+    try:
+        with db.write() as session:
+            for label, role, name in DEMO_USERS:
+                email = f"{label}@demo.payrec.dev"
+                password = generate_password()
+                found = user_rows.by_email(session, email)
+                if found is None:
+                    users.create(
+                        session,
+                        email=email,
+                        role=role,
+                        name=name,
+                        password=password,
+                        actor=Actor(name="payrec up"),
+                    )
+                else:  # a data directory that lost its file: give the account a new password
+                    users.update(
+                        session, found.id, password=password, actor=Actor(name="payrec up")
+                    )
+                people[label] = {"email": email, "password": password}
+    finally:
+        db.dispose()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(people, handle)
+    return people
+
+
 class OutboxWatcher(threading.Thread):
     """Prints each message that lands in the file outbox."""
 
@@ -103,6 +149,8 @@ def main_up(args: argparse.Namespace) -> int:
     data_dir = settings.data_dir.resolve()
     migrate(settings.database_url)
     keys = _ensure_keys(settings.database_url, data_dir)
+    demo = args.demo and not args.no_demo
+    people = _ensure_demo_users(settings.database_url, data_dir) if demo else {}
     base_url = f"http://{settings.host}:{settings.port}"
 
     server = uvicorn.Server(
@@ -135,6 +183,10 @@ def main_up(args: argparse.Namespace) -> int:
     _say(f"  API docs     {base_url}/docs")
     _say(f"  admin key    {keys['admin']}")
     _say(f"  worker key   {keys['worker']}")
+    if people:
+        _say(f"  app          {base_url}/app/")
+        for label, person in people.items():
+            _say(f"  sign in      {label}: {person['email']}  password {person['password']}")
     if os.environ.get("PAYREC_SMTP_URL"):
         from payrec.automation.senders import smtp_problem
 

@@ -45,7 +45,9 @@ from payrec.server.tasks.endpoints import router as tasks_router
 from payrec.server.templates import rendering
 from payrec.server.templates.endpoints import automation_router as templates_automation
 from payrec.server.templates.endpoints import router as templates_router
+from payrec.server.users.endpoints import router as users_router
 from payrec.server.webhooks.endpoints import router as webhooks_router
+from payrec.server.worklist.endpoints import router as worklist_router
 
 logger = logging.getLogger("payrec.server")
 SWEEP_SECONDS = 5.0
@@ -83,6 +85,8 @@ def _management_router() -> APIRouter:
         templates_router,
         reports_router,
         webhooks_router,
+        users_router,
+        worklist_router,
     ):
         router.include_router(sub)
     return router

@@ -9,6 +9,7 @@ from payrec.server.models.infra import AuditEvent, IdempotencyRecord
 from payrec.server.models.messaging import Notification, Reminder
 from payrec.server.models.policies import MessageTemplate, Policy
 from payrec.server.models.tasks import Task
+from payrec.server.models.users import User, UserSession
 
 __all__ = [
     "AuditEvent",
@@ -27,4 +28,6 @@ __all__ = [
     "ServiceClient",
     "SigningKey",
     "Task",
+    "User",
+    "UserSession",
 ]

@@ -21,6 +21,7 @@ class RecoveryCase(Base):
         Index("ix_recovery_cases_customer", "customer_id"),
         Index("ix_recovery_cases_created", "created_at"),
         Index("ix_recovery_cases_invoice", "invoice_number"),
+        Index("ix_recovery_cases_assignee", "assignee_user_id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("case"))
@@ -34,6 +35,9 @@ class RecoveryCase(Base):
     priority: Mapped[str] = mapped_column(String(10))
     priority_rank: Mapped[int] = mapped_column(Integer)
     policy_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    assignee_user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True
+    )
     last_reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)

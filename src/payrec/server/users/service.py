@@ -1,0 +1,257 @@
+"""Users: create, change (a new password or a disabled account ends every session), sign in,
+and the server-side sessions a browser holds."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import Session
+
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.errors import Conflict, Invalid, NotFound
+from payrec.server.models import User, UserSession
+from payrec.server.users import repository
+from payrec.server.users.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+
+USER_ROLES = ("ADMIN", "AGENT")
+LANGUAGES = ("en", "de", "fr", "es")
+SESSION_HOURS = 12
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A valid session and its user, as a page sees them."""
+
+    user_id: str
+    name: str
+    email: str
+    role: str
+    language: str
+    csrf_token: str
+    token_hash: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(name=self.email, subject=self.user_id, service_name="payrec-app")
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Invalid(f"not an e-mail address: {exc}", field="email") from exc
+
+
+def _check_password(password: str) -> None:
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        raise Invalid(f"a password has {MIN_LENGTH} to {MAX_LENGTH} characters", field="password")
+
+
+def _check_role(role: str) -> str:
+    if role not in USER_ROLES:
+        raise Invalid(f"role must be one of {', '.join(USER_ROLES)}", field="role")
+    return role
+
+
+def _check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", field="language")
+    return language
+
+
+def _snapshot(user: User) -> dict[str, object]:
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "language": user.language,
+        "disabled": user.disabled_at is not None,
+    }
+
+
+def create(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    password: str,
+    actor: Actor,
+    name: str | None = None,
+    language: str = "en",
+) -> User:
+    address = normalise_email(email)
+    _check_role(role)
+    _check_language(language)
+    _check_password(password)
+    if repository.by_email(session, address) is not None:
+        raise Conflict(f"a user with the e-mail {address} exists", code="user-exists")
+    user = User(
+        email=address,
+        name=(name or "").strip() or address.split("@", 1)[0],
+        role=role,
+        language=language,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        after=_snapshot(user),
+    )
+    return user
+
+
+def get(session: Session, user_id: str) -> User:
+    user = repository.get(session, user_id)
+    if user is None:
+        raise NotFound("user", user_id)
+    return user
+
+
+def list_all(session: Session) -> Sequence[User]:
+    return repository.all_users(session)
+
+
+def update(
+    session: Session,
+    user_id: str,
+    *,
+    actor: Actor,
+    name: str | None = None,
+    role: str | None = None,
+    language: str | None = None,
+    password: str | None = None,
+    disabled: bool | None = None,
+) -> User:
+    """Change a user; a new password or disabling the account revokes every session."""
+    user = get(session, user_id)
+    before = _snapshot(user)
+    now = datetime.now(UTC)
+    if name is not None:
+        if not name.strip():
+            raise Invalid("a name is required", field="name")
+        user.name = name.strip()
+    if role is not None:
+        user.role = _check_role(role)
+    if language is not None:
+        user.language = _check_language(language)
+    revoke = False
+    if password is not None:
+        _check_password(password)
+        user.password_hash = hash_password(password)
+        revoke = True
+    if disabled is not None and disabled != (user.disabled_at is not None):
+        user.disabled_at = now if disabled else None
+        revoke = revoke or disabled
+    if revoke:
+        repository.revoke_all(session, user.id, now)
+    after = _snapshot(user)
+    if password is not None:
+        after["passwordChanged"] = True
+    record(
+        session,
+        actor,
+        action="user.updated",
+        entity_type="user",
+        entity_id=user.id,
+        before=before,
+        after=after,
+    )
+    return user
+
+
+def check_credentials(session: Session, email: str, password: str) -> User | None:
+    """The active user these credentials belong to, or None (the same work either way)."""
+    try:
+        address = normalise_email(email)
+    except Invalid:
+        address = ""
+    user = repository.by_email(session, address) if address else None
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        return None
+    if user.disabled_at is not None:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(
+    session: Session, user: User, *, address: str | None, user_agent: str | None
+) -> str:
+    """Open a session for `user`; answers the cookie's token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    session.add(
+        UserSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + timedelta(hours=SESSION_HOURS),
+            address=(address or "")[:64] or None,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
+    record(
+        session,
+        Actor(name=user.email, subject=user.id, service_name="payrec-app"),
+        action="user.signed_in",
+        entity_type="user",
+        entity_id=user.id,
+    )
+    return token
+
+
+def signed_in(session: Session, token: str) -> SignedIn | None:
+    """The session a cookie names, if it is live (not revoked, not expired, user enabled)."""
+    found = repository.session_with_user(session, token_hash(token))
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= datetime.now(UTC):
+        return None
+    if user.disabled_at is not None:
+        return None
+    return SignedIn(
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        role=user.role,
+        language=user.language,
+        csrf_token=row.csrf_token,
+        token_hash=row.token_hash,
+    )
+
+
+def end_session(session: Session, who: SignedIn) -> None:
+    row = session.get(UserSession, who.token_hash)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        record(
+            session,
+            who.actor,
+            action="user.signed_out",
+            entity_type="user",
+            entity_id=who.user_id,
+        )

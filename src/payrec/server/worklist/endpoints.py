@@ -1,0 +1,44 @@
+"""`GET /api/v1/worklist`: the collectors' worklist (ADMIN or AGENT)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Response
+
+from payrec.server.automation_deps import ManagementContext
+from payrec.server.jsonio import json_response
+from payrec.server.routing import api_router
+from payrec.server.worklist import service
+from payrec.server.worklist.repository import Filters
+from payrec.server.worklist.schemas import WorklistPage
+
+router = api_router(prefix="/worklist", tags=["worklist"])
+
+
+@router.get("", response_model=WorklistPage)
+def get_worklist(
+    ctx: ManagementContext,
+    q: Annotated[
+        str | None, Query(max_length=100, description="customer, invoice, e-mail, phone")
+    ] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    currency: Annotated[str | None, Query(max_length=3)] = None,
+    assignee: Annotated[str | None, Query(max_length=40, description="a user id")] = None,
+    unassigned: bool = False,
+    policy_step: Annotated[int | None, Query(alias="policyStep", ge=0, lt=1000)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 25,
+) -> Response:
+    """Open cases in the order to work them: manual tasks due, aging bucket, amount owed."""
+    filters = Filters(
+        assignee_user_id=assignee,
+        unassigned=unassigned,
+        status=status,
+        currency=currency,
+        policy_step=policy_step,
+        search=q,
+    )
+    with ctx.read() as session:
+        result = service.worklist(session, filters, page=page, page_size=page_size)
+    return json_response(result)

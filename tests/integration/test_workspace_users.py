@@ -1,0 +1,110 @@
+"""People who sign in to the workspace: created by the CLI and by an admin in the API."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.backend import LiveBackend
+
+
+def _payrec(*args: str, cwd: Path, stdin: str | None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PAYREC_")}
+    return subprocess.run(
+        [sys.executable, "-m", "payrec", *args],
+        cwd=cwd,
+        env=clean,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_users_create_cli_takes_the_password_from_stdin(tmp_path: Path) -> None:
+    result = _payrec(
+        "users",
+        "create",
+        "--email",
+        "Ann@Example.com",
+        "--role",
+        "agent",
+        "--name",
+        "Ann",
+        "--language",
+        "de",
+        cwd=tmp_path,
+        stdin="correct horse battery\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("created user ann@example.com (usr-")
+    assert "one-time password" not in result.stdout
+    again = _payrec(
+        "users",
+        "create",
+        "--email",
+        "ann@example.com",
+        "--role",
+        "AGENT",
+        cwd=tmp_path,
+        stdin="another long password\n",
+    )
+    assert again.returncode == 2 and "exists" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_users_create_cli_refuses_a_short_password_and_a_bad_role(tmp_path: Path) -> None:
+    short = _payrec(
+        "users",
+        "create",
+        "--email",
+        "b@example.com",
+        "--role",
+        "ADMIN",
+        cwd=tmp_path,
+        stdin="short\n",
+    )
+    assert short.returncode == 2 and "password" in short.stderr
+    role = _payrec(
+        "users",
+        "create",
+        "--email",
+        "b@example.com",
+        "--role",
+        "ROOT",
+        cwd=tmp_path,
+        stdin="long enough password\n",
+    )
+    assert role.returncode == 2 and "role must be one of ADMIN, AGENT" in role.stderr
+
+
+def test_admin_creates_users_in_the_api_agent_is_refused(backend: LiveBackend) -> None:
+    email = f"coll-{secrets.token_hex(3)}@example.com"
+    created = backend.admin(
+        "POST", "/users", json={"email": email, "role": "AGENT", "name": "Col Lector"}
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["email"] == email and body["role"] == "AGENT" and body["language"] == "en"
+    assert len(body["oneTimePassword"]) >= 16 and "passwordHash" not in body
+    listed = backend.admin("GET", "/users").json()["users"]
+    assert any(u["id"] == body["id"] and "oneTimePassword" not in u for u in listed)
+    duplicate = backend.admin("POST", "/users", json={"email": email.upper(), "role": "AGENT"})
+    assert duplicate.status_code == 409, duplicate.text
+    bad = backend.admin("POST", "/users", json={"email": "not-an-address", "role": "AGENT"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+    agent = {"Authorization": f"Bearer {backend.agent_key}"}
+    url = f"{backend.base_url}/api/v1/users"
+    assert backend.http.get(url, headers=agent).status_code == 403
+    refused = backend.http.post(
+        url, json={"email": "x@example.com", "role": "ADMIN"}, headers=agent
+    )
+    assert refused.status_code == 403
+    assert not any(
+        u["email"] == "x@example.com" for u in backend.admin("GET", "/users").json()["users"]
+    )
+    events = backend.admin("GET", "/audit-events", params={"entityId": body["id"]}).json()["events"]
+    assert [e["action"] for e in events] == ["user.created"]
