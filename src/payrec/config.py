@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from limits import parse as parse_limit
 from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from schwifty import BIC, IBAN
@@ -112,6 +113,16 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PAYREC_ANONYMOUS_RATE_LIMIT", "anonymous_rate_limit"),
         description="requests per client address before its credential is checked",
     )
+    signin_account_limit: str = Field(
+        default="5 per 15 minutes",
+        validation_alias=AliasChoices("PAYREC_SIGNIN_ACCOUNT_LIMIT", "signin_account_limit"),
+        description="failed sign-ins to the app allowed per account (then 429 until it ages)",
+    )
+    signin_address_limit: str = Field(
+        default="30 per 15 minutes",
+        validation_alias=AliasChoices("PAYREC_SIGNIN_ADDRESS_LIMIT", "signin_address_limit"),
+        description="failed sign-ins to the app allowed per client address",
+    )
     creditor_name: str = Field(
         default="", validation_alias=AliasChoices("PAYREC_CREDITOR_NAME", "creditor_name")
     )
@@ -165,6 +176,15 @@ class Settings(BaseSettings):
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
         parse_rate_limit(value)
+        return value
+
+    @field_validator("signin_account_limit", "signin_address_limit")
+    @classmethod
+    def _check_signin_limit(cls, value: str) -> str:
+        try:
+            parse_limit(value)
+        except ValueError as exc:
+            raise ValueError(f"a limit such as '5 per 15 minutes', got {value!r}") from exc
         return value
 
     @property

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import delete, text
 
 from payrec.config import Settings, load_settings, parse_rate_limit
@@ -46,6 +47,10 @@ from payrec.server.templates import rendering
 from payrec.server.templates.endpoints import automation_router as templates_automation
 from payrec.server.templates.endpoints import router as templates_router
 from payrec.server.users.endpoints import router as users_router
+from payrec.server.users.throttle import LimitsThrottle
+from payrec.server.web.pages import STATIC_DIR, SignInRequired, sign_in_redirect
+from payrec.server.web.routes import router as web_router
+from payrec.server.web.signin import router as signin_router
 from payrec.server.webhooks.endpoints import router as webhooks_router
 from payrec.server.worklist.endpoints import router as worklist_router
 
@@ -153,6 +158,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         db=db,
         tokens=tokens,
         limiter=RateLimiter(limit, window),
+        signin_throttle=LimitsThrottle(
+            settings.signin_account_limit,
+            settings.signin_address_limit,
+            settings.redis_url or "memory://",
+        ),
     )
     sweeper = Sweeper(state)
 
@@ -183,6 +193,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(oauth_router)
     app.include_router(_automation_router())
     app.include_router(_management_router())
+    app.include_router(signin_router)
+    app.include_router(web_router)
+    app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_middleware(
         EdgeMiddleware,
         max_json=settings.max_json_bytes,

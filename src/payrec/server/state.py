@@ -8,6 +8,7 @@ from payrec.config import Settings
 from payrec.server.auth.tokens import TokenService
 from payrec.server.db import Database
 from payrec.server.ratelimit import RateLimiter
+from payrec.server.users.throttle import SignInThrottle
 
 
 @dataclass
@@ -16,3 +17,4 @@ class AppState:
     db: Database
     tokens: TokenService
     limiter: RateLimiter
+    signin_throttle: SignInThrottle

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -17,6 +17,10 @@ def by_email(session: Session, email: str) -> User | None:
 
 def get(session: Session, user_id: str) -> User | None:
     return session.get(User, user_id)
+
+
+def by_ids(session: Session, user_ids: Collection[str]) -> Sequence[User]:
+    return session.scalars(select(User).where(User.id.in_(user_ids))).all()
 
 
 def all_users(session: Session) -> Sequence[User]:

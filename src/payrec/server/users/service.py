@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +21,6 @@ from payrec.server.users.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
     hash_password,
-    needs_rehash,
     verify_password,
 )
 
@@ -128,6 +127,12 @@ def list_all(session: Session) -> Sequence[User]:
     return repository.all_users(session)
 
 
+def names(session: Session, user_ids: Iterable[str | None]) -> dict[str, str]:
+    """Display names of the given users (for "assigned to")."""
+    wanted = {i for i in user_ids if i}
+    return {u.id: u.name for u in repository.by_ids(session, wanted)} if wanted else {}
+
+
 def update(
     session: Session,
     user_id: str,
@@ -187,8 +192,6 @@ def check_credentials(session: Session, email: str, password: str) -> User | Non
         return None
     if user.disabled_at is not None:
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
     return user
 
 

@@ -1,0 +1,97 @@
+"""Rendering the app's pages, and who is signed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from payrec.server.auth.dependencies import app_state
+from payrec.server.users import service as users
+from payrec.server.users.service import SignedIn
+from payrec.server.web.i18n import Formatter, language_of
+from payrec.server.web.security import SESSION_COOKIE
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+STATIC_DIR = str(Path(__file__).parent / "static")
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class SignInRequired(Exception):
+    """No live session: the page answers a redirect to the sign-in form."""
+
+
+def render(
+    request: Request,
+    template: str,
+    who: SignedIn | None,
+    *,
+    status_code: int = 200,
+    language: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    fmt = Formatter(language_of(language or (who.language if who else None)))
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"who": who, "fmt": fmt, "_": fmt.gettext, "lang": fmt.language, **context},
+        status_code=status_code,
+    )
+    response.headers.update(_HEADERS)
+    return response
+
+
+def error_page(
+    request: Request,
+    status: int,
+    message: str,
+    who: SignedIn | None = None,
+    *,
+    language: str | None = None,
+) -> HTMLResponse:
+    """A plain error page (the message already in the reader's language)."""
+    return render(
+        request,
+        "error.html",
+        who,
+        status_code=status,
+        language=language,
+        message=message,
+        status=status,
+    )
+
+
+def signed_in_or_none(request: Request) -> SignedIn | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with app_state(request).db.read() as session:
+        return users.signed_in(session, token)
+
+
+def current_user(request: Request) -> SignedIn:
+    """A dependency: the signed-in user, or a redirect to the sign-in form."""
+    who = signed_in_or_none(request)
+    if who is None:
+        raise SignInRequired
+    return who
+
+
+def sign_in_redirect(request: Request, _exc: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/app/sign-in?next={quote(target, safe='/')}"
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=200, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
