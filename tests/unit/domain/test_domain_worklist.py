@@ -1,0 +1,74 @@
+"""The worklist's order as pure rules (`domain.worklist`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from payrec.domain.worklist import (
+    Facts,
+    Reason,
+    aging_bucket,
+    days_overdue,
+    rank_key,
+    reasons,
+    search_digits,
+)
+
+TODAY = date(2026, 6, 30)
+
+
+def _facts(case_id: str, days: int, amount: str, *flags: Reason) -> Facts:
+    return Facts(case_id, TODAY - timedelta(days=days), Decimal(amount), frozenset(flags))
+
+
+def test_aging_buckets_oldest_first() -> None:
+    days = (200, 91, 90, 61, 60, 31, 30, 1, 0, -5)
+    assert [aging_bucket(TODAY - timedelta(days=d), TODAY) for d in days] == [
+        0,
+        0,
+        1,
+        1,
+        2,
+        2,
+        3,
+        3,
+        4,
+        4,
+    ]
+    assert days_overdue(TODAY + timedelta(days=3), TODAY) == 0
+    assert days_overdue(TODAY - timedelta(days=3), TODAY) == 3
+
+
+def test_rank_manual_task_then_bucket_then_amount_then_due_date() -> None:
+    cases = [
+        _facts("not-due", -10, "99999"),
+        _facts("recent-huge", 5, "50000"),
+        _facts("old-small", 120, "10"),
+        _facts("old-large", 95, "900"),
+        _facts("old-large-older", 100, "900"),
+        _facts("call", 2, "1", Reason.MANUAL_TASK_DUE),
+        _facts("broken", 0, "1", Reason.BROKEN_PROMISE, Reason.MANUAL_TASK_DUE),
+    ]
+    ranked = [f.case_id for f in sorted(cases, key=lambda f: rank_key(f, TODAY))]
+    assert ranked == [
+        "broken",
+        "call",
+        "old-large-older",
+        "old-large",
+        "old-small",
+        "recent-huge",
+        "not-due",
+    ]
+
+
+def test_reasons_are_shown_most_urgent_first() -> None:
+    facts = _facts("c", 3, "5", Reason.MANUAL_TASK_DUE, Reason.PROMISE_DUE)
+    assert reasons(facts, TODAY) == ["promise-due", "manual-task-due", "overdue"]
+    assert reasons(_facts("d", 0, "5"), TODAY) == []
+
+
+def test_a_search_looks_like_a_phone_number_only_with_digits_and_separators() -> None:
+    assert search_digits("+49 (30) 5550-1234") == "4930555012 34".replace(" ", "")
+    assert search_digits("INV-2024-0001") is None
+    assert search_digits("123") is None
