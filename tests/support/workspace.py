@@ -213,7 +213,7 @@ def screenshots(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
 def browser_sign_in(page: Any, backend: LiveBackend, user: AppUser) -> None:
     page.goto(backend.base_url + "/app/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(user.password)
+    page.get_by_label("Email", exact=True).fill(user.email)
+    page.get_by_label("Password", exact=True).fill(user.password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Worklist", level=1).wait_for()
