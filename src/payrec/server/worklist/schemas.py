@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from payrec.server.types import OutModel
+from payrec.server.types import ExactNumber, OutModel
 
 
 class WorklistCustomer(OutModel):
@@ -19,9 +18,9 @@ class WorklistItem(OutModel):
     id: str
     invoice_number: str | None
     customer: WorklistCustomer
-    amount: Decimal
-    amount_paid: Decimal
-    outstanding: Decimal
+    amount: ExactNumber
+    amount_paid: ExactNumber
+    outstanding: ExactNumber
     currency: str
     due_date: date
     days_overdue: int
