@@ -101,16 +101,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     """`payrec users create`: the password from stdin, or a one-time one printed."""
-    from payrec.config import Settings
     from payrec.server.actor import Actor
     from payrec.server.db import Database
     from payrec.server.errors import DomainError
     from payrec.server.users import service as users
     from payrec.server.users.passwords import generate_password
+    from payrec.startup import migrate, settings_from_args
 
-    settings = _settings(args)
-    assert isinstance(settings, Settings)
-    _migrate(settings.database_url)
+    settings = settings_from_args(args)
+    migrate(settings.database_url)
     generated = None
     if sys.stdin is None or sys.stdin.isatty():
         generated = generate_password()
