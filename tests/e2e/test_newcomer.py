@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
+
+import httpx
 
 from tests.support.backend import free_port, wait_until
 
@@ -41,6 +44,21 @@ def test_up_demo_shows_backend_keys_and_reminders_in_the_outbox(tmp_path: Path) 
         assert f"http://127.0.0.1:{port}/docs" in text
         assert "admin key    prk_" in text and "worker key   prk_" in text
         assert "demo book    6 customers, 42 cases" in text
+        assert f"app          http://127.0.0.1:{port}/app/" in text
+        found = re.findall(r"sign in      (admin|agent): (\S+)  password (\S+)", text)
+        people = {label: (email, password) for label, email, password in found}
+        assert set(people) == {"admin", "agent"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as browser:
+            form = browser.get("/app/sign-in").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            assert token is not None
+            email, password = people["agent"]
+            signed_in = browser.post(
+                "/app/sign-in",
+                data={"email": email, "password": password, "csrf_token": token.group(1)},
+            )
+            assert signed_in.status_code == 303, signed_in.text
+            assert "<h1>Worklist</h1>" in browser.get("/app/").text
         assert "Traceback" not in text
         assert list((tmp_path / "payrec-data" / "outbox").glob("*.eml"))
     finally:
