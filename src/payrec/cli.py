@@ -129,6 +129,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 language=args.language,
                 password=password,
                 actor=Actor(name="cli", service_name="payrec-cli"),
+                one_time=generated is not None,
             )
             user_id, email = user.id, user.email
     except DomainError as exc:
@@ -137,7 +138,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         db.dispose()
     print(f"created user {email} ({user_id})")
     if generated is not None:
-        print(f"one-time password: {generated}")
+        print(f"one-time password: {generated}  (to be changed at the first sign-in)")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 import httpx
@@ -153,3 +154,45 @@ def test_failed_sign_ins_are_throttled_per_account_and_per_address(
             assert _attempt(app, third.email, third.password).status_code == 429  # the address
     finally:
         backend.stop()
+
+
+def test_one_time_password_is_changed_at_the_first_sign_in(backend: LiveBackend) -> None:
+    email = f"otp-{secrets.token_hex(3)}@example.com"
+    created = backend.admin("POST", "/users", json={"email": email, "role": "AGENT"})
+    assert created.status_code == 201, created.text
+    one_time = created.json()["oneTimePassword"]
+    with AppClient(backend) as app, AppClient(backend) as other:
+        for client in (app, other):
+            assert client.sign_in(email, one_time).status_code == 303
+            answer = client.get("/app/")
+            assert answer.status_code == 303 and answer.headers["location"] == "/app/password"
+        assert app.get("/app/cases/case-any").headers["location"] == "/app/password"
+        form = app.get("/app/password")
+        assert form.status_code == 200 and "<h1>Change password</h1>" in form.text
+        assert "one-time password" in form.text
+        new = "my very own password"
+        for fields, message in (
+            ({"current_password": one_time, "new_password": new, "repeat_password": "x"}, "differ"),
+            ({"current_password": "wrong", "new_password": new, "repeat_password": new}, "Wrong"),
+            (
+                {"current_password": one_time, "new_password": "short", "repeat_password": "short"},
+                "10 to",
+            ),
+        ):
+            refused = app.post("/app/password", fields)
+            assert refused.status_code == 422 and message in refused.text, refused.text
+        assert (
+            app.post(
+                "/app/password", {"new_password": new, "repeat_password": new}, csrf=False
+            ).status_code
+            == 403
+        )
+        changed = app.post(
+            "/app/password",
+            {"current_password": one_time, "new_password": new, "repeat_password": new},
+        )
+        assert changed.status_code == 303 and changed.headers["location"] == "/app/"
+        assert "<h1>Worklist</h1>" in app.get("/app/").text  # this browser goes on, signed in anew
+        assert other.get("/app/password").status_code == 303  # every other session ended
+        assert other.sign_in(email, one_time).status_code == 401
+        assert other.sign_in(email, new).status_code == 303

@@ -48,7 +48,13 @@ from payrec.server.templates.endpoints import automation_router as templates_aut
 from payrec.server.templates.endpoints import router as templates_router
 from payrec.server.users.endpoints import router as users_router
 from payrec.server.users.throttle import LimitsThrottle
-from payrec.server.web.pages import STATIC_DIR, SignInRequired, sign_in_redirect
+from payrec.server.web.pages import (
+    STATIC_DIR,
+    PasswordChangeRequired,
+    SignInRequired,
+    password_redirect,
+    sign_in_redirect,
+)
 from payrec.server.web.routes import router as web_router
 from payrec.server.web.signin import router as signin_router
 from payrec.server.webhooks.endpoints import router as webhooks_router
@@ -197,6 +203,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)
+    app.add_exception_handler(PasswordChangeRequired, password_redirect)
     app.add_middleware(
         EdgeMiddleware,
         max_json=settings.max_json_bytes,

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("password_change_required", sa.Boolean(), nullable=False),
         sa.Column("disabled_at", UtcDateTime(), nullable=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),

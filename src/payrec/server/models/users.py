@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payrec.server.models.base import Base, UtcDateTime, new_id, utcnow
@@ -21,6 +21,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8), default="en")
     password_hash: Mapped[str] = mapped_column(String(200))
+    # a one-time password (printed by the CLI, answered by the API) is changed at first sign-in
+    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

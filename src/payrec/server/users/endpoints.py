@@ -36,6 +36,7 @@ def create_user(body: UserCreate, ctx: AdminContext) -> Response:
             language=body.language,
             password=body.password if body.password is not None else str(generated),
             actor=ctx.actor,
+            one_time=generated is not None,
         )
         return UserCreated(**to_out(user).model_dump(), one_time_password=generated)
 

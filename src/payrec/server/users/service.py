@@ -40,6 +40,7 @@ class SignedIn:
     language: str
     csrf_token: str
     token_hash: str
+    password_change_required: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -89,7 +90,9 @@ def create(
     actor: Actor,
     name: str | None = None,
     language: str = "en",
+    one_time: bool = False,
 ) -> User:
+    """A new user; with `one_time`, the password must be changed at the first sign-in."""
     address = normalise_email(email)
     _check_role(role)
     _check_language(language)
@@ -102,6 +105,7 @@ def create(
         role=role,
         language=language,
         password_hash=hash_password(password),
+        password_change_required=one_time,
     )
     session.add(user)
     session.flush()
@@ -181,6 +185,28 @@ def update(
     return user
 
 
+def change_own_password(session: Session, who: SignedIn, current: str, new: str) -> User:
+    """The signed-in user's own new password: the current one is asked again, and every
+    session of the user ends (the caller opens a new one for this browser)."""
+    user = get(session, who.user_id)
+    if not verify_password(user.password_hash, current):
+        raise Invalid("the current password is wrong", field="current_password")
+    if new == current:
+        raise Invalid("the new password is the current one", field="new_password")
+    _check_password(new)
+    user.password_hash = hash_password(new)
+    user.password_change_required = False
+    repository.revoke_all(session, user.id, datetime.now(UTC))
+    record(
+        session,
+        who.actor,
+        action="user.password_changed",
+        entity_type="user",
+        entity_id=user.id,
+    )
+    return user
+
+
 def check_credentials(session: Session, email: str, password: str) -> User | None:
     """The active user these credentials belong to, or None (the same work either way)."""
     try:
@@ -244,6 +270,7 @@ def signed_in(session: Session, token: str) -> SignedIn | None:
         language=user.language,
         csrf_token=row.csrf_token,
         token_hash=row.token_hash,
+        password_change_required=user.password_change_required,
     )
 
 

@@ -18,6 +18,7 @@ from payrec.server.web.security import SESSION_COOKIE
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 STATIC_DIR = str(Path(__file__).parent / "static")
+ACCOUNT_PAGE = "/app/password"
 _HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
@@ -31,6 +32,10 @@ _HEADERS = {
 
 class SignInRequired(Exception):
     """No live session: the page answers a redirect to the sign-in form."""
+
+
+class PasswordChangeRequired(Exception):
+    """Signed in with a one-time password: the password page comes first."""
 
 
 def render(
@@ -81,12 +86,26 @@ def signed_in_or_none(request: Request) -> SignedIn | None:
         return users.signed_in(session, token)
 
 
-def current_user(request: Request) -> SignedIn:
+def signed_in_user(request: Request) -> SignedIn:
     """A dependency: the signed-in user, or a redirect to the sign-in form."""
     who = signed_in_or_none(request)
     if who is None:
         raise SignInRequired
     return who
+
+
+def current_user(request: Request) -> SignedIn:
+    """A dependency for the work pages: a signed-in user who has chosen a password."""
+    who = signed_in_user(request)
+    if who.password_change_required:
+        raise PasswordChangeRequired
+    return who
+
+
+def password_redirect(request: Request, _exc: Exception) -> Response:
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=200, headers={"HX-Redirect": ACCOUNT_PAGE})
+    return RedirectResponse(ACCOUNT_PAGE, status_code=303)
 
 
 def sign_in_redirect(request: Request, _exc: Exception) -> Response:

@@ -9,11 +9,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from payrec.server.auth.dependencies import app_state
+from payrec.server.errors import Invalid
 from payrec.server.state import AppState
 from payrec.server.users import service as users
+from payrec.server.users.passwords import MAX_LENGTH, MIN_LENGTH
 from payrec.server.users.service import SignedIn
 from payrec.server.web.i18n import Formatter, language_from_header
-from payrec.server.web.pages import current_user, error_page, render, signed_in_or_none
+from payrec.server.web.pages import error_page, render, signed_in_or_none, signed_in_user
 from payrec.server.web.security import (
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -151,7 +153,7 @@ def _end_session(state: AppState, who: SignedIn) -> None:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, who: Annotated[SignedIn, Depends(current_user)]) -> Response:
+async def sign_out(request: Request, who: Annotated[SignedIn, Depends(signed_in_user)]) -> Response:
     if not token_matches(who.csrf_token, await presented_token(request)):
         return error_page(request, 403, Formatter(who.language).gettext(_CSRF_REFUSED), who)
     await run_in_threadpool(_end_session, app_state(request), who)
@@ -159,4 +161,70 @@ async def sign_out(request: Request, who: Annotated[SignedIn, Depends(current_us
     if request.headers.get("hx-request") == "true":
         response = Response(status_code=200, headers={"HX-Redirect": "/app/sign-in"})
     response.delete_cookie(SESSION_COOKIE, path="/app")
+    return response
+
+
+def _password_form(
+    request: Request, who: SignedIn, *, status: int = 200, error: str | None = None
+) -> Response:
+    return render(request, "password.html", who, status_code=status, error=error)
+
+
+@router.get("/password")
+def password_form(request: Request, who: Annotated[SignedIn, Depends(signed_in_user)]) -> Response:
+    return _password_form(request, who)
+
+
+def _change_password(
+    state: AppState, who: SignedIn, current: str, new: str, request: Request
+) -> str:
+    with state.db.write() as session:
+        user = users.change_own_password(session, who, current, new)
+        return users.start_session(
+            session,
+            user,
+            address=client_address(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+
+
+@router.post("/password")
+async def change_password(
+    request: Request,
+    who: Annotated[SignedIn, Depends(signed_in_user)],
+    current_password: Annotated[str, Form(max_length=256)] = "",
+    new_password: Annotated[str, Form(max_length=256)] = "",
+    repeat_password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    """The user's own new password; every other session of the user ends."""
+    _ = Formatter(who.language).gettext
+    if not token_matches(who.csrf_token, await presented_token(request)):
+        return error_page(request, 403, _(_CSRF_REFUSED), who)
+    if new_password != repeat_password:
+        return _password_form(request, who, status=422, error=_("The new passwords differ."))
+    state = app_state(request)
+    try:
+        token = await run_in_threadpool(
+            _change_password, state, who, current_password, new_password, request
+        )
+    except Invalid as exc:
+        messages = {
+            "current_password": _("Wrong current password."),
+            "new_password": _("Choose a password other than the current one."),
+        }
+        field = (exc.errors or [{}])[0].get("field", "")
+        text = messages.get(field) or _(
+            "A password has %(least)s to %(most)s characters.", least=MIN_LENGTH, most=MAX_LENGTH
+        )
+        return _password_form(request, who, status=422, error=text)
+    response = RedirectResponse("/app/", status_code=303)
+    set_cookie(
+        response,
+        request,
+        state.settings.public_url,
+        SESSION_COOKIE,
+        token,
+        path="/app",
+        max_age=SESSION_SECONDS,
+    )
     return response
