@@ -8,6 +8,7 @@ from fastapi import File, Form, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from payrec.config import Settings
 from payrec.server.automation_deps import AutomationContext, ManagementContext, StaffContext
 from payrec.server.context import RequestContext
 from payrec.server.documents import repository, review, service
@@ -27,13 +28,17 @@ _ANY_ADDRESS = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
 def base_url(ctx: RequestContext) -> str:
+    """`origin` of the request's backend."""
+    return origin(ctx.state.settings)
+
+
+def origin(settings: Settings) -> str:
     """The origin of the URLs the backend hands out (`downloadUrl`): PAYREC_PUBLIC_URL, else
     the address it is configured to listen on, else none (the URLs are then relative).
 
     Never the request's `Host` header: whoever sends the request chooses it, and a link
     pointing elsewhere would carry the next caller's API key to that host.
     """
-    settings = ctx.state.settings
     if settings.public_url:
         return str(settings.public_url).rstrip("/")
     host = str(settings.host).strip()

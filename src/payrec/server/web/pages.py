@@ -26,7 +26,6 @@ _HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
 }
 
 

@@ -12,6 +12,7 @@ from payrec.domain.worklist import PAGE_SIZE, STATUSES
 from payrec.server.auth.dependencies import app_state
 from payrec.server.cases import service as cases
 from payrec.server.cases.timeline import case_detail
+from payrec.server.documents.endpoints import origin
 from payrec.server.errors import DomainError, NotFound
 from payrec.server.users import service as users
 from payrec.server.users.service import SignedIn
@@ -91,7 +92,7 @@ def worklist_page(
 def case_page(request: Request, case_id: str, who: Who) -> Response:
     """A case: amounts, customer and the whole timeline (the actions come with case-actions)."""
     state = app_state(request)
-    base_url = (state.settings.public_url or str(request.base_url)).rstrip("/")
+    base_url = origin(state.settings)  # never the Host header (as the API's document links)
     try:
         with state.db.read() as session:
             detail = case_detail(session, case_id, base_url)
