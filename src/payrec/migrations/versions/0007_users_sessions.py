@@ -3,8 +3,8 @@
 The collectors' workspace signs people in: users (argon2id password hashes, role, language),
 server-side sessions (revocable: revoked_at) and the collector a case is assigned to.
 
-Revision ID: 0006_users_sessions
-Revises: 0005_phone_digits
+Revision ID: 0007_users_sessions
+Revises: 0006_sealed_secrets
 """
 
 import contextlib
@@ -16,8 +16,8 @@ from alembic import op
 
 from payrec.server.models.base import UtcDateTime
 
-revision: str = "0006_users_sessions"
-down_revision: str | None = "0005_phone_digits"
+revision: str = "0007_users_sessions"
+down_revision: str | None = "0006_sealed_secrets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
