@@ -24,6 +24,7 @@ DEFAULT_TEMPLATE_IDS: tuple[str, ...] = (
     "call-collector",
     "statement",
     "letter-reminder",
+    "promise-broken",
 )
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es")
 """The languages every shipped template comes in."""

@@ -8,6 +8,7 @@ from datetime import time
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from payrec.domain.case_actions import DEFAULT_PROMISE_GRACE_DAYS, MAX_PROMISE_GRACE_DAYS
 from payrec.domain.errors import DomainError
 from payrec.domain.states import Priority
 
@@ -117,6 +118,7 @@ class DunningPolicy:
     ``business_days_only``: contacts only Monday to Friday and never on the holidays the
     scheduler passes in (``SendWindow.weekends=False`` skips Sat/Sun but not holidays).
     ``max_contacts_per_7_days``: cap per customer and channel in any rolling 7 days; None = no cap.
+    ``promise_grace_days``: days after a promised date before the promise counts as broken.
     """
 
     id: str
@@ -125,6 +127,7 @@ class DunningPolicy:
     send_window: SendWindow = field(default_factory=SendWindow)
     business_days_only: bool = False
     max_contacts_per_7_days: int | None = 3
+    promise_grace_days: int = DEFAULT_PROMISE_GRACE_DAYS
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
@@ -159,6 +162,15 @@ class DunningPolicy:
         cap = self.max_contacts_per_7_days
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
             raise PolicyError("must be a positive integer or null", "maxContactsPer7Days")
+        grace = self.promise_grace_days
+        if (
+            isinstance(grace, bool)
+            or not isinstance(grace, int)
+            or not 0 <= grace <= MAX_PROMISE_GRACE_DAYS
+        ):
+            raise PolicyError(
+                f"must be an integer from 0 to {MAX_PROMISE_GRACE_DAYS}", "promiseGraceDays"
+            )
 
 
 DEFAULT_POLICY = DunningPolicy(
@@ -177,7 +189,15 @@ DEFAULT_POLICY = DunningPolicy(
 
 # --- JSON mapping ---------------------------------------------------------------------
 
-_POLICY_KEYS = {"id", "name", "steps", "sendWindow", "businessDaysOnly", "maxContactsPer7Days"}
+_POLICY_KEYS = {
+    "id",
+    "name",
+    "steps",
+    "sendWindow",
+    "businessDaysOnly",
+    "maxContactsPer7Days",
+    "promiseGraceDays",
+}
 _STEP_KEYS = {"offsetDays", "channel", "templateId", "priority"}
 _WINDOW_KEYS = {"start", "end", "weekends"}
 
@@ -255,6 +275,7 @@ def policy_from_dict(data: Mapping[str, Any]) -> DunningPolicy:
         send_window=window,
         business_days_only=_bool(body.get("businessDaysOnly", False), "businessDaysOnly"),
         max_contacts_per_7_days=body.get("maxContactsPer7Days", 3),
+        promise_grace_days=body.get("promiseGraceDays", DEFAULT_PROMISE_GRACE_DAYS),
     )
 
 
@@ -279,4 +300,5 @@ def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
         },
         "businessDaysOnly": policy.business_days_only,
         "maxContactsPer7Days": policy.max_contacts_per_7_days,
+        "promiseGraceDays": policy.promise_grace_days,
     }

@@ -102,6 +102,7 @@ API_JSON: dict[str, Any] = {
     "sendWindow": {"start": "09:30", "end": "18:00", "weekends": False},
     "businessDaysOnly": True,
     "maxContactsPer7Days": None,
+    "promiseGraceDays": 5,
 }
 
 
@@ -110,7 +111,20 @@ def test_from_dict_and_back() -> None:
     assert policy.send_window == SendWindow(time(9, 30), time(18), weekends=False)
     assert policy.steps[1] == PolicyStep(10, Channel.LETTER, "letter-1", Priority.LOW)
     assert policy.max_contacts_per_7_days is None
+    assert policy.promise_grace_days == 5
     assert policy_to_dict(policy) == API_JSON
+
+
+@pytest.mark.parametrize("grace", [-1, 61, True, "3"])
+def test_promise_grace_days_is_a_small_whole_number(grace: object) -> None:
+    with pytest.raises(PolicyError) as refused:
+        policy_from_dict({**API_JSON, "promiseGraceDays": grace})
+    assert refused.value.field == "promiseGraceDays"
+
+
+def test_promise_grace_days_defaults_to_three() -> None:
+    body = {k: v for k, v in API_JSON.items() if k != "promiseGraceDays"}
+    assert policy_from_dict(body).promise_grace_days == 3
 
 
 def test_default_policy_round_trip() -> None:

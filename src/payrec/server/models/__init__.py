@@ -1,5 +1,6 @@
 """All tables; importing this module registers them on `Base.metadata`."""
 
+from payrec.server.models.actions import Dispute, Promise
 from payrec.server.models.auth import ServiceClient, SigningKey
 from payrec.server.models.base import Base
 from payrec.server.models.cases import CaseNote, Payment, RecoveryCase
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "CaseNote",
     "Customer",
+    "Dispute",
     "Document",
     "Extraction",
     "IdempotencyRecord",
@@ -23,6 +25,7 @@ __all__ = [
     "Notification",
     "Payment",
     "Policy",
+    "Promise",
     "RecoveryCase",
     "Reminder",
     "ServiceClient",

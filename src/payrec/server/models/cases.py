@@ -22,6 +22,10 @@ class RecoveryCase(Base):
         Index("ix_recovery_cases_created", "created_at"),
         Index("ix_recovery_cases_invoice", "invoice_number"),
         Index("ix_recovery_cases_assignee", "assignee_user_id"),
+        # one open case per (customer, invoice number): the service checks it under the
+        # customer's lock (stored duplicates from before the rule keep the index non-unique)
+        Index("ix_recovery_cases_customer_invoice", "customer_id", "invoice_number"),
+        Index("ix_recovery_cases_paused_until", "paused_until"),  # the periodic auto-resume
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("case"))
@@ -40,6 +44,9 @@ class RecoveryCase(Base):
     )
     last_reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    promise_due: Mapped[date | None] = mapped_column(Date, nullable=True)  # a pending promise's
+    broken_promise_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

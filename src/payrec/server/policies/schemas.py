@@ -47,6 +47,7 @@ class PolicyOut(OutModel):
     send_window: SendWindowOut
     business_days_only: bool
     max_contacts_per_7_days: int | None = Field(alias="maxContactsPer7Days")
+    promise_grace_days: int = 3
     shipped: bool
     overridden: bool = False
     created_at: datetime | None = None
