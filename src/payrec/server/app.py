@@ -20,6 +20,8 @@ from payrec.server.audit.endpoints import router as audit_router
 from payrec.server.auth.endpoints import clients_router, oauth_router
 from payrec.server.auth.secretbox import secret_box
 from payrec.server.auth.tokens import TokenService, TokenSettings
+from payrec.server.cases import due_check
+from payrec.server.cases.action_endpoints import router as case_actions_router
 from payrec.server.cases.endpoints import automation_router as cases_automation
 from payrec.server.cases.endpoints import management_router as cases_management
 from payrec.server.customers.endpoints import router as customers_router
@@ -88,6 +90,7 @@ def _management_router() -> APIRouter:
     for sub in (
         customers_router,
         cases_management,
+        case_actions_router,
         payments_router,
         documents_management,
         clients_router,
@@ -104,7 +107,8 @@ def _management_router() -> APIRouter:
 
 
 class Sweeper:
-    """Returns expired leases to the queue and drops expired idempotency keys, periodically."""
+    """Returns expired leases to the queue, settles due promises and ended pauses
+    (`cases.due_check`) and drops expired idempotency keys, periodically."""
 
     def __init__(self, state: AppState) -> None:
         self._state = state
@@ -130,6 +134,7 @@ class Sweeper:
         now = datetime.now(UTC)
         with self._state.db.write() as session:
             task_service.expire_leases(session, now=now, actor=SYSTEM)
+        due_check.run(self._state.db, now)
         with self._state.db.write() as session:
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
         if self._state.db.is_sqlite and time.monotonic() >= self._next_analyze:

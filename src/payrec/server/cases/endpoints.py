@@ -10,13 +10,13 @@ from starlette.responses import Response
 
 from payrec.server.auth.roles import Role
 from payrec.server.automation_deps import AutomationContext, ManagementContext
-from payrec.server.cases import repository, service
+from payrec.server.cases import edits, repository, service
 from payrec.server.cases.schemas import (
     CaseCreate,
     CaseDetail,
+    CaseEdit,
     CaseList,
     CaseOut,
-    CasePatch,
     CaseStatusName,
     CaseUpdate,
     OpenStatusName,
@@ -102,17 +102,14 @@ def get_case_detail(case_id: str, ctx: ManagementContext) -> Response:
 
 
 @management_router.patch("/{case_id}", response_model=CaseOut)
-def patch_recovery_case(case_id: str, body: CasePatch, ctx: ManagementContext) -> Response:
-    """ADMIN: contacts' status, priority, notes; a write-off (WRITTEN_OFF) with its reason."""
+def patch_recovery_case(case_id: str, body: CaseEdit, ctx: ManagementContext) -> Response:
+    """The update's fields (a write-off, ADMIN only, with its reason), plus `amount`,
+    `dueDate` and `policyId` with a `reason` (audited; an amount below what was paid is
+    refused; a new due date or policy re-plans the steps not yet run)."""
 
     def action(session: Session) -> CaseOut:
-        service.update(
-            session,
-            case_id,
-            body,
-            ctx.actor,
-            may_write_off=ctx.principal.has_any(Role.ADMIN.value),
-            reason=body.reason,
+        edits.edit(
+            session, case_id, body, ctx.actor, may_write_off=ctx.principal.has_any(Role.ADMIN.value)
         )
         return service.get_out(session, case_id)
 

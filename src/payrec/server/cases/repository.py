@@ -63,6 +63,9 @@ _CASE_WIRE_NAMES = (
     "resolved_at",
     "created_at",
     "updated_at",
+    "paused_until",
+    "promise_due",
+    "broken_promise_at",
 )
 
 

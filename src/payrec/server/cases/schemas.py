@@ -54,6 +54,15 @@ class CasePatch(CaseUpdate):
     reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS)
 
 
+class CaseEdit(CasePatch):
+    """A person's edit: the update's fields, plus the amount, due date and policy
+    (`policyId: null` returns the case to its customer's policy), which need the `reason`."""
+
+    amount: Amount | None = None
+    due_date: SaneDate | None = None
+    policy_id: EntityId | None = None
+
+
 class CaseOut(OutModel):
     id: str
     customer_id: str
@@ -72,6 +81,9 @@ class CaseOut(OutModel):
     updated_at: datetime
     customer: CustomerSummary
     schedule: dict[str, Any] | None = None
+    paused_until: datetime | None = None
+    promise_due: date | None = None
+    broken_promise: bool = False
 
 
 class CaseList(OutModel):
@@ -107,4 +119,6 @@ class CaseDetail(CaseOut):
     documents: list[dict[str, Any]]
     extractions: list[dict[str, Any]]
     payments: list[dict[str, Any]]
+    promises: list[dict[str, Any]] = []
+    disputes: list[dict[str, Any]] = []
     timeline: list[TimelineEntry]

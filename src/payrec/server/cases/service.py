@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.domain.cases import (
     OPEN,
+    TERMINAL,
     check_status_change,
     closes,
     opening_status,
@@ -26,7 +28,7 @@ from payrec.server.cases.schedule_view import schedule_info
 from payrec.server.cases.schemas import CaseCreate, CaseOut, CaseUpdate
 from payrec.server.cases.settlement import stop_contact
 from payrec.server.customers import service as customers
-from payrec.server.errors import Invalid, NotFound
+from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.jsonio import exact_number, format_timestamp
 from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
 from payrec.server.models.base import MONEY_SCALE
@@ -52,6 +54,9 @@ def to_out(case: RecoveryCase, customer: Customer) -> CaseOut:
         created_at=case.created_at,
         updated_at=case.updated_at,
         customer=customers.to_summary(customer),
+        paused_until=case.paused_until,
+        promise_due=case.promise_due,
+        broken_promise=case.broken_promise_at is not None,
     )
 
 
@@ -102,6 +107,9 @@ def row_to_wire(row: Sequence[Any]) -> dict[str, Any]:
         resolved_at,
         created_at,
         updated_at,
+        paused_until,
+        promise_due,
+        broken_promise_at,
         _customer_id,
         name,
         email,
@@ -140,6 +148,9 @@ def row_to_wire(row: Sequence[Any]) -> dict[str, Any]:
             "policyId": customer_policy_id,
         },
         "schedule": None,
+        "pausedUntil": _utc(paused_until),
+        "promiseDue": promise_due,  # an ISO date: text on SQLite, a date on PostgreSQL
+        "brokenPromise": broken_promise_at is not None,
     }
 
 
@@ -196,6 +207,8 @@ def create(
     customer = session.get(Customer, data.customer_id)
     if customer is None:
         raise Invalid("unknown customer", field="customerId")
+    if data.invoice_number:
+        refuse_duplicate(session, customer.id, data.invoice_number)
     if (
         data.policy_id
         and data.policy_id != "policy-default"
@@ -231,6 +244,43 @@ def create(
     if data.notes:
         add_note(session, case, data.notes, actor)
     return case
+
+
+class DuplicateCase(Conflict):
+    """An open case for the same (customer, invoice number) exists (409, names it)."""
+
+    code = "duplicate-case"
+
+    def __init__(self, invoice_number: str, existing_id: str) -> None:
+        super().__init__(
+            f"invoice {invoice_number!r} already has an open case, {existing_id}",
+            extra={"existingCaseId": existing_id},
+        )
+        self.existing_id = existing_id
+
+
+def refuse_duplicate(
+    session: Session, customer_id: str, invoice_number: str, *, exclude: str | None = None
+) -> None:
+    """One open case per (customer, invoice number): checked under the customer's lock, so
+    two requests opening the same invoice at once see each other (PostgreSQL's row lock;
+    SQLite's writers are serialised). Duplicates stored before the rule stay as they are."""
+    session.scalar(
+        select(Customer.id).where(Customer.id == customer_id).with_for_update(key_share=True)
+    )
+    existing = session.scalar(
+        select(RecoveryCase.id)
+        .where(
+            RecoveryCase.customer_id == customer_id,
+            RecoveryCase.invoice_number == invoice_number,
+            RecoveryCase.status.not_in(TERMINAL),
+            *([RecoveryCase.id != exclude] if exclude else []),
+        )
+        .order_by(RecoveryCase.created_at)
+        .limit(1)
+    )
+    if existing is not None:
+        raise DuplicateCase(invoice_number, existing)
 
 
 def update(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from payrec.server.cases import repository
 from payrec.server.cases import service as cases
+from payrec.server.cases.action_views import timeline_extras
 from payrec.server.cases.schemas import CaseDetail, NoteOut, TimelineEntry
 from payrec.server.customers import service as customers
 from payrec.server.documents import service as documents
@@ -77,6 +78,7 @@ def case_detail(session: Session, case_id: str, base_url: str) -> CaseDetail:
                 .order_by(Payment.received_at)
             ).all()
         ],
+        **timeline_extras(session, case_id, case.currency),
         timeline=[
             TimelineEntry(
                 at=e.at,

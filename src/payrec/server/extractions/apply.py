@@ -16,7 +16,7 @@ from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import service as cases
 from payrec.server.cases.schemas import CaseCreate
-from payrec.server.cases.service import snapshot
+from payrec.server.cases.service import DuplicateCase, snapshot
 from payrec.server.customers import repository as customers
 from payrec.server.errors import Invalid
 from payrec.server.models import Customer, Document, RecoveryCase
@@ -164,14 +164,14 @@ def _create_case(
             case = cases.create(
                 session, CaseCreate.model_validate(fields), actor, document_id=document.id
             )
-    except (Invalid, ValidationError) as exc:
+    except (Invalid, DuplicateCase, ValidationError) as exc:
         return Outcome("NEEDS_REVIEW", f"cannot open a case: {_reason(exc)}")
     document.recovery_case_id = case.id
     return Outcome("CASE_CREATED", f"case {case.id} opened from the document", case.id)
 
 
-def _reason(exc: Invalid | ValidationError) -> str:
-    if isinstance(exc, Invalid):
+def _reason(exc: Invalid | DuplicateCase | ValidationError) -> str:
+    if isinstance(exc, Invalid | DuplicateCase):
         return exc.detail
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
 

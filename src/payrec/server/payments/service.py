@@ -12,6 +12,7 @@ from payrec.domain.cases import is_terminal, settled
 from payrec.domain.money import quantize
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
+from payrec.server.cases import promises
 from payrec.server.cases import service as cases
 from payrec.server.cases.settlement import stop_contact
 from payrec.server.customers import service as customers
@@ -76,6 +77,7 @@ def record_payment(
         case.resolved_at = datetime.now(UTC)
         cancelled = stop_contact(session, case, actor, reason="case settled by payment")
     session.flush()
+    promises.after_payment(session, case, actor)
     record(
         session,
         actor,

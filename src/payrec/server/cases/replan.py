@@ -1,0 +1,65 @@
+"""Handing a case's steps back to the scheduler: a resumed case, or one whose due date or
+policy changed, gets the steps that were cancelled (or are still waiting) planned again.
+
+The scheduler keeps at most one task per (case, step key) and plans only the steps without
+one. Releasing a step renames the key of its cancelled task (`key~task-id`: the task stays on
+the record, cancelled, with its reason) so that the next scheduler pass plans the step anew
+from the case as it now stands: at its time if it lies ahead, or as a catch-up (the latest
+due step sent, earlier ones recorded as superseded) if it is due already.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from payrec.server.actor import Actor
+from payrec.server.audit.service import record
+from payrec.server.cancellation import cancel_task
+from payrec.server.models import RecoveryCase, Task
+
+RELEASED = "~"
+"""Separates a released step key from the id of the task that held it."""
+STOPPED_BY = ("case PAUSED", "case DISPUTED")
+"""The reasons `stop_contact` gives the tasks it cancels when a case is paused or disputed."""
+
+
+def release_steps(
+    session: Session, case: RecoveryCase, actor: Actor, *, reason: str, waiting: bool
+) -> int:
+    """Release the steps a pause or a dispute cancelled; with `waiting`, also cancel and
+    release the steps still PENDING (their times followed the old due date or policy). Steps
+    that ran (sent, failed, running) stay. Returns how many were released. The caller holds
+    the case's lock."""
+    tasks = session.scalars(
+        select(Task)
+        .where(
+            Task.recovery_case_id == case.id,
+            Task.dedupe_key.is_not(None),
+            Task.status.in_(["PENDING", "CANCELLED"] if waiting else ["CANCELLED"]),
+        )
+        .with_for_update()
+    ).all()
+    released: list[str] = []
+    for task in tasks:
+        key = str(task.dedupe_key)
+        if RELEASED in key:
+            continue
+        if task.status == "PENDING":
+            cancel_task(session, task, actor, reason)
+        elif not waiting and task.last_error not in STOPPED_BY:
+            continue  # superseded or skipped by the scheduler's own decision: it stands
+        task.dedupe_key = f"{key}{RELEASED}{task.id}"[:200]
+        released.append(key)
+    if released:
+        record(
+            session,
+            actor,
+            action="case.steps_released",
+            entity_type="recovery_case",
+            entity_id=case.id,
+            case_id=case.id,
+            after={"steps": released, "reason": reason},
+        )
+    session.flush()
+    return len(released)
