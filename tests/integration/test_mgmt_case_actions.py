@@ -5,15 +5,20 @@ per invoice; with the scheduler and reminder worker where reminders must stop an
 from __future__ import annotations
 
 import secrets
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 
 from payrec.server.db import Database
 from payrec.server.models import Promise, RecoveryCase
 from tests.support.backend import LiveBackend, wait_until
+from tests.support.smtp_sink import SmtpSink
+from tests.support.workers import WorkerProcess, start_worker, zone_where_hour_in
 
 TODAY = datetime.now(UTC).date()
 
@@ -336,3 +341,139 @@ def test_a_second_open_case_for_the_same_invoice_is_409_naming_the_first(
     )
     _pay(backend, first, "5000.00")  # closed: the invoice may be opened again
     assert backend.admin("POST", "/recovery-cases", json=body).status_code == 201
+
+
+# --- with the scheduler and the reminder worker ------------------------------------------
+
+
+@pytest.fixture
+def stack(own_backend: LiveBackend) -> Iterator[tuple[LiveBackend, SmtpSink, list[WorkerProcess]]]:
+    """A backend of the test's own, a real SMTP server and room for worker processes."""
+    smtp = SmtpSink().start()
+    workers: list[WorkerProcess] = []
+    try:
+        yield own_backend, smtp, workers
+    finally:
+        for worker in workers:
+            worker.terminate()
+        smtp.stop()
+
+
+def _tasks(backend: LiveBackend, case_id: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = _detail(backend, case_id)["tasks"]
+    return result
+
+
+def _quiet(backend: LiveBackend, case_id: str) -> bool:
+    return all(t["status"] not in ("PENDING", "IN_PROGRESS") for t in _tasks(backend, case_id))
+
+
+def test_a_promise_stops_reminders_and_a_broken_one_resumes_them(
+    stack: tuple[LiveBackend, SmtpSink, list[WorkerProcess]],
+) -> None:
+    backend, smtp, workers = stack
+    zone = zone_where_hour_in(9, 19)
+    case = _case(backend, days_overdue=10, timezone=zone)
+    email = backend.admin("GET", f"/customers/{case['customerId']}").json()["email"]
+    workers.append(start_worker(backend, smtp_url=smtp.url, name="promise"))
+    wait_until(lambda: smtp.to(email), timeout=60, message="the ladder's reminder")
+    wait_until(lambda: _quiet(backend, case["id"]), timeout=30, message="the pass settled")
+
+    answer = _post(
+        backend,
+        f"/recovery-cases/{case['id']}/promises",
+        {"promisedDate": str(TODAY + timedelta(days=2)), "note": "pays on Friday"},
+    )
+    assert answer.status_code == 201, answer.text
+    marker = _case(backend, days_overdue=3, timezone=zone)  # proves the worker kept planning
+    marker_email = backend.admin("GET", f"/customers/{marker['customerId']}").json()["email"]
+    wait_until(lambda: smtp.to(marker_email), timeout=60, message="the marker's reminder")
+    assert len(smtp.to(email)) == 1  # the promise holds the ladder
+
+    _time_passes(backend, case["id"])
+    wait_until(lambda: len(smtp.to(email)) >= 2, timeout=60, message="promise-broken e-mail")
+    message = smtp.to(email)[1].message
+    assert "promised" in str(message["Subject"])
+    assert case["invoiceNumber"] in message.as_string()
+    wait_until(lambda: _quiet(backend, case["id"]), timeout=30, message="sent-mark done")
+    detail = _detail(backend, case["id"])
+    assert detail["brokenPromise"] is True and detail["status"] == "IN_PROGRESS"
+    sent = [r["templateId"] for r in detail["reminders"] if r["status"] == "SENT"]
+    assert sent == ["reminder-2", "promise-broken"]
+    assert len(smtp.to(email)) == 2  # the broken promise's e-mail, not a step on top of it
+
+
+def test_resuming_after_a_pause_re_plans_the_steps_it_cancelled(
+    stack: tuple[LiveBackend, SmtpSink, list[WorkerProcess]],
+) -> None:
+    backend, smtp, workers = stack
+    night = zone_where_hour_in(0, 5)  # steps wait for the morning: they stay PENDING
+    case = _case(backend, days_overdue=10, timezone=night)
+    key = "policy-default#2:7:EMAIL"
+    workers.append(start_worker(backend, smtp_url=smtp.url, name="pause"))
+
+    def waiting_step() -> dict[str, Any] | None:
+        return next(
+            (
+                t
+                for t in _tasks(backend, case["id"])
+                if t["dedupeKey"] == key and t["status"] == "PENDING"
+            ),
+            None,
+        )
+
+    first = wait_until(waiting_step, timeout=60, message="the +7 step planned")
+    path = f"/recovery-cases/{case['id']}"
+    answer = _post(
+        backend, f"{path}/pause", {"until": str(TODAY + timedelta(days=5)), "reason": "x"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert waiting_step() is None
+    assert _post(backend, f"{path}/resume").status_code == 200
+    second = wait_until(waiting_step, timeout=60, message="the step planned again")
+    assert second["id"] != first["id"]
+
+    assert (
+        _post(
+            backend, f"{path}/pause", {"until": str(TODAY + timedelta(days=5)), "reason": "y"}
+        ).status_code
+        == 200
+    )
+    _time_passes(backend, case["id"])  # the pause runs out: resumed by the backend itself
+    third = wait_until(waiting_step, timeout=60, message="re-planned after the auto resume")
+    assert third["id"] not in (first["id"], second["id"])
+    assert _detail(backend, case["id"])["status"] == "OVERDUE"
+    assert smtp.to(backend.admin("GET", f"/customers/{case['customerId']}").json()["email"]) == []
+
+
+# --- concurrency -----------------------------------------------------------------------
+
+
+def test_two_collectors_saving_the_same_case_lose_neither_change(pg_backend: LiveBackend) -> None:
+    backend = pg_backend
+    case = _case(backend, amount="1000.00")
+    path = f"{backend.base_url}/api/v1/recovery-cases/{case['id']}"
+    headers = {"Authorization": f"Bearer {backend.agent_key}"}
+    bodies: list[dict[str, Any]] = []
+    for i in range(6):
+        bodies.append({"notes": f"called, note {i}"})
+        bodies.append({"amount": f"{1000 + i}.00", "reason": f"correction {i}"})
+    barrier = threading.Barrier(len(bodies))
+    answers: list[int] = []
+
+    def save(body: dict[str, Any]) -> None:
+        with httpx.Client(timeout=60) as client:
+            barrier.wait()
+            answers.append(client.patch(path, json=body, headers=headers).status_code)
+
+    threads = [threading.Thread(target=save, args=(b,)) for b in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200] * len(bodies)
+    detail = _detail(backend, case["id"])
+    assert sorted(n["body"] for n in detail["notes"]) == [f"called, note {i}" for i in range(6)]
+    edits = [e for e in detail["timeline"] if e["action"] == "case.edited"]
+    assert sorted(e["after"]["reason"] for e in edits) == [f"correction {i}" for i in range(6)]
+    assert Decimal(str(detail["amount"])) == Decimal(str(edits[-1]["after"]["amount"]))

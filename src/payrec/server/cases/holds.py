@@ -72,14 +72,19 @@ def resume(session: Session, case_id: str, actor: Actor, *, reason: str) -> Reco
     return case
 
 
-def reopen(session: Session, case: RecoveryCase, actor: Actor, *, reason: str) -> str:
+def reopen(
+    session: Session, case: RecoveryCase, actor: Actor, *, reason: str, release: bool = True
+) -> str:
     """Move a held (PAUSED or DISPUTED) case back to its open status, release the steps the
-    hold cancelled, and record it; the caller holds the case's lock. Returns the status."""
+    hold cancelled (unless `release` is False: a broken promise sends its own e-mail in their
+    place), and record it; the caller holds the case's lock. Returns the status."""
     before = {"status": case.status, "pausedUntil": case.paused_until}
     status = resume_status(case.due_date, local_today(session, case), case.last_reminder_sent_at)
     cases.update(session, case.id, CaseUpdate(status=status), actor, locked=case)
     case.paused_until = None
-    released = release_steps(session, case, actor, reason=reason, waiting=False)
+    released = (
+        release_steps(session, case, actor, reason=reason, waiting=False) if release else 0
+    )
     record(
         session,
         actor,

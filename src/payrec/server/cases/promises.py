@@ -5,8 +5,9 @@ is cancelled) until it breaks: the start of the day after the promised date plus
 policy's `promiseGraceDays`, in the customer's zone. A payment that brings in the promised
 amount (or everything owed) keeps it: the case resolves when nothing is owed, otherwise
 contact resumes for the rest. A promise broken resumes the ladder with the
-`promise-broken` e-mail, planned at once inside the send window, and flags the case
-(`brokenPromise`) so that the worklist ranks it first.
+`promise-broken` e-mail, planned at once inside the send window, in the place of the steps
+the promise held (they stay cancelled; the later ones follow on their dates), and flags the
+case (`brokenPromise`) so that the worklist ranks it first.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def check_due(session: Session, promise: Promise, case: RecoveryCase, now: datet
     case.promise_due = None
     case.broken_promise_at = now
     if case.status == CaseStatus.PAUSED and case.paused_until == promise.breaks_at:
-        reopen(session, case, SYSTEM, reason="promise broken")
+        reopen(session, case, SYSTEM, reason="promise broken", release=False)
     if is_contactable(case.status):
         _plan_broken_reminder(session, promise, case, now)
     session.flush()
