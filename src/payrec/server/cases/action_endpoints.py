@@ -1,4 +1,5 @@
-"""`/api/v1/recovery-cases/{id}/promises|disputes|pause|resume` (management: ADMIN, AGENT)."""
+"""`/api/v1/recovery-cases/{id}/promises|disputes|pause|resume`: collectors' work, so ADMIN
+or AGENT for reads and writes alike."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.auth.roles import Role
-from payrec.server.automation_deps import ManagementContext
+from payrec.server.automation_deps import ManagementContext, StaffContext
 from payrec.server.cases import disputes, holds, promises
 from payrec.server.cases import service as cases
 from payrec.server.cases.action_schemas import (
@@ -27,7 +28,7 @@ router = api_router(prefix="/recovery-cases/{case_id}", tags=["case-actions"])
 
 
 @router.post("/promises", status_code=201, response_model=PromiseReceipt)
-def take_promise(case_id: str, body: PromiseCreate, ctx: ManagementContext) -> Response:
+def take_promise(case_id: str, body: PromiseCreate, ctx: StaffContext) -> Response:
     """Reminders stop until the promised date plus the policy's `promiseGraceDays`."""
 
     def action(session: Session) -> PromiseReceipt:
@@ -52,7 +53,7 @@ def list_promises(case_id: str, ctx: ManagementContext) -> Response:
 
 
 @router.post("/disputes", status_code=201, response_model=DisputeReceipt)
-def open_dispute(case_id: str, body: DisputeCreate, ctx: ManagementContext) -> Response:
+def open_dispute(case_id: str, body: DisputeCreate, ctx: StaffContext) -> Response:
     """Contact stops (DISPUTED) until the dispute is resolved."""
 
     def action(session: Session) -> DisputeReceipt:
@@ -75,7 +76,7 @@ def list_disputes(case_id: str, ctx: ManagementContext) -> Response:
 
 @router.post("/disputes/{dispute_id}/resolve", response_model=DisputeReceipt)
 def resolve_dispute(
-    case_id: str, dispute_id: str, body: DisputeResolve, ctx: ManagementContext
+    case_id: str, dispute_id: str, body: DisputeResolve, ctx: StaffContext
 ) -> Response:
     def action(session: Session) -> DisputeReceipt:
         dispute, case = disputes.resolve(
@@ -96,7 +97,7 @@ def resolve_dispute(
 
 
 @router.post("/pause", response_model=CaseOut)
-def pause_case(case_id: str, body: PauseRequest, ctx: ManagementContext) -> Response:
+def pause_case(case_id: str, body: PauseRequest, ctx: StaffContext) -> Response:
     """Contact stops until `until` (the customer's zone), then resumes by itself."""
 
     def action(session: Session) -> CaseOut:
@@ -107,9 +108,7 @@ def pause_case(case_id: str, body: PauseRequest, ctx: ManagementContext) -> Resp
 
 
 @router.post("/resume", response_model=CaseOut)
-def resume_case(
-    case_id: str, ctx: ManagementContext, body: ResumeRequest | None = None
-) -> Response:
+def resume_case(case_id: str, ctx: StaffContext, body: ResumeRequest | None = None) -> Response:
     """Contact resumes; the steps the pause cancelled are planned again."""
 
     def action(session: Session) -> CaseOut:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.auth.roles import Role
-from payrec.server.automation_deps import AutomationContext, ManagementContext
+from payrec.server.automation_deps import AutomationContext, ManagementContext, StaffContext
 from payrec.server.cases import edits, repository, service
 from payrec.server.cases.schemas import (
     CaseCreate,
@@ -102,10 +102,10 @@ def get_case_detail(case_id: str, ctx: ManagementContext) -> Response:
 
 
 @management_router.patch("/{case_id}", response_model=CaseOut)
-def patch_recovery_case(case_id: str, body: CaseEdit, ctx: ManagementContext) -> Response:
-    """The update's fields (a write-off, ADMIN only, with its reason), plus `amount`,
-    `dueDate` and `policyId` with a `reason` (audited; an amount below what was paid is
-    refused; a new due date or policy re-plans the steps not yet run)."""
+def patch_recovery_case(case_id: str, body: CaseEdit, ctx: StaffContext) -> Response:
+    """ADMIN or AGENT: the update's fields (a write-off: ADMIN only, with its reason), plus
+    `amount`, `dueDate` and `policyId` with a `reason` (audited; an amount below what was
+    paid is refused; a new due date or policy re-plans the steps not yet run)."""
 
     def action(session: Session) -> CaseOut:
         edits.edit(

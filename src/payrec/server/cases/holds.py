@@ -82,9 +82,7 @@ def reopen(
     status = resume_status(case.due_date, local_today(session, case), case.last_reminder_sent_at)
     cases.update(session, case.id, CaseUpdate(status=status), actor, locked=case)
     case.paused_until = None
-    released = (
-        release_steps(session, case, actor, reason=reason, waiting=False) if release else 0
-    )
+    released = release_steps(session, case, actor, reason=reason, waiting=False) if release else 0
     record(
         session,
         actor,
