@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.domain.case_actions import PromiseStatus, resolve_dispute, resume_status
@@ -22,7 +21,7 @@ from payrec.domain.money import quantize
 from payrec.domain.states import CaseStatus
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
-from payrec.server.cases import promises
+from payrec.server.cases import promises, repository
 from payrec.server.cases import service as cases
 from payrec.server.cases.holds import local_today, reopen
 from payrec.server.cases.schemas import CaseUpdate
@@ -32,11 +31,7 @@ from payrec.server.models import Dispute, RecoveryCase
 
 def listing(session: Session, case_id: str) -> Sequence[Dispute]:
     cases.get(session, case_id)
-    return session.scalars(
-        select(Dispute)
-        .where(Dispute.recovery_case_id == case_id)
-        .order_by(Dispute.created_at, Dispute.id)
-    ).all()
+    return repository.disputes_of(session, case_id)
 
 
 def open_dispute(

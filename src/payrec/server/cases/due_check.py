@@ -12,37 +12,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from payrec.domain.case_actions import PromiseStatus
 from payrec.domain.states import CaseStatus
 from payrec.server.actor import SYSTEM
 from payrec.server.cases import promises
 from payrec.server.cases import repository as case_repository
 from payrec.server.cases.holds import reopen
 from payrec.server.db import Database
-from payrec.server.models import Promise, RecoveryCase
 
 logger = logging.getLogger("payrec.cases.due_check")
 BATCH = 100
-
-
-def due_case_ids(session: Session, now: datetime, limit: int = BATCH) -> list[str]:
-    """Cases with a pending promise whose time is up or a pause that has ended."""
-    broken = session.scalars(
-        select(Promise.recovery_case_id)
-        .where(Promise.status == PromiseStatus.PENDING, Promise.breaks_at <= now)
-        .order_by(Promise.breaks_at, Promise.id)
-        .limit(limit)
-    ).all()
-    paused = session.scalars(
-        select(RecoveryCase.id)
-        .where(RecoveryCase.paused_until <= now, RecoveryCase.status == CaseStatus.PAUSED)
-        .order_by(RecoveryCase.paused_until, RecoveryCase.id)
-        .limit(limit)
-    ).all()
-    return sorted(set(broken) | set(paused))
 
 
 def settle_case(session: Session, case_id: str, now: datetime) -> bool:
@@ -67,7 +47,7 @@ def settle_case(session: Session, case_id: str, now: datetime) -> bool:
 def run(db: Database, now: datetime) -> int:
     """One sweep: every due case settled in a transaction of its own. Returns how many."""
     with db.read() as session:
-        ids = due_case_ids(session, now)
+        ids = case_repository.due_hold_case_ids(session, now, BATCH)
     done = 0
     for case_id in ids:
         try:

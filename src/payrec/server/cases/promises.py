@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.domain.case_actions import (
@@ -33,6 +32,7 @@ from payrec.domain.schedule import placer
 from payrec.domain.states import CaseStatus
 from payrec.server.actor import SYSTEM, Actor
 from payrec.server.audit.service import record
+from payrec.server.cases import repository
 from payrec.server.cases import service as cases
 from payrec.server.cases.holds import local_today, reopen, zone_of
 from payrec.server.cases.schemas import CaseUpdate
@@ -56,20 +56,12 @@ def case_policy(session: Session, case: RecoveryCase) -> DunningPolicy:
 
 
 def pending_of(session: Session, case_id: str) -> Promise | None:
-    return session.scalar(
-        select(Promise).where(
-            Promise.recovery_case_id == case_id, Promise.status == PromiseStatus.PENDING
-        )
-    )
+    return repository.pending_promise(session, case_id)
 
 
 def listing(session: Session, case_id: str) -> Sequence[Promise]:
     cases.get(session, case_id)
-    return session.scalars(
-        select(Promise)
-        .where(Promise.recovery_case_id == case_id)
-        .order_by(Promise.created_at, Promise.id)
-    ).all()
+    return repository.promises_of(session, case_id)
 
 
 def create(

@@ -10,13 +10,13 @@ due step sent, earlier ones recorded as superseded) if it is due already.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cancellation import cancel_task
-from payrec.server.models import RecoveryCase, Task
+from payrec.server.cases import repository
+from payrec.server.models import RecoveryCase
 
 RELEASED = "~"
 """Separates a released step key from the id of the task that held it."""
@@ -31,15 +31,9 @@ def release_steps(
     release the steps still PENDING (their times followed the old due date or policy). Steps
     that ran (sent, failed, running) stay. Returns how many were released. The caller holds
     the case's lock."""
-    tasks = session.scalars(
-        select(Task)
-        .where(
-            Task.recovery_case_id == case.id,
-            Task.dedupe_key.is_not(None),
-            Task.status.in_(["PENDING", "CANCELLED"] if waiting else ["CANCELLED"]),
-        )
-        .with_for_update()
-    ).all()
+    tasks = repository.keyed_tasks(
+        session, case.id, ["PENDING", "CANCELLED"] if waiting else ["CANCELLED"]
+    )
     released: list[str] = []
     for task in tasks:
         key = str(task.dedupe_key)

@@ -5,13 +5,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from payrec.server.db import DriverStatement
-from payrec.server.models import AuditEvent, CaseNote, Customer, RecoveryCase
+from payrec.server.models import (
+    AuditEvent,
+    CaseNote,
+    Customer,
+    Dispute,
+    Promise,
+    RecoveryCase,
+    Task,
+)
 from payrec.server.pagination import count_and_page
 
 
@@ -229,3 +238,80 @@ def events(session: Session, case_id: str) -> Sequence[AuditEvent]:
         .where(AuditEvent.recovery_case_id == case_id)
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
+
+
+# --- collectors' actions: promises, disputes, holds, re-planning, one case per invoice ---
+
+
+def pending_promise(session: Session, case_id: str) -> Promise | None:
+    return session.scalar(
+        select(Promise).where(Promise.recovery_case_id == case_id, Promise.status == "PENDING")
+    )
+
+
+def promises_of(session: Session, case_id: str) -> Sequence[Promise]:
+    return session.scalars(
+        select(Promise)
+        .where(Promise.recovery_case_id == case_id)
+        .order_by(Promise.created_at, Promise.id)
+    ).all()
+
+
+def disputes_of(session: Session, case_id: str) -> Sequence[Dispute]:
+    return session.scalars(
+        select(Dispute)
+        .where(Dispute.recovery_case_id == case_id)
+        .order_by(Dispute.created_at, Dispute.id)
+    ).all()
+
+
+def due_hold_case_ids(session: Session, now: datetime, limit: int) -> list[str]:
+    """Cases with a pending promise whose time is up or a pause that has ended (each read
+    through its index: `ix_promises_due`, `ix_recovery_cases_paused_until`)."""
+    broken = session.scalars(
+        select(Promise.recovery_case_id)
+        .where(Promise.status == "PENDING", Promise.breaks_at <= now)
+        .order_by(Promise.breaks_at, Promise.id)
+        .limit(limit)
+    ).all()
+    paused = session.scalars(
+        select(RecoveryCase.id)
+        .where(RecoveryCase.paused_until <= now, RecoveryCase.status == "PAUSED")
+        .order_by(RecoveryCase.paused_until, RecoveryCase.id)
+        .limit(limit)
+    ).all()
+    return sorted(set(broken) | set(paused))
+
+
+def keyed_tasks(session: Session, case_id: str, statuses: Sequence[str]) -> Sequence[Task]:
+    """The case's step tasks (those with a key) in `statuses`, locked."""
+    return session.scalars(
+        select(Task)
+        .where(
+            Task.recovery_case_id == case_id,
+            Task.dedupe_key.is_not(None),
+            Task.status.in_(list(statuses)),
+        )
+        .with_for_update()
+    ).all()
+
+
+def open_case_for_invoice(
+    session: Session, customer_id: str, invoice_number: str, *, exclude: str | None = None
+) -> str | None:
+    """The oldest open case of the customer for the invoice, after locking the customer's
+    row (FOR NO KEY UPDATE: new cases referencing it may still be inserted meanwhile)."""
+    session.scalar(
+        select(Customer.id).where(Customer.id == customer_id).with_for_update(key_share=True)
+    )
+    return session.scalar(
+        select(RecoveryCase.id)
+        .where(
+            RecoveryCase.customer_id == customer_id,
+            RecoveryCase.invoice_number == invoice_number,
+            RecoveryCase.status.not_in(["RESOLVED", "WRITTEN_OFF"]),
+            *([RecoveryCase.id != exclude] if exclude else []),
+        )
+        .order_by(RecoveryCase.created_at)
+        .limit(1)
+    )

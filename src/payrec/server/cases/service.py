@@ -7,12 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.domain.cases import (
     OPEN,
-    TERMINAL,
     check_status_change,
     closes,
     opening_status,
@@ -265,19 +263,8 @@ def refuse_duplicate(
     """One open case per (customer, invoice number): checked under the customer's lock, so
     two requests opening the same invoice at once see each other (PostgreSQL's row lock;
     SQLite's writers are serialised). Duplicates stored before the rule stay as they are."""
-    session.scalar(
-        select(Customer.id).where(Customer.id == customer_id).with_for_update(key_share=True)
-    )
-    existing = session.scalar(
-        select(RecoveryCase.id)
-        .where(
-            RecoveryCase.customer_id == customer_id,
-            RecoveryCase.invoice_number == invoice_number,
-            RecoveryCase.status.not_in(TERMINAL),
-            *([RecoveryCase.id != exclude] if exclude else []),
-        )
-        .order_by(RecoveryCase.created_at)
-        .limit(1)
+    existing = repository.open_case_for_invoice(
+        session, customer_id, invoice_number, exclude=exclude
     )
     if existing is not None:
         raise DuplicateCase(invoice_number, existing)
