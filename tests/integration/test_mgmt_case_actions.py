@@ -477,3 +477,16 @@ def test_two_collectors_saving_the_same_case_lose_neither_change(pg_backend: Liv
     edits = [e for e in detail["timeline"] if e["action"] == "case.edited"]
     assert sorted(e["after"]["reason"] for e in edits) == [f"correction {i}" for i in range(6)]
     assert Decimal(str(detail["amount"])) == Decimal(str(edits[-1]["after"]["amount"]))
+
+
+def test_a_shorter_pause_does_not_lift_a_promises_hold(backend: LiveBackend) -> None:
+    case = _case(backend)
+    path = f"/recovery-cases/{case['id']}"
+    promised = _post(backend, f"{path}/promises", {"promisedDate": str(TODAY + timedelta(days=5))})
+    assert promised.status_code == 201, promised.text
+    breaks_at = promised.json()["promise"]["breaksAt"]
+    answer = _post(
+        backend, f"{path}/pause", {"until": str(TODAY + timedelta(days=1)), "reason": "x"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["pausedUntil"] == breaks_at

@@ -18,6 +18,7 @@ from payrec.domain.case_actions import check_pause_until, resume_status
 from payrec.domain.states import CaseStatus
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
+from payrec.server.cases import repository
 from payrec.server.cases import service as cases
 from payrec.server.cases.replan import release_steps
 from payrec.server.cases.schemas import CaseUpdate
@@ -39,8 +40,9 @@ def local_today(session: Session, case: RecoveryCase, now: datetime | None = Non
 
 
 def pause(session: Session, case_id: str, until: date, reason: str, actor: Actor) -> RecoveryCase:
-    """Pause a case until the start of `until` (customer's zone); pausing a paused case moves
-    its end. A disputed case is held by its dispute; a closed one cannot be paused."""
+    """Pause a case until the start of `until` (customer's zone), or until a pending
+    promise breaks if that is later; pausing a paused case moves its end. A disputed case is
+    held by its dispute; a closed one cannot be paused."""
     case = cases.get(session, case_id, for_update=True)
     if case.status == CaseStatus.DISPUTED:
         raise Conflict("case is DISPUTED; resolve the dispute instead", code="case-disputed")
@@ -48,7 +50,11 @@ def pause(session: Session, case_id: str, until: date, reason: str, actor: Actor
     check_pause_until(until, datetime.now(UTC).astimezone(tz).date())
     before = {"status": case.status, "pausedUntil": case.paused_until}
     cases.update(session, case.id, CaseUpdate(status="PAUSED"), actor, locked=case)
-    case.paused_until = datetime.combine(until, time(0, 0), tzinfo=tz).astimezone(UTC)
+    ends = datetime.combine(until, time(0, 0), tzinfo=tz).astimezone(UTC)
+    promise = repository.pending_promise(session, case.id)
+    if promise is not None and promise.breaks_at > ends:
+        ends = promise.breaks_at  # a shorter pause does not lift a promise's hold early
+    case.paused_until = ends
     session.flush()
     record(
         session,
