@@ -75,7 +75,7 @@ def test_upgrading_keeps_duplicate_invoices_stored_before_the_one_open_case_rule
     accepted, survive the upgrade: the rule is checked for new cases by the service (under
     the customer's lock), not by a unique index the old rows would break."""
     url = database_url_factory(kind)
-    upgrade(url, "0006_sealed_secrets")
+    upgrade(url, "0007_users_sessions")
     engine = make_engine(url, pool_size=1)
     now = datetime.now(UTC)
     try:

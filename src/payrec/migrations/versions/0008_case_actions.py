@@ -6,8 +6,8 @@ case keeps what the worklist ranks by (a pending promise's date, a broken promis
 pause ends. One open case per (customer, invoice number) is checked by the service under the
 customer's lock: databases may already hold duplicates, so the index stays non-unique.
 
-Revision ID: 0007_case_actions
-Revises: 0006_sealed_secrets
+Revision ID: 0008_case_actions
+Revises: 0007_users_sessions
 """
 
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ from alembic import op
 
 import payrec.server.models.base
 
-revision: str = "0007_case_actions"
-down_revision: str | None = "0006_sealed_secrets"
+revision: str = "0008_case_actions"
+down_revision: str | None = "0007_users_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
