@@ -121,6 +121,8 @@ def test_openapi_lists_every_path(backend: LiveBackend) -> None:
         ("patch", "/api/v1/service-clients/{client_id}"),
         ("delete", "/api/v1/service-clients/{client_id}"),
         ("get", "/api/v1/audit-events"),
+        ("get", "/api/v1/tasks"),
+        ("post", "/api/v1/tasks/{task_id}/complete"),
         ("post", "/oauth/token"),
         ("get", "/healthz"),
         ("get", "/readyz"),

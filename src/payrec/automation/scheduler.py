@@ -248,20 +248,20 @@ class Scheduler:
         task: dict[str, Any],
         when: datetime,
     ) -> None:
-        action = "Call" if step.channel == Channel.CALL else "Send a letter to"
-        name = customer.get("name")
+        """Tell the collections team about a manual step, in the words of its instruction
+        (the step's template, rendered by the backend in the team's language)."""
+        shown = (task.get("metadata") or {}).get("instruction") or {}
+        title = shown.get("title") or (
+            f"{step.channel.value} {customer.get('name')}: invoice {case.get('invoiceNumber')}"
+        )
+        body = shown.get("body") or f"{title} ({step.template_id})"
         self.api.create_notification(
             {
                 "recoveryCaseId": case["id"],
                 "type": "EMAIL",
                 "recipient": self.collections_email,
-                "subject": f"{action} {name} about invoice {case.get('invoiceNumber')}",
-                "body": (
-                    f"{action} {name} ({customer.get('phone') or customer.get('email')}) "
-                    f"about invoice {case.get('invoiceNumber')}: {case.get('amountOutstanding')} "
-                    f"{case.get('currency')} outstanding since {case.get('dueDate')}. "
-                    f"Task {task['id']} (template {step.template_id})."
-                ),
+                "subject": title,
+                "body": f"{body}\n\nTask {task['id']}",
                 "priority": step.priority or "HIGH",
                 "scheduledFor": iso(when),
             },

@@ -45,6 +45,7 @@ from payrec.server.routing import PROBLEM_RESPONSES
 from payrec.server.state import AppState
 from payrec.server.tasks import service as task_service
 from payrec.server.tasks.endpoints import router as tasks_router
+from payrec.server.tasks.manage import router as manual_tasks_router
 from payrec.server.templates import rendering
 from payrec.server.templates.endpoints import automation_router as templates_automation
 from payrec.server.templates.endpoints import router as templates_router
@@ -101,6 +102,7 @@ def _management_router() -> APIRouter:
         webhooks_router,
         users_router,
         worklist_router,
+        manual_tasks_router,
     ):
         router.include_router(sub)
     return router

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from payrec.server.automation_deps import AutomationContext
 from payrec.server.jsonio import json_response
 from payrec.server.routing import api_router
-from payrec.server.tasks import claiming, repository, service
+from payrec.server.tasks import claiming, manual, repository, service
 from payrec.server.tasks.claim_schemas import ClaimedTasks
 from payrec.server.tasks.schemas import (
     HeartbeatsOut,
@@ -68,6 +68,8 @@ def create_task(body: TaskCreate, ctx: AutomationContext) -> Response:
         task, created = service.create(
             session, body, ctx.actor, default_max_attempts=ctx.state.settings.default_max_attempts
         )
+        link = ctx.state.settings.payment_link_template
+        manual.describe_new(session, [(task, created)], link_template=link)
         return json_response(service.to_out(task), 201 if created else 200)
 
     return ctx.write(action)
@@ -84,6 +86,8 @@ def create_tasks(body: TaskBatch, ctx: AutomationContext) -> Response:
             ctx.actor,
             default_max_attempts=ctx.state.settings.default_max_attempts,
         )
+        link = ctx.state.settings.payment_link_template
+        manual.describe_new(session, made, link_template=link)
         return {
             "tasks": [service.to_out(task) for task, _ in made],
             "created": [created for _, created in made],

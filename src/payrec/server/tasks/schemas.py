@@ -129,3 +129,27 @@ class LostLease(OutModel):
 class HeartbeatsOut(OutModel):
     renewed: list[RenewedLease] = Field(description="Leases extended, in request order")
     lost: list[LostLease] = Field(description="Leases this worker no longer holds: stop work")
+
+
+ManualTaskType = Literal["CALL", "LETTER"]
+
+
+class ManualTaskList(OutModel):
+    """A page of manual tasks (`limit` + `nextCursor`, like the other management lists)."""
+
+    tasks: list[TaskOut] = Field(
+        description=(
+            "Each task's `metadata.instruction` is what the collector works from: `title`, "
+            "`body` (the call script or the letter), `channel`, `contact` (the phone number, "
+            "when one is on file) and `language`"
+        )
+    )
+    total: int
+    next_cursor: str | None = None
+
+
+class TaskCompletion(ApiModel):
+    """What came of a manual step, recorded on the task and as a note on its case."""
+
+    outcome: Literal["REACHED", "NO_ANSWER", "WRONG_NUMBER", "PROMISE_TAKEN"]
+    note: str | None = Field(default=None, max_length=5000)
