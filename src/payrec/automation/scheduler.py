@@ -188,6 +188,8 @@ class Scheduler:
             "policyId": policy.id,
             "plannedAt": iso(decision.scheduled_at or now),
         }
+        if decision.deferred_from is not None:  # the backend folds it by the step's own time
+            metadata["deferredFrom"] = iso(decision.deferred_from)
         skip = None
         if decision.action == "SUPERSEDED":
             skip = f"superseded: {decision.reason}"

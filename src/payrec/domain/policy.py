@@ -119,6 +119,10 @@ class DunningPolicy:
     scheduler passes in (``SendWindow.weekends=False`` skips Sat/Sun but not holidays).
     ``max_contacts_per_7_days``: cap per customer and channel in any rolling 7 days; None = no cap.
     ``promise_grace_days``: days after a promised date before the promise counts as broken.
+    ``max_contacts_per_7_days_all_channels``: cap per customer on every contact channel
+    together (an e-mail and an SMS count as two); None = no such cap.
+    ``consolidate``: a customer's e-mails due while one is still waiting to be sent become one
+    statement listing every invoice (same currency) instead of one e-mail per invoice.
     """
 
     id: str
@@ -128,6 +132,8 @@ class DunningPolicy:
     business_days_only: bool = False
     max_contacts_per_7_days: int | None = 3
     promise_grace_days: int = DEFAULT_PROMISE_GRACE_DAYS
+    max_contacts_per_7_days_all_channels: int | None = None
+    consolidate: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
@@ -159,9 +165,6 @@ class DunningPolicy:
             raise PolicyError("must be a SendWindow", "sendWindow")
         if not isinstance(self.business_days_only, bool):
             raise PolicyError("must be a boolean", "businessDaysOnly")
-        cap = self.max_contacts_per_7_days
-        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
-            raise PolicyError("must be a positive integer or null", "maxContactsPer7Days")
         grace = self.promise_grace_days
         if (
             isinstance(grace, bool)
@@ -171,6 +174,14 @@ class DunningPolicy:
             raise PolicyError(
                 f"must be an integer from 0 to {MAX_PROMISE_GRACE_DAYS}", "promiseGraceDays"
             )
+        for cap, name in (
+            (self.max_contacts_per_7_days, "maxContactsPer7Days"),
+            (self.max_contacts_per_7_days_all_channels, "maxContactsPer7DaysAllChannels"),
+        ):
+            if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+                raise PolicyError("must be a positive integer or null", name)
+        if not isinstance(self.consolidate, bool):
+            raise PolicyError("must be a boolean", "consolidate")
 
 
 DEFAULT_POLICY = DunningPolicy(
@@ -197,6 +208,8 @@ _POLICY_KEYS = {
     "businessDaysOnly",
     "maxContactsPer7Days",
     "promiseGraceDays",
+    "maxContactsPer7DaysAllChannels",
+    "consolidate",
 }
 _STEP_KEYS = {"offsetDays", "channel", "templateId", "priority"}
 _WINDOW_KEYS = {"start", "end", "weekends"}
@@ -276,6 +289,8 @@ def policy_from_dict(data: Mapping[str, Any]) -> DunningPolicy:
         business_days_only=_bool(body.get("businessDaysOnly", False), "businessDaysOnly"),
         max_contacts_per_7_days=body.get("maxContactsPer7Days", 3),
         promise_grace_days=body.get("promiseGraceDays", DEFAULT_PROMISE_GRACE_DAYS),
+        max_contacts_per_7_days_all_channels=body.get("maxContactsPer7DaysAllChannels"),
+        consolidate=_bool(body.get("consolidate", True), "consolidate"),
     )
 
 
@@ -301,4 +316,6 @@ def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
         "businessDaysOnly": policy.business_days_only,
         "maxContactsPer7Days": policy.max_contacts_per_7_days,
         "promiseGraceDays": policy.promise_grace_days,
+        "maxContactsPer7DaysAllChannels": policy.max_contacts_per_7_days_all_channels,
+        "consolidate": policy.consolidate,
     }

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
 from typing import Literal
 
+from payrec.domain.contact_cap import earliest_allowed
 from payrec.domain.policy import CONTACT_CHANNELS, Channel, DunningPolicy, PolicyStep, SendWindow
 
 __all__ = [
@@ -218,25 +219,8 @@ def _earliest_allowed(
     window: timedelta,
     place: Callable[[datetime], datetime],
 ) -> datetime:
-    """First t' >= t, as placed by ``place``, that keeps every rolling window at <= cap.
-
-    Adding t' overflows a window iff some ``cap`` consecutive contacts a..b plus t' span
-    less than ``window``, i.e. t' lies in the open interval (b - window, a + window).
-    """
-    blocks = [
-        (contacts[k + cap - 1] - window, contacts[k] + window)
-        for k in range(len(contacts) - cap + 1)
-        if contacts[k + cap - 1] - contacts[k] < window
-    ]
-    t = place(t)
-    moved = True
-    while moved:
-        moved = False
-        for lo, hi in blocks:
-            if lo < t < hi:
-                t = place(hi)
-                moved = True
-    return t
+    """First t' >= t, as placed by ``place``, that keeps every rolling window at <= cap."""
+    return earliest_allowed(t, [(contacts, cap)], window, place)
 
 
 def _span(window: timedelta) -> str:

@@ -103,6 +103,8 @@ API_JSON: dict[str, Any] = {
     "businessDaysOnly": True,
     "maxContactsPer7Days": None,
     "promiseGraceDays": 5,
+    "maxContactsPer7DaysAllChannels": 2,
+    "consolidate": False,
 }
 
 
@@ -176,3 +178,17 @@ def test_from_dict_requires_id() -> None:
     data = {k: v for k, v in API_JSON.items() if k != "id"}
     with pytest.raises(PolicyError, match="required"):
         policy_from_dict(data)
+
+
+def test_all_channel_cap_and_consolidation_default_and_validation() -> None:
+    plain = policy_from_dict(
+        {k: v for k, v in API_JSON.items() if not k.startswith(("max", "con"))}
+    )
+    assert plain.max_contacts_per_7_days_all_channels is None and plain.consolidate is True
+    for bad in (0, -1, True, "2"):
+        with pytest.raises(PolicyError) as caught:
+            policy_from_dict({**API_JSON, "maxContactsPer7DaysAllChannels": bad})
+        assert caught.value.field == "maxContactsPer7DaysAllChannels"
+    with pytest.raises(PolicyError) as caught:
+        policy_from_dict({**API_JSON, "consolidate": "yes"})
+    assert caught.value.field == "consolidate"

@@ -48,6 +48,18 @@ class PolicyOut(OutModel):
     business_days_only: bool
     max_contacts_per_7_days: int | None = Field(alias="maxContactsPer7Days")
     promise_grace_days: int = 3
+    max_contacts_per_7_days_all_channels: int | None = Field(
+        default=None,
+        alias="maxContactsPer7DaysAllChannels",
+        description="Contacts on every channel together in any rolling 7 days; null: no such cap",
+    )
+    consolidate: bool = Field(
+        default=True,
+        description=(
+            "A customer's e-mails due while one still waits to be sent go out as one "
+            "statement listing every invoice (same currency)"
+        ),
+    )
     shipped: bool
     overridden: bool = False
     created_at: datetime | None = None

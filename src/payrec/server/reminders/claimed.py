@@ -111,7 +111,12 @@ def _request_for(
                         "amount": str(case.amount),
                         "currency": case.currency,
                         "dueDate": case.due_date.isoformat(),
-                    }
+                    },
+                    **(
+                        {"consolidatedCaseIds": list(meta["consolidatedCaseIds"])}
+                        if meta.get("consolidatedCaseIds")
+                        else {}
+                    ),
                 },
             }
         )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from payrec.domain.cases import is_contactable
+from payrec.domain.cases import OPEN, is_contactable
 from payrec.domain.policy import Channel
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
+from payrec.server.cases import service as cases
+from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.models import Customer, RecoveryCase, Reminder
 from payrec.server.reminders.schemas import (
@@ -154,5 +158,29 @@ def _render(
 ) -> RenderedOut:
     request = RenderRequest(template_id=str(data.template_id), channel=data.type)
     if case is None or customer is None or case.id != case_id:
-        return rendering.render_for_case(session, case_id, request, link_template=link_template)
-    return rendering.render_for(session, case, customer, request, link_template=link_template)
+        case = cases.get(session, case_id)
+        customer = customers.get(session, case.customer_id)
+    others = consolidated(session, data.metadata, case)
+    return rendering.render_for(
+        session, case, customer, request, link_template=link_template, others=others
+    )
+
+
+def consolidated(
+    session: Session, metadata: dict[str, Any] | None, case: RecoveryCase
+) -> list[RecoveryCase]:
+    """The other invoices a consolidated e-mail lists (`metadata.consolidatedCaseIds`): those
+    of the same customer still open and owing, by due date."""
+    ids = sorted({str(i) for i in (metadata or {}).get("consolidatedCaseIds") or []} - {case.id})
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(RecoveryCase)
+        .where(
+            RecoveryCase.id.in_(ids),
+            RecoveryCase.customer_id == case.customer_id,
+            RecoveryCase.status.in_(OPEN),
+        )
+        .order_by(RecoveryCase.due_date, RecoveryCase.id)
+    )
+    return [other for other in rows if other.outstanding > 0]

@@ -15,7 +15,7 @@ from payrec.server.actor import Actor
 from payrec.server.cases import repository as cases
 from payrec.server.cases.service import row_to_wire as case_to_wire
 from payrec.server.reminders import claimed as reminders
-from payrec.server.tasks import service
+from payrec.server.tasks import contact_plan, service
 from payrec.server.tasks.schemas import TaskClaim
 
 
@@ -33,6 +33,7 @@ def claim(
     if "recoveryCase" in data.include:
         _attach_cases(session, claimed)
     if "reminder" in data.include:
+        contact_plan.fold_at_claim(session, claimed, actor)
         reminders.attach(session, claimed, actor, link_template=link_template)
     return claimed
 

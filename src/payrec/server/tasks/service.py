@@ -20,7 +20,8 @@ from payrec.server.audit.service import record, statement_fields
 from payrec.server.cancellation import cancel_task
 from payrec.server.errors import Invalid, NotFound
 from payrec.server.models import RecoveryCase, Task
-from payrec.server.tasks import repository
+from payrec.server.models.base import new_id
+from payrec.server.tasks import contact_plan, repository
 from payrec.server.tasks.schemas import (
     HeldLease,
     TaskClaim,
@@ -77,6 +78,7 @@ def create(
         if existing is not None:
             return existing, False
     task = _new_task(data, default_max_attempts)
+    contact_plan.plan(session, [task])
     if data.dedupe_key is not None:
         # Two schedulers may race for the same step: the unique (case, key) index decides,
         # and the loser answers with the winner's task.
@@ -98,6 +100,7 @@ def create(
 
 def _new_task(data: TaskCreate, default_max_attempts: int) -> Task:
     return Task(
+        id=new_id("task"),
         type=data.type,
         status=data.status,
         result=data.result,
@@ -152,6 +155,7 @@ def update_status(
         task.lease_expires_at = None
     if data.status == TaskStatus.PENDING.value:
         _release(task, retry_at=data.retry_at or now, counts_as_attempt=before == "IN_PROGRESS")
+        contact_plan.replan(session, task)  # a retried send still keeps the cap
     record_status_change(
         session, actor, task.id, task.recovery_case_id, before, task.status, task.result, data.error
     )
@@ -242,6 +246,7 @@ def _create_batch(
             existing[key] = task
         made.append((task, True))
         new.append(task)
+    contact_plan.plan(session, new)
     session.add_all(new)
     session.flush()
     for task in new:
