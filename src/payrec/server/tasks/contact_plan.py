@@ -81,7 +81,7 @@ def plan(session: Session, new: Sequence[Task]) -> None:
     customers = _lock_customers(session, {case.customer_id for case in cases.values()})
     books = _books(session, set(customers), exclude={t.id for t in tasks})
     resolve = _policy_resolver(session)
-    for task in sorted(tasks, key=lambda t: (t.scheduled_at, t.id)):
+    for task in sorted(tasks, key=lambda t: t.scheduled_at):  # stable: ties in batch order
         case = cases[str(task.recovery_case_id)]
         customer = customers.get(case.customer_id)
         channel = _channel(task)
