@@ -84,7 +84,6 @@ def test_cap_holds_across_cases_passes_and_channels(backend: LiveBackend) -> Non
     assert times == [start, start + week]  # an e-mail and an SMS are two contacts
 
 
-
 def test_a_customers_emails_fold_into_one_waiting_statement(backend: LiveBackend) -> None:
     start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
     folding = _policy(backend, maxContactsPer7Days=1)

@@ -204,6 +204,7 @@ class InvoiceItem:
     due_date: date
     payment_link: str
 
+
 _LINK_FIELD = re.compile(r"\{([^{}]*)\}")
 
 
