@@ -12,9 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.channels import DeliveryChannel, ManualTaskInstruction
@@ -107,24 +106,16 @@ def page(
     offset: int,
     limit: int,
 ) -> tuple[Sequence[Task], int]:
-    """Manual tasks in due order (time, then id)."""
-    conditions: list[Any] = [
-        Task.status == status,
-        Task.type.in_([task_type] if task_type else sorted(MANUAL_TASK_TYPES)),
-    ]
-    if due_before is not None:
-        conditions.append(Task.scheduled_at <= due_before)
-    if case_id:
-        conditions.append(Task.recovery_case_id == case_id)
-    total = session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Task)
-        .where(*conditions)
-        .order_by(Task.scheduled_at, Task.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return rows, total
+    """Manual tasks (CALL and LETTER, or one `task_type`) in due order (time, then id)."""
+    return repository.list_of_types(
+        session,
+        task_types=[task_type] if task_type else sorted(MANUAL_TASK_TYPES),
+        status=status,
+        due_before=due_before,
+        case_id=case_id,
+        offset=offset,
+        limit=limit,
+    )
 
 
 def complete(session: Session, task_id: str, data: TaskCompletion, actor: Actor) -> Task:

@@ -66,6 +66,27 @@ def list_due(
     return count_and_page(session, Task, conditions, order, offset=offset, limit=limit)
 
 
+def list_of_types(
+    session: Session,
+    *,
+    task_types: Sequence[str],
+    status: str,
+    due_before: datetime | None,
+    case_id: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[Task], int]:
+    """Tasks of these types in due order (the manual tasks' list); any due time without
+    `due_before`."""
+    conditions = [Task.status == status, Task.type.in_(list(task_types))]
+    if due_before is not None:
+        conditions.append(Task.scheduled_at <= due_before)
+    if case_id:
+        conditions.append(Task.recovery_case_id == case_id)
+    order = (Task.scheduled_at, Task.id)
+    return count_and_page(session, Task, conditions, order, offset=offset, limit=limit)
+
+
 def _lease_due_statement(*, by_type: bool) -> ReturningUpdate[*tuple[Any, ...]]:
     """SQLite: lease the first due PENDING tasks in one `UPDATE ... RETURNING` (its writer
     lock, taken at BEGIN IMMEDIATE, serialises claims)."""
