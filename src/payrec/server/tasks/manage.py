@@ -9,11 +9,12 @@ from fastapi import Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from payrec.domain.manual_tasks import MANUAL_TASK_TYPES
 from payrec.server.automation_deps import ManagementContext, StaffContext
 from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.routing import api_router
-from payrec.server.tasks import manual, service
+from payrec.server.tasks import manual, repository, service
 from payrec.server.tasks.schemas import (
     ManualTaskList,
     ManualTaskType,
@@ -39,9 +40,9 @@ def list_manual_tasks(
     """CALL and LETTER tasks (or one `type`) in due order; `dueBefore` keeps those due by then."""
     offset = decode_cursor(cursor)
     with ctx.read() as session:
-        rows, total = manual.page(
+        rows, total = repository.list_of_types(
             session,
-            task_type=type,
+            task_types=[type] if type else sorted(MANUAL_TASK_TYPES),
             status=status,
             due_before=due_before,
             case_id=recovery_case_id,

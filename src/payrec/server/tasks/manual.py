@@ -96,28 +96,6 @@ def _render(
     return None
 
 
-def page(
-    session: Session,
-    *,
-    task_type: str | None,
-    status: str,
-    due_before: datetime | None,
-    case_id: str | None,
-    offset: int,
-    limit: int,
-) -> tuple[Sequence[Task], int]:
-    """Manual tasks (CALL and LETTER, or one `task_type`) in due order (time, then id)."""
-    return repository.list_of_types(
-        session,
-        task_types=[task_type] if task_type else sorted(MANUAL_TASK_TYPES),
-        status=status,
-        due_before=due_before,
-        case_id=case_id,
-        offset=offset,
-        limit=limit,
-    )
-
-
 def complete(session: Session, task_id: str, data: TaskCompletion, actor: Actor) -> Task:
     """Record a manual step's outcome: the task COMPLETED with it (audited) and a note on
     its case; 409 when the task is not an open CALL or LETTER task."""
