@@ -102,10 +102,8 @@ class Scheduler:
         try:
             self.api.update_recovery_case(
                 case_id,
-                {
-                    "notes": f"Scheduler cannot plan this case (due date {case.get('dueDate')}): "
-                    f"{reason}. Correct the case; no reminder is planned until then."
-                },
+                {"notes": f"Scheduler cannot plan this case (due date {case.get('dueDate')}): "
+                          f"{reason}. Correct the case; no reminder is planned until then."},
             )
         except ApiError as api_exc:
             logger.warning("case %s: could not flag it: %s", case_id, type(api_exc).__name__)

@@ -204,7 +204,6 @@ class InvoiceItem:
     due_date: date
     payment_link: str
 
-
 _LINK_FIELD = re.compile(r"\{([^{}]*)\}")
 
 
