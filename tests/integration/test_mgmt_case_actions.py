@@ -490,3 +490,19 @@ def test_a_shorter_pause_does_not_lift_a_promises_hold(backend: LiveBackend) -> 
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["pausedUntil"] == breaks_at
+
+
+def test_an_agent_works_a_dispute_but_only_an_admin_writes_it_off(backend: LiveBackend) -> None:
+    case = _case(backend)
+    agent = {"Authorization": f"Bearer {backend.agent_key}"}
+    path = f"{backend.base_url}/api/v1/recovery-cases/{case['id']}/disputes"
+    opened = backend.http.post(path, json={"reason": "ALREADY_PAID"}, headers=agent)
+    assert opened.status_code == 201, opened.text
+    resolve = f"{path}/{opened.json()['dispute']['id']}/resolve"
+    refused = backend.http.post(resolve, json={"outcome": "WRITE_OFF", "note": "x"}, headers=agent)
+    assert refused.status_code == 403, refused.text
+    assert _detail(backend, case["id"])["status"] == "DISPUTED"  # nothing half-written
+    resumed = backend.http.post(
+        resolve, json={"outcome": "RESUME", "note": "no proof"}, headers=agent
+    )
+    assert resumed.status_code == 200 and resumed.json()["case"]["status"] == "OVERDUE"
