@@ -82,7 +82,12 @@ def extract_isolated(
         raise _failure(proc.returncode, budget)
     log.debug("extraction of %s took %.1f s", filename or "document", elapsed)
     if answer.get("ok"):
-        return ExtractionResult.from_wire(answer["wire"])
+        try:
+            return ExtractionResult.from_wire(answer["wire"])
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+            # never an exception the worker would retry forever
+            raise ExtractionError(f"the extraction process answered malformed data ({exc})") \
+                from exc
     reason = str(answer.get("reason") or "unreadable document")
     raise BudgetExceeded(reason) if answer.get("overBudget") else ExtractionError(reason)
 

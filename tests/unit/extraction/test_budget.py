@@ -8,7 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from payrec.extraction import Budget, BudgetExceeded, ExtractionResult, LineItem
+from payrec.extraction import (
+    Budget,
+    BudgetExceeded,
+    ExtractionError,
+    ExtractionResult,
+    LineItem,
+    extract_isolated,
+    sandbox,
+)
 from payrec.extraction.budget import PixelMeter, bitmap_pixels, render_dpi
 from payrec.extraction.sandbox import child_env
 
@@ -93,3 +101,12 @@ def test_the_child_process_sees_no_credential_of_the_worker() -> None:
     })
     assert env == {"PATH": "/usr/bin", "PYTHONPATH": "/src", "LC_ALL": "C.UTF-8",
                    "PAYREC_OCR_LANGS": "eng", "MALLOC_ARENA_MAX": "2", "OMP_THREAD_LIMIT": "1"}
+
+
+def test_a_child_that_fails_without_an_answer_is_one_extraction_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # any other module as the child: it exits without the JSON answer
+    monkeypatch.setattr(sandbox, "CHILD_MODULE", "json.tool")
+    with pytest.raises(ExtractionError, match="the extraction process failed"):
+        extract_isolated(b"%PDF-1.7 whatever", filename="x.pdf", budget=Budget(timeout_seconds=30))
