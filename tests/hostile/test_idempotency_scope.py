@@ -46,7 +46,6 @@ def _post(
         backend.base_url + "/api/v1" + path,
         json=body,
         headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
-        timeout=10,
     )
 
 

@@ -90,7 +90,6 @@ def test_sqlite_without_the_master_key_generates_one_into_the_data_dir(
         again = backend.http.get(
             backend.base_url + "/api/v1/customers",
             headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
         )
         assert again.status_code == 200, again.text
     finally:

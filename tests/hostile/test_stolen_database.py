@@ -54,7 +54,7 @@ def _create_client(
 
 def _get(backend: LiveBackend, path: str, credential: str) -> httpx.Response:
     return backend.http.get(
-        backend.base_url + path, headers={"Authorization": f"Bearer {credential}"}, timeout=10
+        backend.base_url + path, headers={"Authorization": f"Bearer {credential}"}
     )
 
 
@@ -173,7 +173,6 @@ def test_no_value_in_the_dump_signs_a_token_or_passes_as_a_credential(
                         "client_id": client["clientId"],
                         "client_secret": value,
                     },
-                    timeout=10,
                 ),
             ),
         ):
