@@ -159,7 +159,11 @@ class LiveBackend:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_until(self._healthy, timeout=90, message=f"backend on {self.port}")
+        try:
+            wait_until(self._healthy, timeout=90, message=f"backend on {self.port}")
+        except AssertionError:
+            self.kill()  # a backend that never got healthy is no fixture's to stop: end it here
+            raise
         return self
 
     def _healthy(self) -> bool:
