@@ -39,11 +39,13 @@ def test_sqlite_without_a_key_generates_one_private_file_and_reuses_it(
     assert [p.name for p in tmp_path.iterdir()] == [KEY_FILE]  # no draft left behind
 
 
-def test_postgresql_without_a_key_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_postgresql_without_a_key_generates_one_and_warns_without_showing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.delenv("PAYREC_SECRET_KEY", raising=False)
     settings = load_settings(database_url="postgresql://db.internal/payrec", data_dir=tmp_path)
-    with pytest.raises(SecretKeyError, match="PAYREC_SECRET_KEY is not set"):
-        master_key(settings)
-    assert not (tmp_path / KEY_FILE).exists()
+    with caplog.at_level("WARNING", logger="payrec.secrets"):
+        key = master_key(settings)
+    assert key == (tmp_path / KEY_FILE).read_text().strip()
+    assert "every other backend sharing this database needs the same key" in caplog.text
+    assert key not in caplog.text

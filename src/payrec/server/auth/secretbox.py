@@ -2,15 +2,18 @@
 
 The JWT signing key lives in `signing_keys` so that every backend shares it, but only as a
 Fernet token (AES-128-CBC + HMAC-SHA256) keyed from the master key: a read of the database
-alone yields no key that signs a token. The master key comes from the environment; with SQLite
-and no key set, one is generated once into the data directory (`payrec up`, the demo, a
-single-machine `payrec serve`). With PostgreSQL it must be set, the same on every backend:
-a backend without it refuses to start (generating one per host would split the cluster).
+alone yields no key that signs a token. The master key comes from the environment; when none
+is set, one is generated once into the data directory and reused (`payrec up`, the demo, a
+single `payrec serve` on SQLite or PostgreSQL: one URL is enough to run). Several backends
+sharing one PostgreSQL database need the same key: a second host that generated its own cannot
+open the signing key the first one sealed and refuses to start with that reason, so a
+cluster never splits silently.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -20,6 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from payrec.config import Settings
+
+logger = logging.getLogger("payrec.secrets")
 
 KEY_FILE = "secret.key"
 MIN_KEY_LENGTH = 32
@@ -58,15 +63,17 @@ class SecretBox:
 
 
 def master_key(settings: Settings) -> str:
-    """`PAYREC_SECRET_KEY`, or on SQLite the key generated into the data directory."""
+    """`PAYREC_SECRET_KEY`, or else the key generated into the data directory."""
     if settings.secret_key is not None and settings.secret_key.get_secret_value():
         return settings.secret_key.get_secret_value()
+    key = _key_file(settings.data_dir)
     if not settings.is_sqlite:
-        raise SecretKeyError(
-            "PAYREC_SECRET_KEY is not set: with PostgreSQL every backend needs the same key "
-            "in its environment (docs/configuration.md)"
+        logger.warning(
+            "PAYREC_SECRET_KEY is not set: using the key in %s; every other backend sharing "
+            "this database needs the same key (set PAYREC_SECRET_KEY to it)",
+            settings.data_dir / KEY_FILE,
         )
-    return _key_file(settings.data_dir)
+    return key
 
 
 def secret_box(settings: Settings) -> SecretBox:
