@@ -144,6 +144,9 @@ class LiveBackend:
             "PAYREC_PORT": str(self.port),
             "PAYREC_HOST": "127.0.0.1",
             "PAYREC_RATE_LIMIT": "100000/second",
+            # Every test calls from 127.0.0.1, many with bad credentials on purpose.
+            "PAYREC_ANONYMOUS_RATE_LIMIT": "100000/second",
+            "PAYREC_AUTH_FAILURE_LIMIT": "100000/minute",
             # The suite runs dozens of backends on one PostgreSQL: each keeps few connections.
             "PAYREC_DB_POOL_SIZE": "3",
             "LOG_LEVEL": "WARNING",

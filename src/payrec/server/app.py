@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import delete, text
 
-from payrec.config import Settings, load_settings, parse_rate_limit
+from payrec.config import Settings, load_settings
 from payrec.server.actor import SYSTEM
 from payrec.server.audit.endpoints import router as audit_router
 from payrec.server.auth.endpoints import clients_router, oauth_router
@@ -38,7 +38,7 @@ from payrec.server.ops import router as ops_router
 from payrec.server.payments.endpoints import router as payments_router
 from payrec.server.policies.endpoints import automation_router as policies_automation
 from payrec.server.policies.endpoints import router as policies_router
-from payrec.server.ratelimit import RateLimiter
+from payrec.server.ratelimit import RateLimits
 from payrec.server.reminders.endpoints import router as reminders_router
 from payrec.server.reports.endpoints import router as reports_router
 from payrec.server.routing import PROBLEM_RESPONSES
@@ -153,7 +153,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     rendering.configure(db.session_info, settings.creditor, settings.team_language)
     if not settings.creditor_name.strip():
         logger.warning("PAYREC_CREDITOR_NAME is not set: reminders are signed by nobody")
-    limit, window = parse_rate_limit(settings.rate_limit)
     tokens = TokenService(
         db,
         TokenSettings(
@@ -170,7 +169,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         settings=settings,
         db=db,
         tokens=tokens,
-        limiter=RateLimiter(limit, window),
+        limiter=RateLimits.from_settings(settings),
         signin_throttle=LimitsThrottle(
             settings.signin_account_limit,
             settings.signin_address_limit,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from payrec.config import Settings
 from payrec.server.auth.tokens import TokenService
 from payrec.server.db import Database
-from payrec.server.ratelimit import RateLimiter
+from payrec.server.ratelimit import RateLimits
 from payrec.server.users.throttle import SignInThrottle
 
 
@@ -16,5 +16,5 @@ class AppState:
     settings: Settings
     db: Database
     tokens: TokenService
-    limiter: RateLimiter
+    limiter: RateLimits
     signin_throttle: SignInThrottle

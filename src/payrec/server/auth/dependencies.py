@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from payrec.server.auth.credentials import hash_secret, key_lookup_of, secrets_match
 from payrec.server.auth.roles import Principal, Role
-from payrec.server.errors import Forbidden, RateLimited, Unauthenticated
+from payrec.server.errors import Forbidden, Unauthenticated
 from payrec.server.models import ServiceClient
+from payrec.server.ratelimit import refuse_if
 from payrec.server.state import AppState
 
 _CACHE_SECONDS = 2.0
@@ -83,33 +84,42 @@ def forget_cached_credentials() -> None:
         _cache.clear()
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 async def authenticate(request: Request) -> Principal:
     """Resolve the bearer credential (API key or JWT) and apply the caller's rate limit.
 
     A credential verified in the last seconds is answered from memory on the event loop;
-    only a new one costs a trip to the thread pool (database, JWKS).
+    only a new one costs a trip to the thread pool (database, JWKS), and only after the
+    client address's limits allow it (failed attempts count per address and key prefix).
     """
     state = app_state(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("missing bearer credentials")
     token = token.strip()
-    if token.startswith("prk_") and key_lookup_of(token) is None:
-        raise Unauthenticated("invalid API key")
     digest = hash_secret(token)
-    principal = _cached(digest)
+    principal = _cached(digest) if scheme.lower() == "bearer" and token else None
     if principal is None:
-        principal = await run_in_threadpool(_resolve, state, token, digest)
-    decision = state.limiter.hit(principal.subject)
+        principal = await state.limiter.verify(
+            client_address(request),
+            key_lookup_of(token),
+            lambda: _verify(state, scheme, token, digest),
+        )
+    decision = await state.limiter.hit(principal.subject)
     request.state.rate_limit = decision
     request.state.principal = principal
-    if not decision.allowed:
-        raise RateLimited(
-            "rate limit exceeded; retry later",
-            headers={"Retry-After": str(decision.retry_after)},
-        )
+    refuse_if(decision)
     return principal
+
+
+async def _verify(state: AppState, scheme: str, token: str, digest: str) -> Principal:
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("missing bearer credentials")
+    if token.startswith("prk_") and key_lookup_of(token) is None:
+        raise Unauthenticated("invalid API key")
+    return await run_in_threadpool(_resolve, state, token, digest)
 
 
 def _as_recorded(state: AppState, principal: Principal) -> Principal:

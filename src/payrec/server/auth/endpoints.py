@@ -8,17 +8,24 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import unquote
 
+from anyio import from_thread
 from fastapi import Form, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.auth import service
-from payrec.server.auth.dependencies import app_state, forget_cached_credentials
+from payrec.server.auth.dependencies import (
+    app_state,
+    client_address,
+    forget_cached_credentials,
+)
 from payrec.server.automation_deps import AdminContext
 from payrec.server.jsonio import dumps, json_response
 from payrec.server.models import ServiceClient
+from payrec.server.ratelimit import refuse_if
 from payrec.server.routing import api_router
+from payrec.server.state import AppState
 from payrec.server.types import ApiModel, OutModel
 
 oauth_router = api_router(tags=["auth"])
@@ -35,6 +42,13 @@ def _oauth_error(status: int, error: str, description: str) -> Response:
         media_type="application/json",
         headers=headers,
     )
+
+
+def _client_failed(state: AppState, address: str, client_id: str | None) -> Response:
+    """401 invalid_client, or 429 once the address or the client id failed too often."""
+    refusal = from_thread.run(state.limiter.failed, address, client_id or None)
+    refuse_if(refusal, "too many failed authentications")
+    return _oauth_error(401, "invalid_client", "client authentication failed")
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -80,6 +94,9 @@ def issue_token(
     scope: Annotated[str | None, Form(max_length=500)] = None,
 ) -> Response:
     """OAuth2 client-credentials grant (RFC 6749 §4.4): a short-lived JWT."""
+    state = app_state(request)
+    address = client_address(request)
+    refuse_if(from_thread.run(state.limiter.before_verifying, address))
     if grant_type is None:
         return _oauth_error(400, "invalid_request", "grant_type is required")
     if grant_type != "client_credentials":
@@ -88,12 +105,11 @@ def issue_token(
     if basic is not None:
         client_id, client_secret = basic
     if not client_id or not client_secret:
-        return _oauth_error(401, "invalid_client", "client authentication failed")
-    state = app_state(request)
+        return _client_failed(state, address, client_id)
     with state.db.read() as session:
         client = service.authenticate_client(session, client_id, client_secret)
         if client is None:
-            return _oauth_error(401, "invalid_client", "client authentication failed")
+            return _client_failed(state, address, client_id)
         roles = list(client.roles)
         if scope:
             requested = {s.removeprefix("ROLE_") for s in scope.split()}
