@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -116,6 +117,48 @@ class OutboxWatcher(threading.Thread):
                 _say(f"  outbox  {_describe(path)}")
 
 
+class FailureWatcher(threading.Thread):
+    """Prints each reminder that failed (the outbox shows only what was sent)."""
+
+    def __init__(self, base_url: str, admin_key: str, stop: threading.Event) -> None:
+        super().__init__(name="payrec-failures", daemon=True)
+        self.url = base_url.rstrip("/") + "/api/v1/audit-events"
+        self.headers = {"Authorization": f"Bearer {admin_key}", "X-Service-Name": "payrec-up"}
+        self.stop = stop
+        self.seen: set[str] | None = None  # failures from before the first poll are not news
+
+    def poll(self) -> list[str]:
+        """Lines for the failures not shown yet (newest last)."""
+        response = httpx.get(
+            self.url,
+            params={"action": "reminder.failed", "limit": 100},
+            headers=self.headers,
+            timeout=10,
+        )
+        response.raise_for_status()
+        events = list(reversed(response.json().get("events", [])))
+        fresh = [e for e in events if self.seen is not None and e["id"] not in self.seen]
+        self.seen = (self.seen or set()) | {e["id"] for e in events}
+        return [_failure_line(e) for e in fresh]
+
+    def run(self) -> None:
+        while True:
+            try:
+                for line in self.poll():
+                    _say(line)
+            except (httpx.HTTPError, ValueError, KeyError) as exc:
+                logger.debug("failure watch skipped: %s", exc)
+            if self.stop.wait(2.0):
+                return
+
+
+def _failure_line(event: dict[str, object]) -> str:
+    after = event.get("after")
+    error = after.get("error") if isinstance(after, dict) else None
+    case = event.get("recoveryCaseId")
+    return f"  FAILED  reminder for case {case}: {error or 'no reason given'}"
+
+
 def _describe(path: Path) -> str:
     try:
         if path.suffix == ".eml":
@@ -223,6 +266,9 @@ def main_up(args: argparse.Namespace) -> int:
     )
     stop = threading.Event()
     watcher = OutboxWatcher(data_dir / "outbox", stop)
+    failures = FailureWatcher(base_url, keys["admin"], stop)
+    with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+        failures.poll()  # what failed before this start is not news
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
@@ -231,6 +277,7 @@ def main_up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     worker.start()
     watcher.start()
+    failures.start()
     _say("  workers      scheduler, reminders, notifications, extraction running; Ctrl-C stops")
     while not stop.wait(0.5):
         if not server_thread.is_alive():

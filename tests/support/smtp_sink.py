@@ -19,6 +19,7 @@ from tests.support.backend import free_port
 class Received:
     to: list[str]
     message: Message
+    raw: bytes = b""
 
     @property
     def message_id(self) -> str:
@@ -50,15 +51,18 @@ class SinkHandler:
                     return reply
             content: Any = envelope.content
             raw = content if isinstance(content, bytes) else str(content).encode()
-            self.messages.append(Received(recipients, email.message_from_bytes(raw)))
+            self.messages.append(Received(recipients, email.message_from_bytes(raw), raw))
         return "250 OK"
 
 
 class SmtpSink:
-    def __init__(self) -> None:
+    def __init__(self, *, smtputf8: bool = True) -> None:
+        """`smtputf8=False`: a server that does not offer SMTPUTF8 (RFC 6531)."""
         self.handler = SinkHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=smtputf8
+        )
 
     @property
     def url(self) -> str:

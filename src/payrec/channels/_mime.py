@@ -9,11 +9,13 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
+from email_validator import EmailNotValidError, validate_email
+
 from payrec.channels.base import OutgoingEmail, PermanentChannelError, safe_token
 
-__all__ = ["BuiltEmail", "build_message", "message_id_for", "parse_address"]
+__all__ = ["BuiltEmail", "Mailbox", "build_message", "mailbox", "message_id_for", "parse_address"]
 
-# RFC 5322 dot-atom local part (ASCII) and a hostname of LDH labels (IDNs arrive as punycode).
+# RFC 5322 dot-atom local part (ASCII) and a hostname of LDH labels (IDNs as A-labels, xn--).
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDR_RE = re.compile(rf"(?P<local>{_LOCAL})@(?P<domain>{_LABEL}(?:\.{_LABEL})*)")
@@ -22,6 +24,8 @@ _HEADER_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}")
 # CRLF line ends for SMTP, and 7-bit transfer encodings (quoted-printable/base64 for non-ASCII
 # text) so no server needs 8BITMIME.
 _POLICY = policy.SMTP.clone(cte_type="7bit")
+# RFC 6532 headers (a non-ASCII local part is written as UTF-8): only sent with SMTPUTF8.
+_UTF8_POLICY = policy.SMTPUTF8.clone(cte_type="7bit")
 
 # Headers this module sets itself; callers may not override them through ``headers``.
 _RESERVED = frozenset(
@@ -55,6 +59,22 @@ class BuiltEmail:
     envelope_from: str
     envelope_to: str
     message_id: str
+    smtputf8: bool = False
+    """An address has a non-ASCII local part: the server must offer SMTPUTF8 (RFC 6531)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    """A validated mailbox: its header value, its envelope address, whether it needs SMTPUTF8.
+
+    An internationalised domain is always written as its A-label (``xn--…``), so an ASCII
+    local part at an IDN domain travels through any server; only a non-ASCII local part needs
+    SMTPUTF8.
+    """
+
+    header: str
+    address: str
+    smtputf8: bool
 
 
 def _check_header_value(name: str, value: str) -> None:
@@ -63,10 +83,18 @@ def _check_header_value(name: str, value: str) -> None:
 
 
 def parse_address(raw: str, *, what: str = "address") -> tuple[str, str]:
-    """Validate one mailbox; return ``(header value, bare address)``.
+    """Validate one mailbox; return ``(header value, envelope address)``."""
+    box = mailbox(raw, what=what)
+    return box.header, box.address
 
-    Accepts ``alice@example.com`` and ``Alice <alice@example.com>``; refuses lists, control
-    characters (header injection) and anything the regex does not call a sane address.
+
+def mailbox(raw: str, *, what: str = "address") -> Mailbox:
+    """Validate one mailbox (``alice@example.com`` or ``Alice <alice@example.com>``).
+
+    Refuses lists, control characters (header injection) and anything that is not a sane
+    address. A non-ASCII address is checked with ``email-validator``: its domain becomes the
+    IDNA A-label; a non-ASCII local part is kept (in Unicode NFC) and marks the mailbox as
+    needing SMTPUTF8.
     """
     shown = raw if len(raw) <= 80 else raw[:77] + "..."
     shown = _CONTROL_RE.sub("?", shown)
@@ -74,13 +102,35 @@ def parse_address(raw: str, *, what: str = "address") -> tuple[str, str]:
         raise PermanentChannelError(f"invalid {what} {shown!r}: control characters refused")
     stripped = raw.strip()
     name, addr = parseaddr(stripped)
-    match = _ADDR_RE.fullmatch(addr) if addr else None
     # parseaddr is lenient (it silently takes the first of a list): insist that the raw value
     # is exactly the address, or a display name followed by exactly <address>.
     well_formed = stripped == addr or (stripped.endswith(f"<{addr}>") and "<" not in name)
-    if match is None or not well_formed or len(addr) > 254 or len(match.group("local")) > 64:
+    if not addr or not well_formed:
         raise PermanentChannelError(f"invalid {what} {shown!r}")
-    return (formataddr((name, addr)) if name else addr), addr
+    smtputf8 = False
+    if not addr.isascii():
+        addr, smtputf8 = _international(addr, what, shown)
+    local = addr.rpartition("@")[0]
+    sane = smtputf8 or _ADDR_RE.fullmatch(addr) is not None  # email-validator checked a UTF-8 one
+    if not sane or len(addr.encode()) > 254 or len(local.encode()) > 64:
+        raise PermanentChannelError(f"invalid {what} {shown!r}")
+    if not name:
+        return Mailbox(addr, addr, smtputf8)
+    if smtputf8:  # formataddr takes ASCII addresses only; a UTF-8 one is written raw (RFC 6532)
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        return Mailbox(f'"{quoted}" <{addr}>', addr, smtputf8)
+    return Mailbox(formataddr((name, addr)), addr, smtputf8)
+
+
+def _international(addr: str, what: str, shown: str) -> tuple[str, bool]:
+    """``local@a-label`` of a non-ASCII address, and whether its local part needs SMTPUTF8."""
+    try:
+        checked = validate_email(
+            addr, check_deliverability=False, globally_deliverable=False, allow_smtputf8=True
+        )
+    except EmailNotValidError as exc:
+        raise PermanentChannelError(f"invalid {what} {shown!r}: {exc}") from None
+    return f"{checked.local_part}@{checked.ascii_domain}", not checked.local_part.isascii()
 
 
 def message_id_for(seed: str, sender_address: str) -> str:
@@ -107,8 +157,10 @@ def build_message(email: OutgoingEmail, *, sender: str, now: datetime | None = N
     Raises :class:`PermanentChannelError` for an invalid recipient, reply-to, header name or
     value; nothing here touches the network.
     """
-    from_header, from_addr = parse_address(sender, what="sender")
-    to_header, to_addr = parse_address(email.to, what="address")
+    sender_box = mailbox(sender, what="sender")
+    recipient = mailbox(email.to, what="address")
+    reply_to = mailbox(email.reply_to, what="reply-to address") if email.reply_to else None
+    smtputf8 = any(b.smtputf8 for b in (sender_box, recipient, reply_to) if b is not None)
     _check_header_value("Subject", email.subject)
     extra: dict[str, str] = {}
     for name, value in email.headers.items():
@@ -117,15 +169,15 @@ def build_message(email: OutgoingEmail, *, sender: str, now: datetime | None = N
         _check_header_value(name, value)
         extra[name] = value
 
-    msg = EmailMessage(policy=_POLICY)
-    message_id = message_id_for(email.message_id_seed, from_addr)
-    msg["From"] = from_header
-    msg["To"] = to_header
+    msg = EmailMessage(policy=_UTF8_POLICY if smtputf8 else _POLICY)
+    message_id = message_id_for(email.message_id_seed, sender_box.address)
+    msg["From"] = sender_box.header
+    msg["To"] = recipient.header
     msg["Subject"] = email.subject
     msg["Date"] = format_datetime(now or datetime.now(UTC))
     msg["Message-ID"] = message_id
-    if email.reply_to:
-        msg["Reply-To"] = parse_address(email.reply_to, what="reply-to address")[0]
+    if reply_to is not None:
+        msg["Reply-To"] = reply_to.header
     if email.list_unsubscribe:
         _check_header_value("List-Unsubscribe", email.list_unsubscribe)
         value, one_click = _list_unsubscribe(email.list_unsubscribe)
@@ -139,4 +191,4 @@ def build_message(email: OutgoingEmail, *, sender: str, now: datetime | None = N
     msg.set_content(email.text)
     if email.html is not None:
         msg.add_alternative(email.html, subtype="html")
-    return BuiltEmail(msg, from_addr, to_addr, message_id)
+    return BuiltEmail(msg, sender_box.address, recipient.address, message_id, smtputf8)

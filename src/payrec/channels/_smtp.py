@@ -163,7 +163,16 @@ class SmtpEmailSender(ClosingSender):
             raise _reply_error("end of DATA", code, text)
 
     def _envelope(self, conn: smtplib.SMTP, built: BuiltEmail) -> None:
-        code, text = conn.mail(built.envelope_from)
+        options: list[str] = []
+        if built.smtputf8:
+            if not conn.has_extn("smtputf8"):
+                raise PermanentChannelError(
+                    f"address {built.envelope_to!r} has a non-ASCII local part and "
+                    f"{self._config.host}:{self._config.port} does not offer SMTPUTF8 "
+                    "(RFC 6531): it cannot be delivered through this server"
+                )
+            options = ["SMTPUTF8", *(["BODY=8BITMIME"] if conn.has_extn("8bitmime") else [])]
+        code, text = conn.mail(built.envelope_from, options)
         if code != 250:
             self._reset(conn)
             raise _reply_error("MAIL FROM", code, text)
