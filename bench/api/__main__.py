@@ -121,7 +121,7 @@ def seed(url: str, *, cases: int, tasks: int) -> str:
                             "id": cid,
                             "name": f"Customer {start + i}",
                             "email": f"billing{start + i}@example.com",
-                            "phone": "+1-555-0123",
+                            "phone": "+1-202-555-0123",
                             "timezone": "America/New_York",
                             "locale": "en_US",
                             "opt_out_email": False,

@@ -71,7 +71,7 @@ def load_demo(base_url: str, admin_key: str) -> dict[str, int]:
                 {
                     "name": name,
                     "email": f"ap@{slug}.example",
-                    "phone": f"+1-555-01{index:02d}",
+                    "phone": f"+1-202-555-01{index:02d}",
                     "timezone": zones[index % len(zones)],
                     "locale": locale,
                 },

@@ -55,7 +55,7 @@ def new_case(backend: Any, *, amount: str = "5000.00") -> str:
         json={
             "name": f"Acme {suffix}",
             "email": f"billing-{suffix}@acme.example",
-            "phone": "+1-555-0123",
+            "phone": "030 1234567",
             "timezone": "Europe/Berlin",
             "locale": "de_DE",
         },

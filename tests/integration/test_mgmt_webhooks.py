@@ -48,12 +48,12 @@ def _form(number: str, body: str) -> dict[str, str]:
 
 def _book(backend: LiveBackend) -> dict[str, Any]:
     """A customer (phone stored loosely formatted) with SMS and EMAIL work pending."""
-    local = f"{secrets.randbelow(10_000_000):07d}"
-    e164 = f"+1555{local}"
+    local = f"{2_000_000 + secrets.randbelow(8_000_000):07d}"  # a valid US exchange: 2-9
+    e164 = f"+1202{local}"
     customer = backend.new_customer(
-        phone=f"+1 (555) {local[:3]}-{local[3:]}", email=f"{local}@example.com"
+        phone=f"+1 (202) {local[:3]}-{local[3:]}", email=f"{local}@example.com"
     )
-    twin = backend.new_customer(name="Same phone", phone=f"001 555 {local}")
+    twin = backend.new_customer(name="Same phone", phone=f"001 202 {local}")
     case = backend.new_case(customer["id"])
     twin_case = backend.new_case(twin["id"])
 
@@ -208,14 +208,28 @@ def test_people_record_opt_outs_through_the_api(sms_backend: LiveBackend) -> Non
 def test_stop_finds_a_customer_by_a_phone_number_changed_later(sms_backend: LiveBackend) -> None:
     """Inbound replies find customers by their number's digits, kept in step with the number:
     a STOP from the new number opts the customer out; the old number no longer matches."""
-    suffix = secrets.randbelow(10**7)
-    old, new = f"+1 (415) 20{suffix:07d}", f"+1 (415) 30{suffix:07d}"
+    suffix = secrets.randbelow(10**6)
+    old, new = f"+1 (415) 2{suffix:06d}", f"+1 (415) 3{suffix:06d}"
     customer = sms_backend.new_customer(phone=old)
     changed = sms_backend.admin("PATCH", f"/customers/{customer['id']}", json={"phone": new})
     assert changed.status_code == 200, changed.text
-    from_old = _post_sms(sms_backend, _form(f"+141520{suffix:07d}", "STOP"))
+    from_old = _post_sms(sms_backend, _form(f"+14152{suffix:06d}", "STOP"))
     assert from_old.status_code == 200
     assert _customer(sms_backend, customer["id"])["optOutSms"] is False
-    from_new = _post_sms(sms_backend, _form(f"+141530{suffix:07d}", "STOP"))
+    from_new = _post_sms(sms_backend, _form(f"+14153{suffix:06d}", "STOP"))
     assert from_new.status_code == 200
+    assert _customer(sms_backend, customer["id"])["optOutSms"] is True
+
+
+def test_stop_finds_a_customer_whose_number_was_written_the_national_way(
+    sms_backend: LiveBackend,
+) -> None:
+    """`030 …` for a German customer is stored as +4930…: Twilio's E.164 From finds it."""
+    local = f"{secrets.randbelow(10**7):07d}"
+    customer = sms_backend.new_customer(
+        phone=f"030 {local}", locale="de_DE", timezone="Europe/Berlin"
+    )
+    assert customer["phone"] == f"+4930{local}"
+    answer = _post_sms(sms_backend, _form(f"+4930{local}", "STOP"))
+    assert answer.status_code == 200, answer.text
     assert _customer(sms_backend, customer["id"])["optOutSms"] is True

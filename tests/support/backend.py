@@ -235,7 +235,7 @@ class LiveBackend:
         body = {
             "name": "Acme Corp",
             "email": "billing@acme.com",
-            "phone": "+1-555-0123",
+            "phone": "+1-202-555-0123",
             "timezone": "America/New_York",
             "locale": "en_US",
             **fields,

@@ -27,7 +27,13 @@ def _check_locale(value: str) -> str:
     return value.replace("-", "_")
 
 
-Phone = Field(default=None, pattern=r"^\+?[0-9 ()\-.]{5,30}$", examples=["+1-555-0123"])
+Phone = Field(
+    default=None,
+    pattern=r"^\+?[0-9 ()\-./]{3,40}$",
+    examples=["+49 30 1234567", "030 1234567"],
+    description="stored as E.164; a national number is read in the customer's country "
+    "(locale territory, else time zone)",
+)
 
 
 class CustomerCreate(ApiModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from payrec.domain.phones import country_of, to_e164
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.customers import repository
@@ -67,12 +68,17 @@ def _check_policy(session: Session, policy_id: str | None) -> None:
         raise Invalid("unknown policy", field="policyId")
 
 
+def _phone(raw: str | None, locale: str | None, timezone: str | None) -> str | None:
+    """E.164 in the customer's country (``030 1234567`` in de_DE → ``+49301234567``)."""
+    return None if raw is None else to_e164(raw, country_of(locale, timezone))
+
+
 def create(session: Session, data: CustomerCreate, actor: Actor) -> Customer:
     _check_policy(session, data.policy_id)
     customer = Customer(
         name=data.name,
         email=str(data.email) if data.email else None,
-        phone=data.phone,
+        phone=_phone(data.phone, data.locale, data.timezone),
         timezone=data.timezone,
         locale=data.locale,
         policy_id=data.policy_id,
@@ -99,6 +105,12 @@ def patch(session: Session, customer_id: str, data: CustomerPatch, actor: Actor)
         _check_policy(session, changes["policy_id"])
     if "name" in changes and changes["name"] is None:
         raise Invalid("name cannot be removed", field="name")
+    if changes.get("phone") is not None:
+        changes["phone"] = _phone(
+            changes["phone"],
+            changes.get("locale") or customer.locale,
+            changes.get("timezone") or customer.timezone,
+        )
     before = _snapshot(customer)
     for field, value in changes.items():
         if field in ("timezone", "locale", "opt_out_email", "opt_out_sms") and value is None:
