@@ -1,6 +1,7 @@
 """Request rate limits, shared by every backend through Redis or kept per process.
 
-Three limits, all sliding-window counters of the `limits` library:
+Three limits (sliding-window counters of the `limits` library in Redis, token buckets in
+memory):
 
 * per caller (``PAYREC_RATE_LIMIT``): every authenticated request, by the caller's subject;
 * per client address before a credential is checked (``PAYREC_ANONYMOUS_RATE_LIMIT``): a
@@ -13,22 +14,23 @@ Three limits, all sliding-window counters of the `limits` library:
 
 With ``PAYREC_REDIS_URL`` set the counters live in Redis under ``PAYREC_REDIS_PREFIX``, so
 N backends (and N uvicorn workers) allow the rate once, not N times; without it they live in
-this process's memory. A Redis that does not answer degrades to the in-memory counters (logged)
-rather than failing requests.
+this process's memory. A Redis that does not answer degrades to the in-memory counters for a
+few seconds at a time (logged) rather than failing or slowing requests.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits import RateLimitItem, RateLimitItemPerSecond, WindowStats
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter as SharedLimiter
 from limits.errors import StorageError
 
 from payrec.config import Settings, parse_rate_limit
@@ -38,6 +40,7 @@ logger = logging.getLogger("payrec.ratelimit")
 T = TypeVar("T")
 _WARN_EVERY_SECONDS = 60.0
 _REDIS_TIMEOUT_SECONDS = 0.5
+_REDIS_PAUSE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,35 @@ class Decision:
     reset_seconds: int
     retry_after: int
     window: int = 1
+
+
+class TokenBucket:
+    """`limit` requests per `window` seconds per key, bursting to `limit`, in this process."""
+
+    def __init__(self, limit: int, window: int) -> None:
+        self.limit = limit
+        self.window = window
+        self._rate = limit / window
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def count(self, key: str, *, hit: bool = True) -> Decision:
+        """Take a token (`hit`) or only look whether one is there."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, stamp = self._buckets.get(key, (float(self.limit), now))
+            tokens = min(float(self.limit), tokens + (now - stamp) * self._rate)
+            if tokens >= 1.0:
+                if hit:
+                    tokens -= 1.0
+                    self._buckets[key] = (tokens, now)
+                    if len(self._buckets) > 100_000:
+                        self._buckets.clear()
+                reset = math.ceil((self.limit - tokens) / self._rate)
+                return Decision(True, self.limit, int(tokens), reset, 0, self.window)
+            self._buckets[key] = (tokens, now)
+            wait = math.ceil((1.0 - tokens) / self._rate)
+            return Decision(False, self.limit, 0, wait, max(1, wait), self.window)
 
 
 def _item(text: str, namespace: str) -> RateLimitItem:
@@ -75,11 +107,15 @@ class RateLimits:
         self.caller = _item(caller, "caller")
         self.anonymous = _item(anonymous, "anonymous")
         self.failures = _item(failures, "auth-failure")
-        self.shared = redis_url is not None
-        self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
-        self._strategy = self._local
+        # In memory a token bucket (a few microseconds, on the event loop) per limit; Redis is
+        # awaited (asyncio client) so a slow Redis never blocks other requests.
+        self._local = {
+            item.namespace: TokenBucket(item.amount, item.get_expiry())
+            for item in (self.caller, self.anonymous, self.failures)
+        }
+        self._redis: SharedLimiter | None = None
         if redis_url is not None:
-            storage: Storage = RedisStorage(
+            storage = RedisStorage(
                 _redis_uri(redis_url),
                 wrap_exceptions=True,
                 implementation="redispy",
@@ -87,8 +123,9 @@ class RateLimits:
                 socket_timeout=_REDIS_TIMEOUT_SECONDS,
                 socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
             )
-            self._strategy = SlidingWindowCounterRateLimiter(storage)
+            self._redis = SharedLimiter(storage)
         self._warned_at = -math.inf
+        self._redis_back_at = 0.0  # after a Redis failure, memory only until then
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
@@ -99,10 +136,6 @@ class RateLimits:
             redis_url=settings.redis_url,
             redis_prefix=settings.redis_prefix,
         )
-
-    @property
-    def policy(self) -> str:
-        return f'"default";q={self.caller.amount};w={self.caller.get_expiry()}'
 
     async def hit(self, caller: str) -> Decision:
         """Count one request of an authenticated caller."""
@@ -143,31 +176,22 @@ class RateLimits:
             raise
 
     async def _hit(self, item: RateLimitItem, identity: str) -> Decision:
-        try:
-            return await self._decide(self._strategy, item, identity, hit=True)
-        except StorageError as exc:
-            self._warn(exc)
-            return await self._decide(self._local, item, identity, hit=True)
+        return await self._count(item, identity, hit=True)
 
     async def _test(self, item: RateLimitItem, identity: str) -> Decision | None:
-        try:
-            decision = await self._decide(self._strategy, item, identity, hit=False)
-        except StorageError as exc:
-            self._warn(exc)
-            decision = await self._decide(self._local, item, identity, hit=False)
+        decision = await self._count(item, identity, hit=False)
         return None if decision.allowed else decision
 
-    @staticmethod
-    async def _decide(
-        strategy: SlidingWindowCounterRateLimiter, item: RateLimitItem, identity: str, *, hit: bool
-    ) -> Decision:
-        allowed = await (strategy.hit if hit else strategy.test)(item, identity)
-        stats = await strategy.get_window_stats(item, identity)
-        reset = max(0, math.ceil(stats.reset_time - time.time()))
-        window = item.get_expiry()
-        return Decision(
-            allowed, item.amount, stats.remaining, reset, 0 if allowed else max(1, reset), window
-        )
+    async def _count(self, item: RateLimitItem, identity: str, *, hit: bool) -> Decision:
+        if self._redis is not None and time.monotonic() >= self._redis_back_at:
+            try:
+                allowed = await (self._redis.hit if hit else self._redis.test)(item, identity)
+                return _decision(item, allowed, await self._redis.get_window_stats(item, identity))
+            except StorageError as exc:
+                # an unreachable Redis costs one timeout per pause, not one per request
+                self._redis_back_at = time.monotonic() + _REDIS_PAUSE_SECONDS
+                self._warn(exc)
+        return self._local[item.namespace].count(identity, hit=hit)
 
     def _warn(self, exc: StorageError) -> None:
         now = time.monotonic()
@@ -177,6 +201,12 @@ class RateLimits:
                 "Redis rate-limit storage unreachable (%s): limits kept per process meanwhile",
                 type(exc.storage_error).__name__,
             )
+
+
+def _decision(item: RateLimitItem, allowed: bool, stats: WindowStats) -> Decision:
+    reset = max(0, math.ceil(stats.reset_time - time.time()))
+    retry_after = 0 if allowed else max(1, reset)
+    return Decision(allowed, item.amount, stats.remaining, reset, retry_after, item.get_expiry())
 
 
 def refuse_if(decision: Decision | None, detail: str = "rate limit exceeded; retry later") -> None:
