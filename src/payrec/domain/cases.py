@@ -37,6 +37,7 @@ __all__ = [
     "opening_status",
     "outstanding",
     "priority_rank",
+    "replans_on_resume",
     "settled",
     "status_after_reminder_sent",
     "stops_contact",
@@ -142,6 +143,12 @@ def check_status_change(
 def stops_contact(before: str, after: str) -> bool:
     """Whether a move from `before` to `after` must cancel the case's waiting contacts."""
     return after in STOPS_CONTACT and before != after
+
+
+def replans_on_resume(after: str) -> bool:
+    """Whether the steps a move to `after` cancels must be planned again once the case
+    resumes: a PAUSED or DISPUTED case comes back, a closed one never does."""
+    return after in STOPS_CONTACT and after not in TERMINAL
 
 
 def status_after_reminder_sent(status: str) -> str:

@@ -21,6 +21,7 @@ from payrec.domain.cases import (
     opening_status,
     outstanding,
     priority_rank,
+    replans_on_resume,
     settled,
     status_after_reminder_sent,
     stops_contact,
@@ -112,3 +113,9 @@ def test_only_payments_resolve_and_only_an_admin_writes_off_with_a_reason() -> N
     # a same-status no-op stays one (a replayed write-off, a RESOLVED case told RESOLVED)
     check_status_change("WRITTEN_OFF", "WRITTEN_OFF", owes, may_write_off=False, reason=None)
     check_status_change("RESOLVED", "RESOLVED", owes, may_write_off=False, reason=None)
+
+
+def test_a_pause_or_dispute_replans_on_resume_a_closed_case_never() -> None:
+    assert replans_on_resume("PAUSED") and replans_on_resume("DISPUTED")
+    assert not replans_on_resume("RESOLVED") and not replans_on_resume("WRITTEN_OFF")
+    assert not replans_on_resume("OVERDUE")

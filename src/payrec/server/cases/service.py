@@ -16,6 +16,7 @@ from payrec.domain.cases import (
     opening_status,
     outstanding,
     priority_rank,
+    replans_on_resume,
 )
 from payrec.domain.cases import stops_contact as stops_contact_on
 from payrec.domain.money import InvalidMoney, check_amount, quantize, scaled_text
@@ -326,7 +327,13 @@ def update(
     if data.notes:
         add_note(session, case, data.notes, actor)
     if data.status is not None and stops_contact_on(str(before["status"]), data.status):
-        stop_contact(session, case, actor, reason=f"case {data.status}")
+        stop_contact(
+            session,
+            case,
+            actor,
+            reason=f"case {data.status}",
+            replan=replans_on_resume(data.status),
+        )
     session.flush()
     return case
 
