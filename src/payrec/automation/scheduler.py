@@ -151,8 +151,13 @@ class Scheduler:
         policy = self.policy(policy_id)
         schedule = case.get("schedule") or {}
         existing = set(schedule.get("stepKeys") or [])
+        plans = schedule.get("stepPlans") or {}
         keys = {i: step_key(policy.id, i, s) for i, s in enumerate(policy.steps)}
-        already = {i for i, key in keys.items() if key in existing}
+        already = {
+            i: parse_ts(plans[key]) if plans.get(key) else None
+            for i, key in keys.items()
+            if key in existing
+        }
         decisions = due_steps(policy, due, tz, now, already)
         contacts = {
             Channel(channel): [parse_ts(ts) for ts in stamps]

@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "MANUAL_CHANNELS",
     "MAX_OFFSET_DAYS",
+    "CatchUp",
     "Channel",
     "DunningPolicy",
     "PolicyError",
@@ -53,6 +54,20 @@ class Channel(StrEnum):
     def is_contact(self) -> bool:
         """True for automatic customer contacts (EMAIL, SMS); CALL/LETTER are manual tasks."""
         return self in CONTACT_CHANNELS
+
+
+class CatchUp(StrEnum):
+    """Which step a case that is behind its schedule (a backlog invoice, a missed run, a
+    resumed pause) gets first.
+
+    ``FIRST_STEP`` (default): the first overdue step not yet sent, the later ones spaced by
+    the policy's gaps from the moment it is sent; so the first message never claims earlier
+    reminders that were not sent. ``LATEST_STEP``: only the latest due step, the earlier ones
+    recorded as superseded (a backlog invoice's first message may be "second reminder").
+    """
+
+    FIRST_STEP = "FIRST_STEP"
+    LATEST_STEP = "LATEST_STEP"
 
 
 CONTACT_CHANNELS: frozenset[Channel] = frozenset({Channel.EMAIL, Channel.SMS})
@@ -123,6 +138,7 @@ class DunningPolicy:
     together (an e-mail and an SMS count as two); None = no such cap.
     ``consolidate``: a customer's e-mails due while one is still waiting to be sent become one
     statement listing every invoice (same currency) instead of one e-mail per invoice.
+    ``catch_up``: how a case behind its schedule catches up (see :class:`CatchUp`).
     """
 
     id: str
@@ -134,8 +150,10 @@ class DunningPolicy:
     promise_grace_days: int = DEFAULT_PROMISE_GRACE_DAYS
     max_contacts_per_7_days_all_channels: int | None = None
     consolidate: bool = True
+    catch_up: CatchUp = CatchUp.FIRST_STEP
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "catch_up", _enum(CatchUp, self.catch_up, "catchUp"))
         if not isinstance(self.id, str) or not self.id.strip():
             raise PolicyError("must be a non-empty string", "id")
         if not isinstance(self.name, str) or not self.name.strip():
@@ -210,6 +228,7 @@ _POLICY_KEYS = {
     "promiseGraceDays",
     "maxContactsPer7DaysAllChannels",
     "consolidate",
+    "catchUp",
 }
 _STEP_KEYS = {"offsetDays", "channel", "templateId", "priority"}
 _WINDOW_KEYS = {"start", "end", "weekends"}
@@ -291,6 +310,7 @@ def policy_from_dict(data: Mapping[str, Any]) -> DunningPolicy:
         promise_grace_days=body.get("promiseGraceDays", DEFAULT_PROMISE_GRACE_DAYS),
         max_contacts_per_7_days_all_channels=body.get("maxContactsPer7DaysAllChannels"),
         consolidate=_bool(body.get("consolidate", True), "consolidate"),
+        catch_up=CatchUp.FIRST_STEP if body.get("catchUp") is None else body["catchUp"],
     )
 
 
@@ -318,4 +338,5 @@ def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
         "promiseGraceDays": policy.promise_grace_days,
         "maxContactsPer7DaysAllChannels": policy.max_contacts_per_7_days_all_channels,
         "consolidate": policy.consolidate,
+        "catchUp": policy.catch_up.value,
     }

@@ -16,7 +16,14 @@ from functools import partial
 from typing import Literal
 
 from payrec.domain.contact_cap import earliest_allowed
-from payrec.domain.policy import CONTACT_CHANNELS, Channel, DunningPolicy, PolicyStep, SendWindow
+from payrec.domain.policy import (
+    CONTACT_CHANNELS,
+    CatchUp,
+    Channel,
+    DunningPolicy,
+    PolicyStep,
+    SendWindow,
+)
 
 __all__ = [
     "CAP_WINDOW",
@@ -154,20 +161,93 @@ def due_steps(
     due_date: date,
     tz: tzinfo,
     now: datetime,
-    already_scheduled: Iterable[int] = (),
+    already_scheduled: Iterable[int] | Mapping[int, datetime | None] = (),
     holidays: frozenset[date] = frozenset(),
 ) -> list[StepDecision]:
-    """Decisions for every step whose moment is <= ``now`` and not in ``already_scheduled``.
+    """Decisions for every step that is due at ``now`` and not in ``already_scheduled``.
 
-    Fires by "due <= now", so a missed run catches up. A due step is SUPERSEDED when a step
-    of the same kind with a larger offset is also due (EMAIL/SMS are one kind; CALL and
-    LETTER only supersede their own channel and are never superseded by a contact). Other
-    steps are SCHEDULED at the first send-window instant >= max(step moment, now).
-    Ordered by step index.
+    ``already_scheduled`` holds the steps that have their task, optionally mapped to the
+    instant each was planned for (None for a superseded step). Fires by "due <= now", so a
+    missed run catches up, as ``policy.catch_up`` says:
+
+    ``FIRST_STEP``: steps of one kind (EMAIL/SMS are one kind; CALL and LETTER each their
+    own) go out in order. The first step not yet scheduled is due at its moment; each later
+    one at the later of its own moment and the day the previous scheduled step of its kind
+    was planned for plus the policy's gap between the two (``offset_days`` difference), at
+    the window start. A step before the due date (``offset_days < 0``) is SUPERSEDED once
+    the due date has passed and a later step of its kind exists: a pre-due notice would be
+    wrong. ``LATEST_STEP``: a due step is SUPERSEDED when a step of the same kind with a
+    larger offset is also due.
+
+    SCHEDULED steps go out at the first send-window instant >= max(moment, now). Ordered by
+    step index.
     """
     _require_aware(now, "now")
     now = now.astimezone(UTC)
-    done = set(already_scheduled)
+    if policy.catch_up == CatchUp.LATEST_STEP:
+        return _latest_step(policy, due_date, tz, now, set(already_scheduled), holidays)
+    planned: Mapping[int, datetime | None] = (
+        already_scheduled
+        if isinstance(already_scheduled, Mapping)
+        else dict.fromkeys(already_scheduled)
+    )
+    return _first_step(policy, due_date, tz, now, planned, holidays)
+
+
+def _first_step(
+    policy: DunningPolicy,
+    due_date: date,
+    tz: tzinfo,
+    now: datetime,
+    planned: Mapping[int, datetime | None],
+    holidays: frozenset[date],
+) -> list[StepDecision]:
+    place = placer(policy, tz, holidays)
+    window = policy.send_window
+    overdue = now.astimezone(tz).date() > due_date
+    anchors: dict[str, tuple[int, datetime]] = {}  # kind -> (offset, planned instant)
+    decisions: list[StepDecision] = []
+    for i, step in enumerate(policy.steps):
+        kind = _kind(step.channel)
+        if i in planned:
+            at = planned[i]
+            if at is not None:
+                anchors[kind] = (step.offset_days, at.astimezone(UTC))
+            continue
+        moment = step_moment(step, due_date, tz, window)
+        anchor = anchors.get(kind)
+        if anchor is not None:
+            day = anchor[1].astimezone(tz).date() + timedelta(days=step.offset_days - anchor[0])
+            moment = max(moment, local_to_utc(day, window.start, tz))
+        if moment > now:
+            continue
+        later = [
+            j
+            for j, s in enumerate(policy.steps)
+            if _kind(s.channel) == kind and s.offset_days >= 0 and j > i
+        ]
+        if overdue and step.offset_days < 0 and later:
+            reason = (
+                f"the invoice is overdue since {due_date.isoformat()}: a notice before the "
+                f"due date would be wrong; {_describe(later[0], policy.steps[later[0]])} follows"
+            )
+            decisions.append(StepDecision(i, step, "SUPERSEDED", None, reason))
+            continue
+        at = place(max(moment, now))
+        anchors[kind] = (step.offset_days, at)
+        reason = f"due since {moment.isoformat()}"
+        decisions.append(StepDecision(i, step, "SCHEDULE", at, reason))
+    return decisions
+
+
+def _latest_step(
+    policy: DunningPolicy,
+    due_date: date,
+    tz: tzinfo,
+    now: datetime,
+    done: set[int],
+    holidays: frozenset[date],
+) -> list[StepDecision]:
     place = placer(policy, tz, holidays)
     moments = [step_moment(s, due_date, tz, policy.send_window) for s in policy.steps]
     due = [i for i, m in enumerate(moments) if m <= now]

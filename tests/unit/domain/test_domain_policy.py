@@ -10,6 +10,7 @@ import pytest
 
 from payrec.domain.policy import (
     DEFAULT_POLICY,
+    CatchUp,
     Channel,
     DunningPolicy,
     PolicyError,
@@ -105,6 +106,7 @@ API_JSON: dict[str, Any] = {
     "promiseGraceDays": 5,
     "maxContactsPer7DaysAllChannels": 2,
     "consolidate": False,
+    "catchUp": "LATEST_STEP",
 }
 
 
@@ -114,6 +116,7 @@ def test_from_dict_and_back() -> None:
     assert policy.steps[1] == PolicyStep(10, Channel.LETTER, "letter-1", Priority.LOW)
     assert policy.max_contacts_per_7_days is None
     assert policy.promise_grace_days == 5
+    assert policy.catch_up == CatchUp.LATEST_STEP
     assert policy_to_dict(policy) == API_JSON
 
 
@@ -147,6 +150,7 @@ def test_from_dict_defaults() -> None:
     assert policy.send_window == SendWindow()
     assert policy.max_contacts_per_7_days == 3
     assert not policy.business_days_only
+    assert policy.catch_up == CatchUp.FIRST_STEP
 
 
 @pytest.mark.parametrize(
@@ -166,6 +170,7 @@ def test_from_dict_defaults() -> None:
         ({"businessDaysOnly": 1}, "businessDaysOnly"),
         ({"maxContactsPer7Days": -1}, "maxContactsPer7Days"),
         ({"extra": 1}, "policy"),
+        ({"catchUp": "EVERY_STEP"}, "catchUp"),
     ],
 )  # fmt: skip
 def test_from_dict_errors_name_the_field(patch: dict[str, Any], field: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payrec.domain.policy import DEFAULT_POLICY, Channel, DunningPolicy, PolicyStep, SendWindow
+from payrec.domain.policy import (
+    DEFAULT_POLICY,
+    CatchUp,
+    Channel,
+    DunningPolicy,
+    PolicyStep,
+    SendWindow,
+)
 from payrec.domain.schedule import (
     StepDecision,
     apply_frequency_cap,
@@ -183,6 +191,8 @@ def decisions_summary(decisions: list[StepDecision]) -> list[tuple[int, str, dat
     return [(d.step_index, d.action, d.scheduled_at) for d in decisions]
 
 
+LATEST = replace(DEFAULT_POLICY, catch_up=CatchUp.LATEST_STEP)
+
 # fmt: off
 DUE_CASES = [
     # (label, now, already_scheduled, expected [(index, action, scheduled_at)])
@@ -193,17 +203,28 @@ DUE_CASES = [
     ("already scheduled step is not repeated", utc(2026, 1, 12, 7), {0}, []),
     ("+1 due, friendly superseded if never sent", utc(2026, 1, 15, 9), set(),
      [(0, "SUPERSEDED", None), (1, "SCHEDULE", utc(2026, 1, 15, 9))]),
+    ("+14 email and sms both scheduled", utc(2026, 1, 28, 7), {0, 1, 2},
+     [(3, "SCHEDULE", utc(2026, 1, 28, 7)), (4, "SCHEDULE", utc(2026, 1, 28, 7))]),
+    ("everything done", utc(2026, 3, 1, 10), {0, 1, 2, 3, 4, 5}, []),
+]
+LATEST_CASES = [
     ("catch-up after missed run: +1 superseded by +7", utc(2026, 1, 22, 12), {0},
      [(1, "SUPERSEDED", None), (2, "SCHEDULE", utc(2026, 1, 22, 12))]),
     ("missed run late at night -> next morning", utc(2026, 1, 21, 22), {0},
      [(1, "SUPERSEDED", None), (2, "SCHEDULE", utc(2026, 1, 22, 7))]),
-    ("+14 email and sms both scheduled", utc(2026, 1, 28, 7), {0, 1, 2},
-     [(3, "SCHEDULE", utc(2026, 1, 28, 7)), (4, "SCHEDULE", utc(2026, 1, 28, 7))]),
     ("long overdue: contacts collapse, call kept", utc(2026, 3, 1, 10), set(),
      [(0, "SUPERSEDED", None), (1, "SUPERSEDED", None), (2, "SUPERSEDED", None),
       (3, "SCHEDULE", utc(2026, 3, 1, 10)), (4, "SCHEDULE", utc(2026, 3, 1, 10)),
       (5, "SCHEDULE", utc(2026, 3, 1, 10))]),
-    ("everything done", utc(2026, 3, 1, 10), {0, 1, 2, 3, 4, 5}, []),
+]
+FIRST_CASES = [
+    ("missed run: +1 goes out now, +7 waits its gap", utc(2026, 1, 22, 12), {0},
+     [(1, "SCHEDULE", utc(2026, 1, 22, 12))]),
+    ("missed run late at night -> +1 next morning", utc(2026, 1, 21, 22), {0},
+     [(1, "SCHEDULE", utc(2026, 1, 22, 7))]),
+    ("backlog invoice: the first overdue step, the call on its own", utc(2026, 3, 1, 10), set(),
+     [(0, "SUPERSEDED", None), (1, "SCHEDULE", utc(2026, 3, 1, 10)),
+      (5, "SCHEDULE", utc(2026, 3, 1, 10))]),
 ]
 # fmt: on
 
@@ -214,17 +235,84 @@ DUE_CASES = [
 def test_due_steps_default_policy_berlin(
     now: datetime, done: set[int], expected: list[tuple[int, str, datetime | None]]
 ) -> None:
+    """Cases both catch-up rules agree on."""
+    assert decisions_summary(due_steps(DEFAULT_POLICY, DUE, BERLIN, now, done)) == expected
+    assert decisions_summary(due_steps(LATEST, DUE, BERLIN, now, done)) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "done", "expected"), [pytest.param(*c[1:], id=c[0]) for c in LATEST_CASES]
+)
+def test_latest_step_catch_up_supersedes_the_earlier_due_steps(
+    now: datetime, done: set[int], expected: list[tuple[int, str, datetime | None]]
+) -> None:
+    assert decisions_summary(due_steps(LATEST, DUE, BERLIN, now, done)) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "done", "expected"), [pytest.param(*c[1:], id=c[0]) for c in FIRST_CASES]
+)
+def test_first_step_catch_up_starts_at_the_first_overdue_step(
+    now: datetime, done: set[int], expected: list[tuple[int, str, datetime | None]]
+) -> None:
     assert decisions_summary(due_steps(DEFAULT_POLICY, DUE, BERLIN, now, done)) == expected
 
 
-def policy(*steps: PolicyStep, window: SendWindow = DEFAULT, bdo: bool = False) -> DunningPolicy:
-    return DunningPolicy("p", "test", steps, send_window=window, business_days_only=bdo)
+def test_a_backlog_invoice_walks_the_ladder_from_its_first_step() -> None:
+    """A 2026-01-14 invoice first planned on 1 March: +1 then, +7 six days later, +14 (e-mail
+    and SMS) seven days after that; never a "second reminder" first."""
+    now = utc(2026, 3, 1, 10)
+    first = due_steps(DEFAULT_POLICY, DUE, BERLIN, now)
+    assert [(d.step_index, d.action) for d in first] == [
+        (0, "SUPERSEDED"), (1, "SCHEDULE"), (5, "SCHEDULE")
+    ]
+    planned: dict[int, datetime | None] = {0: None, 1: now, 5: now}
+    assert due_steps(DEFAULT_POLICY, DUE, BERLIN, utc(2026, 3, 7, 6, 59), planned) == []
+    second = due_steps(DEFAULT_POLICY, DUE, BERLIN, utc(2026, 3, 7, 7), planned)
+    assert decisions_summary(second) == [(2, "SCHEDULE", utc(2026, 3, 7, 7))]
+    planned[2] = utc(2026, 3, 7, 7)
+    assert due_steps(DEFAULT_POLICY, DUE, BERLIN, utc(2026, 3, 13, 12), planned) == []
+    third = due_steps(DEFAULT_POLICY, DUE, BERLIN, utc(2026, 3, 14, 7), planned)
+    assert decisions_summary(third) == [
+        (3, "SCHEDULE", utc(2026, 3, 14, 7)), (4, "SCHEDULE", utc(2026, 3, 14, 7))
+    ]
+
+
+def test_first_step_without_planned_times_falls_back_to_the_nominal_moments() -> None:
+    """A step known only by its key (no planned instant) does not delay the later ones."""
+    decisions = due_steps(DEFAULT_POLICY, DUE, BERLIN, utc(2026, 1, 22, 12), {0, 1})
+    assert decisions_summary(decisions) == [(2, "SCHEDULE", utc(2026, 1, 22, 12))]
+
+
+def test_a_pre_due_step_goes_out_before_the_due_date_even_late() -> None:
+    """A missed run on the day before the due date still sends the friendly notice."""
+    decisions = due_steps(DEFAULT_POLICY, DUE, BERLIN, utc(2026, 1, 13, 12))
+    assert decisions_summary(decisions) == [(0, "SCHEDULE", utc(2026, 1, 13, 12))]
+
+
+def test_a_policy_of_pre_due_steps_only_still_sends_the_last_one() -> None:
+    p = policy(PolicyStep(-5, Channel.EMAIL, "a"), PolicyStep(-2, Channel.EMAIL, "b"))
+    decisions = due_steps(p, DUE, BERLIN, utc(2026, 1, 20, 12))
+    assert [(d.step_index, d.action) for d in decisions] == [(0, "SUPERSEDED"), (1, "SCHEDULE")]
+
+
+def policy(
+    *steps: PolicyStep,
+    window: SendWindow = DEFAULT,
+    bdo: bool = False,
+    catch_up: CatchUp = CatchUp.LATEST_STEP,
+) -> DunningPolicy:
+    return DunningPolicy(
+        "p", "test", steps, send_window=window, business_days_only=bdo, catch_up=catch_up
+    )
 
 
 def test_superseded_reason_names_the_later_step() -> None:
-    decisions = due_steps(DEFAULT_POLICY, DUE, BERLIN, utc(2026, 1, 22, 12), {0})
+    decisions = due_steps(LATEST, DUE, BERLIN, utc(2026, 1, 22, 12), {0})
     assert "step 2" in decisions[0].reason and "reminder-2" in decisions[0].reason
     assert decisions[1].reason.startswith("due since")
+    overdue = due_steps(DEFAULT_POLICY, DUE, BERLIN, utc(2026, 1, 22, 12))
+    assert "overdue since 2026-01-14" in overdue[0].reason and "step 1" in overdue[0].reason
 
 
 def test_call_is_never_superseded_by_email_and_email_not_by_call() -> None:
@@ -235,6 +323,8 @@ def test_call_is_never_superseded_by_email_and_email_not_by_call() -> None:
     )
     decisions = due_steps(p, DUE, BERLIN, utc(2026, 3, 1, 12), set())
     assert [d.action for d in decisions] == ["SCHEDULE", "SCHEDULE", "SCHEDULE"]
+    first = due_steps(replace(p, catch_up=CatchUp.FIRST_STEP), DUE, BERLIN, utc(2026, 3, 1, 12))
+    assert [d.action for d in first] == ["SCHEDULE", "SCHEDULE", "SCHEDULE"]
 
 
 def test_later_call_supersedes_earlier_call() -> None:

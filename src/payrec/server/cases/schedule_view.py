@@ -19,6 +19,9 @@ CONTACT_WINDOW = timedelta(days=7)
 def schedule_info(session: Session, cases: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
     """Per case: the step keys it already has, its open tasks, and its customer's contacts.
 
+    `stepPlans` maps each step key to the instant its task was planned for (`plannedAt`),
+    or None for a step recorded as superseded: the scheduler spaces later steps from it.
+
     `cases` holds (case id, customer id) pairs. Contacts are the customer's reminder tasks
     (sent, running or planned) from seven days ago on, per channel, across all of the
     customer's cases: the frequency cap is per customer.
@@ -29,12 +32,14 @@ def schedule_info(session: Session, cases: Sequence[tuple[str, str]]) -> dict[st
     customer_of = dict(cases)
     since = datetime.now(UTC) - CONTACT_WINDOW
     info: dict[str, dict[str, Any]] = {
-        cid: {"stepKeys": [], "openTasks": [], "contacts": {}} for cid in case_ids
+        cid: {"stepKeys": [], "stepPlans": {}, "openTasks": [], "contacts": {}}
+        for cid in case_ids
     }
     for task in session.scalars(select(Task).where(Task.recovery_case_id.in_(case_ids))).all():
         entry = info[str(task.recovery_case_id)]
         if task.dedupe_key:
             entry["stepKeys"].append(task.dedupe_key)
+            entry["stepPlans"][task.dedupe_key] = _planned_at(task)
         if task.status in ("PENDING", "IN_PROGRESS"):
             entry["openTasks"].append(
                 {
@@ -64,3 +69,12 @@ def schedule_info(session: Session, cases: Sequence[tuple[str, str]]) -> dict[st
     for cid in case_ids:
         info[cid]["contacts"] = {k: sorted(v) for k, v in contacts[customer_of[cid]].items()}
     return info
+
+
+def _planned_at(task: Task) -> str | None:
+    """When a step task was planned for (before any retry moved it); None when superseded."""
+    skipped = str((task.result or {}).get("skipped") or "")
+    if task.status == "CANCELLED" and skipped.startswith("superseded"):
+        return None
+    planned = (task.meta or {}).get("plannedAt")
+    return str(planned) if planned else format_timestamp(task.scheduled_at)

@@ -60,6 +60,7 @@ class PolicyOut(OutModel):
             "statement listing every invoice (same currency)"
         ),
     )
+    catch_up: Literal["FIRST_STEP", "LATEST_STEP"] = "FIRST_STEP"
     shipped: bool
     overridden: bool = False
     created_at: datetime | None = None

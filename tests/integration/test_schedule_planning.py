@@ -1,4 +1,5 @@
-"""Issue 17, item 3: a paused or disputed case that resumes gets its cancelled step again.
+"""Issue 17, items 3 and 4: a paused or disputed case that resumes gets its cancelled step
+again; a backlog invoice's first message is its first overdue step, never a later one.
 
 A real `payrec worker` runs the scheduler (every second) against a backend of the module's own,
 on SQLite and on PostgreSQL; no reminder sender runs, so a planned step stays PENDING.
@@ -13,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from payrec.domain.policy import DEFAULT_POLICY, policy_to_dict
 from tests.support.backend import LiveBackend, wait_until
-from tests.support.workers import WorkerProcess, start_worker
+from tests.support.workers import WorkerProcess, start_worker, zone_where_hour_in
 
 # One e-mail step a day after the due date; the window is open all day, every day, so the
 # step is planned for "now" and never waits for a window.
@@ -108,3 +110,60 @@ def test_a_held_case_is_not_planned_while_held(
     # a fresh case planned after the pause proves the scheduler passed over the paused one
     _planned_case(planning)
     assert _pending(backend, case_id) == []
+
+
+def _case_of(
+    planning: tuple[LiveBackend, WorkerProcess, str], days_overdue: int, **customer: Any
+) -> str:
+    backend = planning[0]
+    fields = {"email": f"ap-{secrets.token_hex(4)}@example.com", **customer}
+    owner = backend.new_customer(timezone=zone_where_hour_in(9, 19), **fields)
+    due = (datetime.now(UTC).date() - timedelta(days=days_overdue)).isoformat()
+    case_id: str = backend.new_case(owner["id"], dueDate=due)["id"]
+    return case_id
+
+
+def _planned_templates(
+    planning: tuple[LiveBackend, WorkerProcess, str], case_id: str, count: int
+) -> dict[str, str]:
+    backend, worker, _ = planning
+    tasks = wait_until(
+        lambda: (found := _tasks(backend, case_id)) and len(found) >= count and found,
+        timeout=60, message=f"{count} tasks planned; worker log:\n{worker.logs()[-3000:]}",
+    )
+    # one more case planned after these proves a later pass added nothing to this one
+    _planned_case(planning)
+    assert len(_tasks(backend, case_id)) == len(tasks)
+    return {t["metadata"]["templateId"]: t["status"] for t in tasks}
+
+
+def test_a_backlog_invoice_gets_its_first_overdue_step_first(
+    planning: tuple[LiveBackend, WorkerProcess, str],
+) -> None:
+    """40 days overdue under the default policy: the pre-due notice is superseded, the first
+    reminder and the call are planned, the second reminder waits its six days."""
+    case_id = _case_of(planning, 40)
+    planned = _planned_templates(planning, case_id, 3)
+    assert planned == {
+        "reminder-friendly": "CANCELLED",
+        "reminder-1": "PENDING",
+        "call-collector": "PENDING",
+    }
+
+
+def test_a_latest_step_policy_keeps_the_old_catch_up(
+    planning: tuple[LiveBackend, WorkerProcess, str],
+) -> None:
+    backend = planning[0]
+    body = {**policy_to_dict(DEFAULT_POLICY), "name": "Latest step", "catchUp": "LATEST_STEP"}
+    del body["id"]
+    created = backend.admin("POST", "/policies", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["catchUp"] == "LATEST_STEP"
+    case_id = _case_of(planning, 10, policyId=created.json()["id"])
+    planned = _planned_templates(planning, case_id, 3)
+    assert planned == {
+        "reminder-friendly": "CANCELLED",
+        "reminder-1": "CANCELLED",
+        "reminder-2": "PENDING",
+    }
