@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from payrec.client import ApiError, AutomationApiClient, NotFoundError, UnprocessableEntityError
+from payrec.domain.calendar import Placement, customer_country
 from payrec.domain.date_bounds import DateOutOfBounds, require_sane
 from payrec.domain.policy import (
     DEFAULT_POLICY,
@@ -149,6 +150,12 @@ class Scheduler:
             actions += 1
         policy_id = case.get("policyId") or customer.get("policyId") or DEFAULT_POLICY.id
         policy = self.policy(policy_id)
+        placement = Placement.of(
+            policy,
+            tz.key,
+            customer_country(customer.get("country"), customer.get("locale")),
+            customer.get("subdivision") or None,
+        )
         schedule = case.get("schedule") or {}
         existing = set(schedule.get("stepKeys") or [])
         plans = schedule.get("stepPlans") or {}
@@ -158,19 +165,20 @@ class Scheduler:
             for i, key in keys.items()
             if key in existing
         }
-        decisions = due_steps(policy, due, tz, now, already)
+        holidays = placement.holidays
+        decisions = due_steps(policy, due, tz, now, already, holidays)
         contacts = {
             Channel(channel): [parse_ts(ts) for ts in stamps]
             for channel, stamps in (schedule.get("contacts") or {}).items()
             if channel in Channel.__members__
         }
         decisions = apply_frequency_cap(
-            decisions, contacts, policy.max_contacts_per_7_days, place=placer(policy, tz)
+            decisions, contacts, policy.max_contacts_per_7_days, place=placer(policy, tz, holidays)
         )
         for decision in decisions:
-            planned.append(
-                self._plan(case, customer, policy, decision, keys[decision.step_index], now)
-            )
+            item = self._plan(case, customer, policy, decision, keys[decision.step_index], now)
+            item.body["metadata"]["placement"] = placement.to_dict()
+            planned.append(item)
         actions += self._cancel_opted_out(schedule.get("openTasks") or [], customer)
         return actions
 

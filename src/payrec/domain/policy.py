@@ -139,6 +139,8 @@ class DunningPolicy:
     ``consolidate``: a customer's e-mails due while one is still waiting to be sent become one
     statement listing every invoice (same currency) instead of one e-mail per invoice.
     ``catch_up``: how a case behind its schedule catches up (see :class:`CatchUp`).
+    ``skip_holidays``: never send on a public holiday of the customer's country (and
+    subdivision); None (default) = as ``business_days_only``.
     """
 
     id: str
@@ -151,6 +153,12 @@ class DunningPolicy:
     max_contacts_per_7_days_all_channels: int | None = None
     consolidate: bool = True
     catch_up: CatchUp = CatchUp.FIRST_STEP
+    skip_holidays: bool | None = None
+
+    @property
+    def skips_holidays(self) -> bool:
+        """Whether sends avoid the customer's public holidays."""
+        return self.business_days_only if self.skip_holidays is None else self.skip_holidays
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "catch_up", _enum(CatchUp, self.catch_up, "catchUp"))
@@ -183,6 +191,8 @@ class DunningPolicy:
             raise PolicyError("must be a SendWindow", "sendWindow")
         if not isinstance(self.business_days_only, bool):
             raise PolicyError("must be a boolean", "businessDaysOnly")
+        if self.skip_holidays is not None and not isinstance(self.skip_holidays, bool):
+            raise PolicyError("must be a boolean or null", "skipHolidays")
         grace = self.promise_grace_days
         if (
             isinstance(grace, bool)
@@ -229,6 +239,7 @@ _POLICY_KEYS = {
     "maxContactsPer7DaysAllChannels",
     "consolidate",
     "catchUp",
+    "skipHolidays",
 }
 _STEP_KEYS = {"offsetDays", "channel", "templateId", "priority"}
 _WINDOW_KEYS = {"start", "end", "weekends"}
@@ -311,6 +322,7 @@ def policy_from_dict(data: Mapping[str, Any]) -> DunningPolicy:
         max_contacts_per_7_days_all_channels=body.get("maxContactsPer7DaysAllChannels"),
         consolidate=_bool(body.get("consolidate", True), "consolidate"),
         catch_up=CatchUp.FIRST_STEP if body.get("catchUp") is None else body["catchUp"],
+        skip_holidays=body.get("skipHolidays"),
     )
 
 
@@ -339,4 +351,5 @@ def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
         "maxContactsPer7DaysAllChannels": policy.max_contacts_per_7_days_all_channels,
         "consolidate": policy.consolidate,
         "catchUp": policy.catch_up.value,
+        "skipHolidays": policy.skip_holidays,
     }

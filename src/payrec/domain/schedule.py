@@ -9,7 +9,7 @@ gap; an ambiguous time (fall-back) takes its first occurrence (``fold=0``).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
@@ -92,11 +92,15 @@ def local_to_utc(day: date, wall: time, tz: tzinfo, fold: int = 0) -> datetime:
 
 
 def _day_allowed(
-    day: date, window: SendWindow, business_days_only: bool, holidays: frozenset[date]
+    day: date,
+    window: SendWindow,
+    business_days_only: bool,
+    holidays: Container[date],
+    skip_holidays: bool,
 ) -> bool:
     if (business_days_only or not window.weekends) and day.weekday() >= 5:
         return False
-    return not (business_days_only and day in holidays)
+    return not (skip_holidays and day in holidays)
 
 
 def place_in_window(
@@ -104,18 +108,23 @@ def place_in_window(
     tz: tzinfo,
     window: SendWindow,
     business_days_only: bool = False,
-    holidays: frozenset[date] = frozenset(),
+    holidays: Container[date] = frozenset(),
+    skip_holidays: bool | None = None,
 ) -> datetime:
     """First instant >= ``earliest`` inside the local send window ``[start, end)`` in ``tz``.
 
-    Sat/Sun are skipped when ``window.weekends`` is False or ``business_days_only``;
-    ``holidays`` (local dates) are skipped only when ``business_days_only``. Returns UTC.
+    The one rule for every send time (a planned step, a retry, a send caught up after an
+    outage). Sat/Sun are skipped when ``window.weekends`` is False or
+    ``business_days_only``; ``holidays`` (local dates, e.g. the customer's country's
+    calendar, see :mod:`payrec.domain.calendar`) are skipped when ``skip_holidays``
+    (None: when ``business_days_only``). Returns UTC.
     """
     _require_aware(earliest, "earliest")
     earliest = earliest.astimezone(UTC)
     day = earliest.astimezone(tz).date()
+    skip = business_days_only if skip_holidays is None else skip_holidays
     for _ in range(MAX_SEARCH_DAYS):
-        if _day_allowed(day, window, business_days_only, holidays):
+        if _day_allowed(day, window, business_days_only, holidays, skip):
             start = local_to_utc(day, window.start, tz)
             end = local_to_utc(day, window.end, tz)
             candidate = max(start, earliest)
@@ -130,7 +139,7 @@ def place_in_window(
 
 
 def placer(
-    policy: DunningPolicy, tz: tzinfo, holidays: frozenset[date] = frozenset()
+    policy: DunningPolicy, tz: tzinfo, holidays: Container[date] = frozenset()
 ) -> Callable[[datetime], datetime]:
     """``place_in_window`` bound to a policy's window and day rules."""
     return partial(
@@ -139,6 +148,7 @@ def placer(
         window=policy.send_window,
         business_days_only=policy.business_days_only,
         holidays=holidays,
+        skip_holidays=policy.skips_holidays,
     )
 
 
@@ -162,7 +172,7 @@ def due_steps(
     tz: tzinfo,
     now: datetime,
     already_scheduled: Iterable[int] | Mapping[int, datetime | None] = (),
-    holidays: frozenset[date] = frozenset(),
+    holidays: Container[date] = frozenset(),
 ) -> list[StepDecision]:
     """Decisions for every step that is due at ``now`` and not in ``already_scheduled``.
 
@@ -200,7 +210,7 @@ def _first_step(
     tz: tzinfo,
     now: datetime,
     planned: Mapping[int, datetime | None],
-    holidays: frozenset[date],
+    holidays: Container[date],
 ) -> list[StepDecision]:
     place = placer(policy, tz, holidays)
     window = policy.send_window
@@ -246,7 +256,7 @@ def _latest_step(
     tz: tzinfo,
     now: datetime,
     done: set[int],
-    holidays: frozenset[date],
+    holidays: Container[date],
 ) -> list[StepDecision]:
     place = placer(policy, tz, holidays)
     moments = [step_moment(s, due_date, tz, policy.send_window) for s in policy.steps]

@@ -107,6 +107,7 @@ API_JSON: dict[str, Any] = {
     "maxContactsPer7DaysAllChannels": 2,
     "consolidate": False,
     "catchUp": "LATEST_STEP",
+    "skipHolidays": None,
 }
 
 

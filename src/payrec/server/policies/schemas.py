@@ -61,6 +61,7 @@ class PolicyOut(OutModel):
         ),
     )
     catch_up: Literal["FIRST_STEP", "LATEST_STEP"] = "FIRST_STEP"
+    skip_holidays: bool | None = None
     shipped: bool
     overridden: bool = False
     created_at: datetime | None = None

@@ -213,6 +213,19 @@ _RENEW = (
 )
 
 
+def lock_by_ids(session: Session, ids: Sequence[str]) -> Sequence[Task]:
+    """The tasks among `ids`, rows locked, in id order, as the database holds them now (a
+    claim's plain UPDATE may have changed rows the session had loaded)."""
+    stmt = (
+        select(Task)
+        .where(Task.id.in_(list(ids)))
+        .order_by(Task.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).all()
+
+
 def lock_held(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
     """`id → (status, lease_token)` of the tasks that exist among `ids`, rows locked."""
     rows = session.connection().execute(_HELD, {"ids": list(ids)})

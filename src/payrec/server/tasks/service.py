@@ -13,6 +13,7 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from payrec.domain.calendar import Placement
 from payrec.domain.leases import StaleLease, check_fence, holds, release
 from payrec.domain.states import TASK, TaskStatus, check_transition
 from payrec.server.actor import Actor
@@ -187,12 +188,14 @@ def record_status_change(
 
 
 def _release(task: Task, *, retry_at: datetime, counts_as_attempt: bool) -> None:
+    """Back to the queue at `retry_at`, moved into the customer's send window when the task
+    carries its placement (a retry never goes out at night or on a holiday)."""
     released = release(task.attempts, task.max_attempts, counts_as_attempt=counts_as_attempt)
     task.attempts = released.attempts
     task.lease_token = None
     task.lease_expires_at = None
     task.locked_by = None
-    task.scheduled_at = retry_at
+    task.scheduled_at = in_window(task.meta, retry_at)
     task.completed_at = None
     if released.gave_up:
         task.status = TaskStatus.FAILED.value
@@ -305,7 +308,45 @@ def claim(
                 entity_id=ids[0],
                 after=after,
             )
-    return [row_to_wire(row) for row in rows]
+    claimed = [row_to_wire(row) for row in rows]
+    return _defer_outside_window(session, claimed, now, actor) if claimed else claimed
+
+
+def in_window(meta: dict[str, Any] | None, moment: datetime) -> datetime:
+    """`moment`, or the first instant after it inside the send window the task carries."""
+    placement = Placement.from_dict((meta or {}).get("placement"))
+    if placement is None:
+        return moment
+    try:
+        return placement.place(moment)
+    except ValueError:  # no allowed day within the search horizon: leave it as asked
+        return moment
+
+
+def _defer_outside_window(
+    session: Session, claimed: list[dict[str, Any]], now: datetime, actor: Actor
+) -> list[dict[str, Any]]:
+    """Hand back, without counting an attempt, the claimed tasks that fell due inside the
+    customer's window but are claimed outside it (caught up after an outage): they wait for
+    the window's next opening. The others are the claim's answer."""
+    late = {t["id"]: at for t in claimed if (at := in_window(t["metadata"], now)) > now}
+    if not late:
+        return claimed
+    for task in repository.lock_by_ids(session, sorted(late)):
+        task.status = TaskStatus.PENDING.value
+        _release(task, retry_at=late[task.id], counts_as_attempt=False)
+        record(
+            session,
+            actor,
+            action="task.deferred",
+            entity_type="task",
+            entity_id=task.id,
+            case_id=task.recovery_case_id,
+            before={"status": "IN_PROGRESS"},
+            after={"status": task.status, "scheduledAt": task.scheduled_at},
+        )
+    session.flush()
+    return [t for t in claimed if t["id"] not in late]
 
 
 def _lease(data: TaskClaim, now: datetime) -> repository.Lease:
