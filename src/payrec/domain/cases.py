@@ -32,6 +32,7 @@ __all__ = [
     "WriteOffNotAllowed",
     "check_status_change",
     "closes",
+    "default_issue_date",
     "is_contactable",
     "is_terminal",
     "opening_status",
@@ -73,6 +74,12 @@ class WriteOffNotAllowed(DomainError):
 def opening_status(due_date: date, today: date) -> str:
     """A new case is OVERDUE when its due date has passed, PENDING otherwise."""
     return CaseStatus.OVERDUE.value if due_date < today else CaseStatus.PENDING.value
+
+
+def default_issue_date(due_date: date, today: date) -> date:
+    """The issue date of an invoice whose issue date is not known: the earlier of the day its
+    case is opened and its due date (an invoice due in 2019 was not issued today)."""
+    return min(due_date, today)
 
 
 def priority_rank(priority: str) -> int:

@@ -75,6 +75,7 @@ _CASE_WIRE_NAMES = (
     "paused_until",
     "promise_due",
     "broken_promise_at",
+    "issue_date",
 )
 
 

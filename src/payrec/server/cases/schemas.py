@@ -33,6 +33,13 @@ class CaseCreate(ApiModel):
     amount: Amount
     currency: Currency
     due_date: SaneDate
+    issue_date: SaneDate | None = Field(
+        default=None,
+        description=(
+            "The invoice's issue date (reports count the invoice as billed then); when "
+            "absent, the earlier of today and dueDate"
+        ),
+    )
     priority: PriorityName = "MEDIUM"
     policy_id: EntityId | None = None
     notes: str | None = Field(default=None, max_length=10_000)
@@ -72,6 +79,7 @@ class CaseOut(OutModel):
     amount_outstanding: ExactNumber
     currency: str
     due_date: date
+    issue_date: date | None = None
     status: str
     priority: str
     policy_id: str | None

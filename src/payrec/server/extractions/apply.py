@@ -71,7 +71,8 @@ def apply_extraction(
     currency = currency.upper() if currency else None
     invoice_number = _text(data.get("invoiceNumber"))
     due = _date(data.get("dueDate"))
-    dates_wrong = terms_problem(_date(data.get("issueDate")), due)
+    issued = _date(data.get("issueDate"))
+    dates_wrong = terms_problem(issued, due)
     if dates_wrong is not None:
         # a poisoned date (99991231) would open a case no scheduler can plan: a person decides
         return Outcome(
@@ -81,8 +82,9 @@ def apply_extraction(
         case = session.get(RecoveryCase, document.recovery_case_id)
         if case is None:
             return Outcome("NEEDS_REVIEW", "linked case no longer exists")
-        return _fill_case(session, case, invoice_number, amount, currency, actor)
-    return _create_case(session, document, data, invoice_number, amount, currency, due, actor)
+        return _fill_case(session, case, invoice_number, amount, currency, issued, actor)
+    fields = {"invoiceNumber": invoice_number, "amount": amount, "currency": currency}
+    return _create_case(session, document, data, fields, due, issued, actor)
 
 
 def _fill_case(
@@ -91,6 +93,7 @@ def _fill_case(
     invoice_number: str | None,
     amount: Decimal | None,
     currency: str | None,
+    issued: date | None,
     actor: Actor,
 ) -> Outcome:
     conflicts = []
@@ -109,6 +112,8 @@ def _fill_case(
     before = snapshot(case)
     if invoice_number and not case.invoice_number:
         case.invoice_number = invoice_number
+    if issued is not None:  # the invoice itself says when it was issued
+        case.issue_date = issued
     after = snapshot(case)
     if before != after:
         record(
@@ -128,12 +133,12 @@ def _create_case(
     session: Session,
     document: Document,
     data: dict[str, Any],
-    invoice_number: str | None,
-    amount: Decimal | None,
-    currency: str | None,
+    fields: dict[str, Any],
     due: date | None,
+    issued: date | None,
     actor: Actor,
 ) -> Outcome:
+    amount, currency = fields["amount"], fields["currency"]
     customer_name = _text(data.get("customerName"))
     email = _text(data.get("customerEmail"))
     missing = [
@@ -154,15 +159,9 @@ def _create_case(
     try:
         with session.begin_nested():  # a refused case leaves no customer behind either
             customer = _customer_for(session, document, customer_name, email, actor)
-            fields = {
-                "customerId": customer.id,
-                "invoiceNumber": invoice_number,
-                "amount": amount,
-                "currency": currency,
-                "dueDate": due,
-            }
+            body = {**fields, "customerId": customer.id, "dueDate": due, "issueDate": issued}
             case = cases.create(
-                session, CaseCreate.model_validate(fields), actor, document_id=document.id
+                session, CaseCreate.model_validate(body), actor, document_id=document.id
             )
     except (Invalid, DuplicateCase, ValidationError) as exc:
         return Outcome("NEEDS_REVIEW", f"cannot open a case: {_reason(exc)}")

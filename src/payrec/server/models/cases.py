@@ -35,6 +35,9 @@ class RecoveryCase(Base):
     amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     currency: Mapped[str] = mapped_column(String(3))
     due_date: Mapped[date] = mapped_column(Date)
+    # the invoice's issue date (reports count it as billed then); null only on rows written
+    # around the service, which fills it (domain.cases.default_issue_date)
+    issue_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(20))
     priority: Mapped[str] = mapped_column(String(10))
     priority_rank: Mapped[int] = mapped_column(Integer)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from payrec.domain.cases import default_issue_date
 from payrec.server.models import Customer, Payment, RecoveryCase, Task
 
 
@@ -31,6 +32,7 @@ class CaseRow:
     status: str
     resolved_at: datetime | None
     created_at: datetime
+    issue_date: date
 
 
 def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
@@ -53,6 +55,7 @@ def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
             RecoveryCase.status,
             RecoveryCase.resolved_at,
             RecoveryCase.created_at,
+            RecoveryCase.issue_date,
         )
         .join(Customer, Customer.id == RecoveryCase.customer_id)
         .outerjoin(paid, paid.c.recovery_case_id == RecoveryCase.id)
@@ -72,6 +75,7 @@ def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
             status=row[7],
             resolved_at=row[8],
             created_at=row[9],
+            issue_date=row[10] or default_issue_date(row[6], row[9].date()),
         )
 
 

@@ -13,8 +13,8 @@ BucketName = Literal["current", "1-30", "31-60", "61-90", "90+"]
 
 DEFINITIONS: dict[str, str] = {
     "population": (
-        "recovery cases created on or before asOf (and on or after `from` when given); "
-        "payments count when received on or before asOf (UTC days)"
+        "recovery cases created on or before asOf (and whose invoice was issued on or after "
+        "`from` when given); payments count when received on or before asOf (UTC days)"
     ),
     "outstanding": (
         "amount minus payments received by asOf, for cases not RESOLVED or WRITTEN_OFF by "
@@ -24,7 +24,10 @@ DEFINITIONS: dict[str, str] = {
         "outstanding amounts by days past due on asOf: current (not yet due), 1-30, 31-60, "
         "61-90, 90+"
     ),
-    "billed": "sum of the amounts of the cases in the population",
+    "billed": (
+        "sum of the amounts of the cases in the population, each billed on its invoice's "
+        "issueDate (a case opened without one: the earlier of its creation day and due date)"
+    ),
     "amountRecovered": "payments received by asOf on the cases in the population",
     "recoveryRate": "amountRecovered / billed, 4 decimal places; null when nothing was billed",
     "amountWrittenOff": "unpaid balance of population cases WRITTEN_OFF by asOf",
@@ -34,7 +37,8 @@ DEFINITIONS: dict[str, str] = {
     ),
     "daysSalesOutstanding": (
         "outstanding / billedLast90Days x 90, one decimal place; billedLast90Days is the sum "
-        "of the amounts of cases created in the 90 days ending on asOf; null when zero"
+        "of the amounts of cases whose invoice was issued in the 90 days ending on asOf; null "
+        "when zero"
     ),
 }
 

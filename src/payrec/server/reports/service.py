@@ -89,7 +89,6 @@ def summarise(
     steps: Mapping[str, StepRef] | None = None,
 ) -> Summary:
     until = end_of(as_of)
-    start = datetime.combine(since, time(0), tzinfo=UTC) if since else None
     window_start = until - timedelta(days=DSO_DAYS)
     tallies: dict[str, _Tally] = {}
     for row in rows:
@@ -102,9 +101,9 @@ def summarise(
                 step = tally.steps.setdefault(steps.get(row.id), StepTally())
                 step.count += 1
                 step.amount += owed
-        if row.created_at >= window_start:
+        if window_start.date() <= row.issue_date <= as_of:
             tally.billed_90 += row.amount
-        if start is not None and row.created_at < start:
+        if since is not None and row.issue_date < since:
             continue
         tally.cases += 1
         tally.billed += row.amount
