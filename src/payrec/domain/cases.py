@@ -38,7 +38,7 @@ __all__ = [
     "opening_status",
     "outstanding",
     "priority_rank",
-    "replans_on_resume",
+    "resumes",
     "settled",
     "status_after_reminder_sent",
     "stops_contact",
@@ -152,10 +152,10 @@ def stops_contact(before: str, after: str) -> bool:
     return after in STOPS_CONTACT and before != after
 
 
-def replans_on_resume(after: str) -> bool:
-    """Whether the steps a move to `after` cancels must be planned again once the case
-    resumes: a PAUSED or DISPUTED case comes back, a closed one never does."""
-    return after in STOPS_CONTACT and after not in TERMINAL
+def resumes(before: str, after: str) -> bool:
+    """Whether a move from `before` to `after` resumes a held (PAUSED or DISPUTED) case: the
+    steps the hold cancelled must then be planned again."""
+    return before in STOPS_CONTACT and before not in TERMINAL and after in OPEN
 
 
 def status_after_reminder_sent(status: str) -> str:

@@ -21,7 +21,7 @@ from payrec.domain.cases import (
     opening_status,
     outstanding,
     priority_rank,
-    replans_on_resume,
+    resumes,
     settled,
     status_after_reminder_sent,
     stops_contact,
@@ -115,7 +115,8 @@ def test_only_payments_resolve_and_only_an_admin_writes_off_with_a_reason() -> N
     check_status_change("RESOLVED", "RESOLVED", owes, may_write_off=False, reason=None)
 
 
-def test_a_pause_or_dispute_replans_on_resume_a_closed_case_never() -> None:
-    assert replans_on_resume("PAUSED") and replans_on_resume("DISPUTED")
-    assert not replans_on_resume("RESOLVED") and not replans_on_resume("WRITTEN_OFF")
-    assert not replans_on_resume("OVERDUE")
+def test_leaving_a_pause_or_dispute_for_an_open_status_resumes_the_case() -> None:
+    assert resumes("PAUSED", "OVERDUE") and resumes("DISPUTED", "PENDING")
+    assert resumes("PAUSED", "IN_PROGRESS")
+    assert not resumes("PAUSED", "DISPUTED") and not resumes("DISPUTED", "WRITTEN_OFF")
+    assert not resumes("OVERDUE", "IN_PROGRESS") and not resumes("RESOLVED", "OVERDUE")

@@ -4,8 +4,8 @@ policy changed, gets the steps that were cancelled (or are still waiting) planne
 The scheduler keeps at most one task per (case, step key) and plans only the steps without
 one. Releasing a step renames the key of its cancelled task (`key~task-id`: the task stays on
 the record, cancelled, with its reason) so that the next scheduler pass plans the step anew
-from the case as it now stands: at its time if it lies ahead, or as a catch-up (the latest
-due step sent, earlier ones recorded as superseded) if it is due already.
+from the case as it now stands: at its time if it lies ahead, or as a catch-up (as the
+policy's `catchUp` says, `domain.schedule.due_steps`) if it is due already.
 """
 
 from __future__ import annotations

@@ -17,13 +17,14 @@ from payrec.domain.cases import (
     opening_status,
     outstanding,
     priority_rank,
-    replans_on_resume,
+    resumes,
 )
 from payrec.domain.cases import stops_contact as stops_contact_on
 from payrec.domain.money import InvalidMoney, check_amount, quantize, scaled_text
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import repository
+from payrec.server.cases.replan import release_steps
 from payrec.server.cases.schedule_view import schedule_info
 from payrec.server.cases.schemas import CaseCreate, CaseOut, CaseUpdate
 from payrec.server.cases.settlement import stop_contact
@@ -332,13 +333,9 @@ def update(
     if data.notes:
         add_note(session, case, data.notes, actor)
     if data.status is not None and stops_contact_on(str(before["status"]), data.status):
-        stop_contact(
-            session,
-            case,
-            actor,
-            reason=f"case {data.status}",
-            replan=replans_on_resume(data.status),
-        )
+        stop_contact(session, case, actor, reason=f"case {data.status}")
+    if data.status is not None and resumes(str(before["status"]), data.status):
+        release_steps(session, case, actor, reason=f"case resumed: {data.status}", waiting=False)
     session.flush()
     return case
 

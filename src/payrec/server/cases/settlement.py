@@ -12,11 +12,10 @@ from payrec.server.tasks.service import cancel_open_for_case
 
 
 def stop_contact(
-    session: Session, case: RecoveryCase, actor: Actor, *, reason: str, replan: bool = False
+    session: Session, case: RecoveryCase, actor: Actor, *, reason: str
 ) -> dict[str, int]:
-    """Cancel everything still waiting to reach the customer, in the caller's transaction;
-    `replan` (a pause, a dispute) lets the scheduler plan the cancelled steps again on resume."""
-    tasks = cancel_open_for_case(session, case.id, actor, reason, release_steps=replan)
+    """Cancel everything still waiting to reach the customer, in the caller's transaction."""
+    tasks = cancel_open_for_case(session, case.id, actor, reason)
     notifications = session.scalars(
         select(Notification)
         .where(

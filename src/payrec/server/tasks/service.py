@@ -426,16 +426,8 @@ def expire_leases(session: Session, *, now: datetime, actor: Actor) -> int:
     return len(expired)
 
 
-def cancel_open_for_case(
-    session: Session, case_id: str, actor: Actor, reason: str, *, release_steps: bool = False
-) -> int:
-    """Cancel the case's open tasks. With `release_steps` (a pause or a dispute), each
-    cancelled step task gives up its (case, step) key, kept as `metadata.releasedStepKey`,
-    so that the scheduler plans the step again when the case resumes."""
+def cancel_open_for_case(session: Session, case_id: str, actor: Actor, reason: str) -> int:
     tasks = repository.open_for_case(session, case_id)
     for task in tasks:
         cancel_task(session, task, actor, reason)
-        if release_steps and task.dedupe_key is not None:
-            task.meta = {**(task.meta or {}), "releasedStepKey": task.dedupe_key}
-            task.dedupe_key = None
     return len(tasks)

@@ -5,8 +5,8 @@ imported today counted as billed in the last 90 days. Cases now keep the invoice
 date; existing cases get the earlier of their creation day and their due date, the same
 default a new case gets when no issue date is given (`domain.cases.default_issue_date`).
 
-Revision ID: 0007_case_issue_date
-Revises: 0006_sealed_secrets
+Revision ID: 0009_case_issue_date
+Revises: 0008_case_actions
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_case_issue_date"
-down_revision: str | None = "0006_sealed_secrets"
+revision: str = "0009_case_issue_date"
+down_revision: str | None = "0008_case_actions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
