@@ -399,7 +399,8 @@ def test_a_promise_stops_reminders_and_a_broken_one_resumes_them(
     detail = _detail(backend, case["id"])
     assert detail["brokenPromise"] is True and detail["status"] == "IN_PROGRESS"
     sent = [r["templateId"] for r in detail["reminders"] if r["status"] == "SENT"]
-    assert sent == ["reminder-2", "promise-broken"]
+    # a backlog case starts at its first overdue step (issue 17.4), never "reminder-2" first
+    assert sent == ["reminder-1", "promise-broken"]
     assert len(smtp.to(email)) == 2  # the broken promise's e-mail, not a step on top of it
 
 
@@ -409,7 +410,7 @@ def test_resuming_after_a_pause_re_plans_the_steps_it_cancelled(
     backend, smtp, workers = stack
     night = zone_where_hour_in(0, 5)  # steps wait for the morning: they stay PENDING
     case = _case(backend, days_overdue=10, timezone=night)
-    key = "policy-default#2:7:EMAIL"
+    key = "policy-default#1:1:EMAIL"  # catch-up starts at the first overdue step (17.4)
     workers.append(start_worker(backend, smtp_url=smtp.url, name="pause"))
 
     def waiting_step() -> dict[str, Any] | None:
@@ -422,7 +423,7 @@ def test_resuming_after_a_pause_re_plans_the_steps_it_cancelled(
             None,
         )
 
-    first = wait_until(waiting_step, timeout=60, message="the +7 step planned")
+    first = wait_until(waiting_step, timeout=60, message="the +1 step planned")
     path = f"/recovery-cases/{case['id']}"
     answer = _post(
         backend, f"{path}/pause", {"until": str(TODAY + timedelta(days=5)), "reason": "x"}
