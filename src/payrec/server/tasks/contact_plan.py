@@ -18,15 +18,16 @@ every invoice.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from payrec.domain.calendar import Placement, customer_country
 from payrec.domain.cases import OPEN
 from payrec.domain.contact_cap import CAP_WINDOW, earliest_contact
 from payrec.domain.policy import DEFAULT_POLICY, Channel, DunningPolicy, policy_from_dict
@@ -98,7 +99,7 @@ def plan(session: Session, new: Sequence[Task]) -> None:
             if listed is not None and listed[1] >= _step_time(task) - LISTED_RECENTLY:
                 _cancel_folded(task, listed[0])  # already on an e-mail that went out
                 continue
-        _place(task, channel, book, policy, _zone(customer.timezone))
+        _place(task, channel, book, policy, _zone(customer.timezone), _holidays(policy, customer))
         if channel is Channel.EMAIL:
             book.waiting.append((task, case.currency))
 
@@ -117,16 +118,30 @@ def replan(session: Session, task: Task) -> None:
         return
     book = _books(session, {customer.id}, exclude={task.id}, waiting=False)[customer.id]
     policy = _policy_resolver(session)(case.policy_id, customer.policy_id)
-    _place(task, channel, book, policy, _zone(customer.timezone))
+    _place(task, channel, book, policy, _zone(customer.timezone), _holidays(policy, customer))
 
 
-def _place(task: Task, channel: Channel, book: _Book, policy: DunningPolicy, tz: ZoneInfo) -> None:
-    """Move `task` to the first moment the cap allows (placed in the send window); a task
-    the cap does not hold back keeps the time it was given."""
+def _holidays(policy: DunningPolicy, customer: Customer) -> Container[date]:
+    """The customer's public holidays when the policy avoids them (`domain.calendar`)."""
+    country = customer_country(None, customer.locale)
+    return Placement.of(policy, customer.timezone, country).holidays
+
+
+def _place(
+    task: Task,
+    channel: Channel,
+    book: _Book,
+    policy: DunningPolicy,
+    tz: ZoneInfo,
+    holidays: Container[date] = (),
+) -> None:
+    """Move `task` to the first moment the cap allows (placed in the send window, off the
+    customer's holidays); a task the cap does not hold back keeps the time it was given."""
     wanted = task.scheduled_at
     at = earliest_contact(wanted, channel, book.contacts, policy)
     if at != wanted:
-        at = earliest_contact(wanted, channel, book.contacts, policy, place=placer(policy, tz))
+        place = placer(policy, tz, holidays)
+        at = earliest_contact(wanted, channel, book.contacts, policy, place=place)
     book.contacts[channel].append(at)
     if at != wanted:
         task.scheduled_at = at
