@@ -174,6 +174,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             settings.signin_account_limit,
             settings.signin_address_limit,
             settings.redis_url or "memory://",
+            prefix=settings.redis_prefix,
         ),
     )
     sweeper = Sweeper(state)

@@ -107,7 +107,7 @@ async def sign_in(
         return error_page(request, 403, _(_CSRF_REFUSED), language=language)
     state = app_state(request)
     address = client_address(request)
-    wait = state.signin_throttle.retry_after(email, address)
+    wait = await run_in_threadpool(state.signin_throttle.retry_after, email, address)
     if wait is not None:
         response = _form(
             request,
@@ -123,7 +123,7 @@ async def sign_in(
         _open_session, state, email, password, address, request.headers.get("user-agent")
     )
     if token is None:
-        state.signin_throttle.failed(email, address)
+        await run_in_threadpool(state.signin_throttle.failed, email, address)
         return _form(
             request,
             status=401,
@@ -132,7 +132,7 @@ async def sign_in(
             language=language,
             error=_("Wrong email or password."),
         )
-    state.signin_throttle.succeeded(email)
+    await run_in_threadpool(state.signin_throttle.succeeded, email)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(
         response,
