@@ -8,9 +8,10 @@ from starlette.responses import Response
 
 from payrec.server.auth.roles import Role
 from payrec.server.automation_deps import ManagementContext, StaffContext
-from payrec.server.cases import disputes, holds, promises
+from payrec.server.cases import assignment, disputes, holds, promises
 from payrec.server.cases import service as cases
 from payrec.server.cases.action_schemas import (
+    AssignRequest,
     DisputeCreate,
     DisputeReceipt,
     DisputeResolve,
@@ -114,6 +115,17 @@ def resume_case(case_id: str, ctx: StaffContext, body: ResumeRequest | None = No
     def action(session: Session) -> CaseOut:
         reason = (body.reason if body else None) or "resumed"
         holds.resume(session, case_id, ctx.actor, reason=reason)
+        return cases.get_out(session, case_id)
+
+    return ctx.write(action)
+
+
+@router.post("/assign", response_model=CaseOut)
+def assign_case(case_id: str, body: AssignRequest, ctx: StaffContext) -> Response:
+    """Assign the case to a collector (`userId`), or to nobody (`userId: null`)."""
+
+    def action(session: Session) -> CaseOut:
+        assignment.assign(session, case_id, body.user_id, ctx.actor)
         return cases.get_out(session, case_id)
 
     return ctx.write(action)

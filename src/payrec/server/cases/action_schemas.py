@@ -87,3 +87,9 @@ class PauseRequest(ApiModel):
 
 class ResumeRequest(ApiModel):
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class AssignRequest(ApiModel):
+    """`userId` of the collector to work the case; null assigns it to nobody."""
+
+    user_id: str | None = Field(default=None, max_length=40)

@@ -67,6 +67,10 @@ class Formatter:
             return ""
         return format_datetime(value, format="medium", tzinfo=UTC, locale=self.locale) + " UTC"
 
+    def local_moment(self, value: datetime) -> str:
+        """A time in its own zone (the customer's), as the customer would read the clock."""
+        return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=self.locale)
+
 
 def language_of(value: str | None) -> str:
     return value if value in LANGUAGES else "en"

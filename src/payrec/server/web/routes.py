@@ -10,13 +10,10 @@ from starlette.responses import RedirectResponse, Response
 
 from payrec.domain.worklist import PAGE_SIZE, STATUSES
 from payrec.server.auth.dependencies import app_state
-from payrec.server.cases import service as cases
-from payrec.server.cases.timeline import case_detail
-from payrec.server.documents.endpoints import origin
-from payrec.server.errors import DomainError, NotFound
+from payrec.server.errors import DomainError
 from payrec.server.users import service as users
 from payrec.server.users.service import SignedIn
-from payrec.server.web.i18n import Formatter
+from payrec.server.web.case_view import case_page_response
 from payrec.server.web.pages import current_user, error_page, render
 from payrec.server.worklist import service as worklist
 from payrec.server.worklist.repository import Filters
@@ -90,14 +87,5 @@ def worklist_page(
 
 @router.get("/app/cases/{case_id}")
 def case_page(request: Request, case_id: str, who: Who) -> Response:
-    """A case: amounts, customer and the whole timeline (the actions come with case-actions)."""
-    state = app_state(request)
-    base_url = origin(state.settings)  # never the Host header (as the API's document links)
-    try:
-        with state.db.read() as session:
-            detail = case_detail(session, case_id, base_url)
-            assignee_id = cases.get(session, case_id).assignee_user_id
-            assignee = users.names(session, {assignee_id}).get(assignee_id or "")
-    except NotFound:
-        return error_page(request, 404, Formatter(who.language).gettext("Not found"), who)
-    return render(request, "case.html", who, case=detail, assignee=assignee)
+    """A case: amounts, customer, policy and next step, the whole timeline, and the actions."""
+    return case_page_response(request, case_id, who)
