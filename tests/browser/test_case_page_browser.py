@@ -141,3 +141,18 @@ def test_csrf_less_post_is_refused_and_an_agent_reaches_no_admin_api(
     assert backend.admin("GET", f"/recovery-cases/{case['id']}/payments").json()["total"] == 0
     notes = backend.admin("GET", f"/recovery-cases/{case['id']}").json()["notes"]
     assert [n["body"] for n in notes] == ["called, no answer"]
+
+
+def test_the_case_page_speaks_the_users_language(sqlite_backend: LiveBackend) -> None:
+    backend = sqlite_backend
+    collector = create_user(backend, "AGENT", language="de")
+    case = backend.new_case(amount="1234.50")
+    with AppClient(backend) as client:
+        client.signed_in_as(collector)
+        page = client.get(f"/app/cases/{case['id']}")
+        assert page.status_code == 200
+        for words in ("Zahlung erfassen", "Zahlungszusage", "Pausieren bis", "1.234,50"):
+            assert words in page.text
+        refused = client.post(f"/app/cases/{case['id']}/payments", {"amount": ""})
+        assert refused.status_code == 422
+        assert "Betrag: bitte ausfüllen." in refused.text
