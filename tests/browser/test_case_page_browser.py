@@ -58,6 +58,8 @@ def test_collector_records_payment_promise_call_and_dispute_on_the_case_page(
     payment.get_by_role("button", name="Record payment").click()
     expect(page.get_by_test_id("outstanding")).to_have_text("$750.00")
     expect(page.get_by_text(f"BANK-{tag}")).to_be_visible()
+    expect(page.get_by_role("list", name="Timeline")).to_contain_text("payment.recorded")
+    expect(page.get_by_role("list", name="Timeline")).to_contain_text("$250.00")
     screenshots(page, "partial-payment")
 
     call = _form(page, "Complete task")
