@@ -158,3 +158,18 @@ def test_the_case_page_speaks_the_users_language(sqlite_backend: LiveBackend) ->
         refused = client.post(f"/app/cases/{case['id']}/payments", {"amount": ""})
         assert refused.status_code == 422
         assert "Betrag: bitte ausfüllen." in refused.text
+
+
+def test_a_case_page_completes_only_its_own_tasks(sqlite_backend: LiveBackend) -> None:
+    backend = sqlite_backend
+    agent = create_user(backend, "AGENT")
+    _theirs, their_task = _case_with_call_task(backend, secrets.token_hex(3))
+    mine = backend.new_case(amount="100.00")
+    with AppClient(backend) as client:
+        client.signed_in_as(agent)
+        client.get(f"/app/cases/{mine['id']}")
+        refused = client.post(
+            f"/app/cases/{mine['id']}/tasks/{their_task}/complete", {"outcome": "REACHED"}
+        )
+        assert refused.status_code == 404, refused.text
+    assert backend.auto("GET", f"/tasks/{their_task}").json()["status"] == "PENDING"

@@ -96,13 +96,21 @@ def _render(
     return None
 
 
-def complete(session: Session, task_id: str, data: TaskCompletion, actor: Actor) -> Task:
+def complete(
+    session: Session,
+    task_id: str,
+    data: TaskCompletion,
+    actor: Actor,
+    *,
+    case_id: str | None = None,
+) -> Task:
     """Record a manual step's outcome: the task COMPLETED with it (audited) and a note on
-    its case; 409 when the task is not an open CALL or LETTER task."""
+    its case; 409 when the task is not an open CALL or LETTER task. With `case_id` (a case
+    page's form), a task of another case is not found."""
     found = session.execute(
         select(Task.id, Task.recovery_case_id).where(Task.id == task_id)
     ).first()
-    if found is None:
+    if found is None or (case_id is not None and found[1] != case_id):
         raise NotFound("task", task_id)
     # Lock order: the case first, then its task (as every change to a case does).
     case = cases.get(session, found[1], for_update=True) if found[1] else None

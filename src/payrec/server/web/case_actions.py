@@ -219,7 +219,7 @@ async def complete_task(request: Request, case_id: str, task_id: str, who: Who) 
         )
 
         def action(session: Session) -> object:
-            return manual.complete(session, task_id, body, who.actor)
+            return manual.complete(session, task_id, body, who.actor, case_id=case_id)
 
         return action
 
