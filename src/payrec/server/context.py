@@ -116,11 +116,9 @@ class RequestContext:
                         field="Idempotency-Key",
                         code="idempotency-key-reused",
                     )
-                if record.state == "DONE":
-                    return _replay(record)
                 if record.state == "WITHHELD":
                     raise _withheld(record)
-                # RUNNING: left by an older backend that died; we hold the key now
+                return _replay(record)
             result = action(session)
             response = _as_response(result, status_code)
             if record is None:
@@ -129,7 +127,6 @@ class RequestContext:
             stored = _without(bytes(response.body), secret_fields)
             record.fingerprint = fingerprint
             record.state = "DONE" if stored is None else "WITHHELD"
-            record.locked_until = None
             record.expires_at = _expiry(self.state)
             record.response_status = response.status_code
             record.response_body = bytes(response.body) if stored is None else stored
