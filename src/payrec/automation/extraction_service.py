@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from payrec.client import ApiError, AutomationApiClient, UnprocessableEntityError
+from payrec.client import ApiError, AutomationApiClient, Document, UnprocessableEntityError
 from payrec.extraction import Budget, ExtractionError, extract_isolated
 
 logger = logging.getLogger("payrec.worker.extraction")
@@ -35,14 +35,16 @@ class ExtractionService:
                 )
         return len(documents)
 
-    def process(self, document: dict[str, Any]) -> None:
+    def process(self, document: Document) -> None:
         document_id = str(document["id"])
         meta = document.get("metadata") or {}
         payload: dict[str, Any]
         try:
             data = self.api.download_document(document_id)
             result = extract_isolated(
-                data, filename=document.get("fileName"), mime_type=meta.get("mimeType"),
+                data,
+                filename=document.get("fileName"),
+                mime_type=meta.get("mimeType"),
                 budget=self.budget,
             )
             payload = {

@@ -9,7 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from payrec.client import ApiError, ApiStatusError, ConflictError, NotFoundError
+from payrec.client import (
+    ApiError,
+    ApiStatusError,
+    ConflictError,
+    HeartbeatsResult,
+    NotFoundError,
+    Task,
+)
 
 logger = logging.getLogger("payrec.worker")
 
@@ -19,11 +26,11 @@ MAX_PER_REQUEST = 500  # the backend's limit for one `POST /tasks/heartbeat`
 class HeartbeatApi(Protocol):
     def heartbeat_tasks(
         self, leases: Mapping[str, str], *, lease_seconds: int | None = None
-    ) -> dict[str, Any]: ...
+    ) -> HeartbeatsResult: ...
 
     def heartbeat(
         self, task_id: str, lease_token: str, *, lease_seconds: int | None = None
-    ) -> dict[str, Any]: ...
+    ) -> Task: ...
 
 
 @dataclass

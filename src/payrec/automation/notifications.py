@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from payrec.automation.backoff import retry_at
 from payrec.automation.senders import Channels
@@ -17,7 +16,7 @@ from payrec.channels import (
     PermanentChannelError,
     TransientChannelError,
 )
-from payrec.client import ApiError, AutomationApiClient, ConflictError
+from payrec.client import ApiError, AutomationApiClient, ConflictError, Notification
 
 logger = logging.getLogger("payrec.worker.notifications")
 
@@ -73,7 +72,7 @@ class NotificationDispatcher:
             )
         return len(items)
 
-    def deliver(self, item: dict[str, Any]) -> None:
+    def deliver(self, item: Notification) -> None:
         token = item.get("leaseToken")
         try:
             if item["type"] == "SMS":
@@ -107,7 +106,7 @@ class NotificationDispatcher:
             return
         self._status(item["id"], "SENT", token, external_id=result.external_id)
 
-    def _hand_back(self, items: list[dict[str, Any]]) -> None:
+    def _hand_back(self, items: list[Notification]) -> None:
         for item in items:
             try:
                 self._status(

@@ -7,7 +7,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from payrec.automation.backoff import retry_at
 from payrec.automation.leases import LeaseKeeper
@@ -24,9 +24,15 @@ from payrec.client import (
     ApiError,
     AutomationApiClient,
     ConflictError,
+    CustomerSummary,
     NotFoundError,
+    RecoveryCase,
+    Reminder,
+    RenderedMessage,
+    Task,
     UnprocessableEntityError,
 )
+from payrec.client.types import customer_of
 from payrec.domain.cases import OPEN
 
 logger = logging.getLogger("payrec.worker.reminders")
@@ -45,7 +51,7 @@ class Outcome:
     detail: str = ""
 
 
-def _last_attempt(task: dict[str, Any]) -> bool:
+def _last_attempt(task: Task) -> bool:
     """Would releasing this task once more reach its `maxAttempts` (the backend then fails it)?"""
     attempts = int(task.get("attempts") or 0)
     return attempts + 1 >= int(task.get("maxAttempts") or 5)
@@ -117,7 +123,7 @@ class ReminderSender:
                     continue
                 logger.info("task %s: %s %s", outcome.task_id, outcome.status, outcome.detail)
 
-    def _claim(self, limit: int) -> list[dict[str, Any]]:
+    def _claim(self, limit: int) -> list[Task]:
         """Claim with each task's case and reminder; a backend from before claims could
         include reminders refuses `"reminder"` (422): then claim with cases only, as it can."""
         self._asked = time.monotonic()  # the leases run from before the request
@@ -136,7 +142,7 @@ class ReminderSender:
             self._include = ["recoveryCase"]
             return self._claim(limit)
 
-    def process(self, task: dict[str, Any]) -> Outcome:
+    def process(self, task: Task) -> Outcome:
         task_id = str(task["id"])
         token = str(task["leaseToken"])
         self.leases.hold(task_id, token)
@@ -155,7 +161,7 @@ class ReminderSender:
         finally:
             self.leases.release(task_id)
 
-    def _process(self, task: dict[str, Any], token: str) -> Outcome:
+    def _process(self, task: Task, token: str) -> Outcome:
         task_id = str(task["id"])
         meta: dict[str, Any] = dict(task.get("metadata") or {})
         channel = str(meta.get("reminderType") or "EMAIL").upper()
@@ -165,7 +171,7 @@ class ReminderSender:
         # The claim carried the case, read in its transaction; the backend checks the case
         # (and the opt-out) again when the reminder is recorded, right before sending.
         case = task.get("recoveryCase") or self.api.get_recovery_case(str(case_id))
-        customer = case.get("customer") or {}
+        customer = customer_of(case)
         skip = self._reason_to_skip(case, customer, channel)
         if skip:
             return self._finish(task_id, token, "CANCELLED", {"skipped": skip})
@@ -174,7 +180,9 @@ class ReminderSender:
         if isinstance(recorded, dict) and (
             recorded.get("content") or recorded.get("status") != "SCHEDULED"
         ):  # recorded by the claim, in its state as of the claim
-            reminder, rendered = recorded, recorded.get("content") or {}
+            # (without content only when SENT or CANCELLED: nothing is rendered to send)
+            reminder = recorded
+            rendered = recorded.get("content") or cast("RenderedMessage", {})
         else:
             made = self._record_reminder(task, case, customer, channel, recipient)
             if isinstance(made, Outcome):
@@ -263,12 +271,12 @@ class ReminderSender:
 
     def _record_reminder(
         self,
-        task: dict[str, Any],
-        case: dict[str, Any],
-        customer: dict[str, Any],
+        task: Task,
+        case: RecoveryCase,
+        customer: CustomerSummary,
         channel: str,
         recipient: str,
-    ) -> tuple[dict[str, Any], dict[str, Any]] | Outcome:
+    ) -> tuple[Reminder, RenderedMessage] | Outcome:
         """`POST /reminders` for a task the claim brought no reminder with (a backend that
         does not record them in claims, or one that refused to): the reminder and what to
         send, or the task's outcome when the case may not be contacted."""
@@ -309,18 +317,16 @@ class ReminderSender:
             reason = f"the reminder could not be prepared: {exc.detail or exc.code}"
             self.api.update_recovery_case(str(case["id"]), {"notes": f"{channel} {reason}"})
             return self._finish(task_id, str(task["leaseToken"]), "FAILED", {"error": reason})
-        rendered = reminder.get("content") or self.api.request(
-            "POST",
-            f"/recovery-cases/{case['id']}/render",
-            json={"templateId": template_id, "channel": channel},
+        rendered = reminder.get("content") or self.api.render_for_case(
+            str(case["id"]), template_id, channel
         )
         if int(task.get("attempts") or 0) > 0:
             # A retry: the creation above may be an idempotent replay of the first attempt's
             # answer (SCHEDULED), while that attempt got as far as marking the reminder SENT.
-            reminder = {**reminder, **self.api.get_reminder(str(reminder["id"]))}
+            reminder = cast("Reminder", {**reminder, **self.api.get_reminder(str(reminder["id"]))})
         return reminder, rendered
 
-    def _create_reminder(self, task: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    def _create_reminder(self, task: Task, body: dict[str, Any]) -> Reminder:
         """POST the reminder keyed by its task; the backend keeps one reminder per task.
 
         A retry after a release may carry a different body (a new subject, say); the key
@@ -336,7 +342,7 @@ class ReminderSender:
             return self.api.create_reminder(body, idempotency_key=f"reminder:{task_id}:{attempt}")
 
     @staticmethod
-    def _reason_to_skip(case: dict[str, Any], customer: dict[str, Any], channel: str) -> str | None:
+    def _reason_to_skip(case: RecoveryCase, customer: CustomerSummary, channel: str) -> str | None:
         if case.get("status") not in OPEN:  # the contactable statuses
             return f"case is {case.get('status')}"
         if channel == "EMAIL" and customer.get("optOutEmail"):
@@ -350,7 +356,7 @@ class ReminderSender:
         return None
 
     def _deliver(
-        self, channel: str, recipient: str, rendered: dict[str, Any], reminder_id: str
+        self, channel: str, recipient: str, rendered: RenderedMessage, reminder_id: str
     ) -> DeliveryResult:
         if channel == "SMS":
             return self.channels.sms.send(
@@ -370,9 +376,7 @@ class ReminderSender:
             )
         )
 
-    def _complete(
-        self, task_id: str, token: str, reminder: dict[str, Any], recipient: str
-    ) -> Outcome:
+    def _complete(self, task_id: str, token: str, reminder: Reminder, recipient: str) -> Outcome:
         """The reminder was marked SENT before a crash (the case advanced with it): finish."""
         return self._finish(
             task_id,
@@ -391,9 +395,7 @@ class ReminderSender:
         self.api.update_task_status(task_id, status, result, lease_token=token)
         return Outcome(task_id, status, str(result.get("error") or result.get("skipped") or ""))
 
-    def _release(
-        self, task: dict[str, Any], token: str, reason: str, *, hint: float | None = None
-    ) -> None:
+    def _release(self, task: Task, token: str, reason: str, *, hint: float | None = None) -> None:
         """Hand the task back for a later try, with backoff; the backend counts the attempt."""
         self.leases.ending(str(task["id"]))
         when = retry_at(datetime.now(UTC), int(task.get("attempts") or 0), hint=hint)

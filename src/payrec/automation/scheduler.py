@@ -10,7 +10,18 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from payrec.client import ApiError, AutomationApiClient, NotFoundError, UnprocessableEntityError
+from payrec.client import (
+    ApiError,
+    AutomationApiClient,
+    CaseSchedule,
+    CustomerSummary,
+    NotFoundError,
+    OpenTask,
+    RecoveryCase,
+    Task,
+    UnprocessableEntityError,
+)
+from payrec.client.types import customer_of
 from payrec.domain.calendar import Placement, customer_country
 from payrec.domain.date_bounds import DateOutOfBounds, require_sane
 from payrec.domain.policy import (
@@ -34,8 +45,8 @@ MANUAL = {Channel.CALL, Channel.LETTER}
 class Planned:
     """A task decided for a case, waiting for its batch to be created."""
 
-    case: dict[str, Any]
-    customer: dict[str, Any]
+    case: RecoveryCase
+    customer: CustomerSummary
     step: PolicyStep
     body: dict[str, Any]
     when: datetime
@@ -90,7 +101,7 @@ class Scheduler:
                 planned = []
         return actions + self._create(planned)
 
-    def _isolate(self, case: dict[str, Any], exc: Exception) -> None:
+    def _isolate(self, case: RecoveryCase, exc: Exception) -> None:
         """Leave out a case this pass cannot plan (a poisoned date...): logged, and flagged
         on the case with a note once per process, so that the rest of the book is planned."""
         case_id = str(case.get("id"))
@@ -111,13 +122,12 @@ class Scheduler:
             return
         self._isolated.add(case_id)
 
-    def _open_cases(self) -> Iterator[dict[str, Any]]:
+    def _open_cases(self) -> Iterator[RecoveryCase]:
         cursor: str | None = None
         while True:
-            params: dict[str, Any] = {"limit": PAGE_SIZE, "include": "schedule"}
-            if cursor:
-                params["cursor"] = cursor
-            page = self.api.request("GET", "/recovery-cases/pending", params=params)
+            page = self.api.get_pending_recovery_cases_page(
+                limit=PAGE_SIZE, include=["schedule"], cursor=cursor
+            )
             yield from page.get("cases", [])
             cursor = page.get("nextCursor")
             if not cursor:
@@ -129,19 +139,19 @@ class Scheduler:
             return cached[1]
         if policy_id == DEFAULT_POLICY.id:
             try:
-                policy = policy_from_dict(self.api.request("GET", f"/policies/{policy_id}"))
+                policy = policy_from_dict(self.api.get_policy(policy_id))
             except NotFoundError:
                 policy = DEFAULT_POLICY
         else:
-            policy = policy_from_dict(self.api.request("GET", f"/policies/{policy_id}"))
+            policy = policy_from_dict(self.api.get_policy(policy_id))
         self._policies[policy_id] = (time.monotonic() + POLICY_CACHE_SECONDS, policy)
         return policy
 
-    def plan_case(self, case: dict[str, Any], planned: list[Planned]) -> int:
+    def plan_case(self, case: RecoveryCase, planned: list[Planned]) -> int:
         """Decide the case's due steps (appended to `planned`, created by the caller in a
         batch); status changes and opt-out cancellations happen at once. Returns those."""
         now: datetime = self._clock()
-        customer = case.get("customer") or {}
+        customer = customer_of(case)
         tz = _zone(customer.get("timezone"))
         due = require_sane(date.fromisoformat(case["dueDate"]))
         actions = 0
@@ -156,12 +166,12 @@ class Scheduler:
             customer_country(customer.get("country"), customer.get("locale")),
             customer.get("subdivision") or None,
         )
-        schedule = case.get("schedule") or {}
+        schedule: CaseSchedule | dict[str, Any] = case.get("schedule") or {}
         existing = set(schedule.get("stepKeys") or [])
         plans = schedule.get("stepPlans") or {}
         keys = {i: step_key(policy.id, i, s) for i, s in enumerate(policy.steps)}
         already = {
-            i: parse_ts(plans[key]) if plans.get(key) else None
+            i: parse_ts(str(plans[key])) if plans.get(key) else None
             for i, key in keys.items()
             if key in existing
         }
@@ -184,8 +194,8 @@ class Scheduler:
 
     def _plan(
         self,
-        case: dict[str, Any],
-        customer: dict[str, Any],
+        case: RecoveryCase,
+        customer: CustomerSummary,
         policy: DunningPolicy,
         decision: StepDecision,
         key: str,
@@ -232,7 +242,7 @@ class Scheduler:
             return 0
         try:
             answer = self.api.create_scheduled_tasks([p.body for p in planned])
-            tasks: list[dict[str, Any] | None] = list(answer["tasks"])
+            tasks: list[Task | None] = list(answer["tasks"])
         except (NotFoundError, UnprocessableEntityError):
             # a case deleted meanwhile fails the whole batch (or an older backend lacks it)
             tasks = [self._create_one(p.body) for p in planned]
@@ -241,13 +251,13 @@ class Scheduler:
                 self._follow_up(item, task)
         return len(planned)
 
-    def _create_one(self, body: dict[str, Any]) -> dict[str, Any] | None:
+    def _create_one(self, body: dict[str, Any]) -> Task | None:
         try:
             return self.api.create_scheduled_task(body)
         except (NotFoundError, UnprocessableEntityError):
             return None
 
-    def _follow_up(self, item: Planned, task: dict[str, Any]) -> None:
+    def _follow_up(self, item: Planned, task: Task) -> None:
         case, step = item.case, item.step
         if step.priority and step.priority != case.get("priority"):
             self.api.update_recovery_case(case["id"], {"priority": step.priority})
@@ -257,10 +267,10 @@ class Scheduler:
 
     def _notify_collections(
         self,
-        case: dict[str, Any],
-        customer: dict[str, Any],
+        case: RecoveryCase,
+        customer: CustomerSummary,
         step: PolicyStep,
-        task: dict[str, Any],
+        task: Task,
         when: datetime,
     ) -> None:
         """Tell the collections team about a manual step, in the words of its instruction
@@ -283,7 +293,7 @@ class Scheduler:
             idempotency_key=f"collections:{task['id']}",
         )
 
-    def _cancel_opted_out(self, open_tasks: list[dict[str, Any]], customer: dict[str, Any]) -> int:
+    def _cancel_opted_out(self, open_tasks: list[OpenTask], customer: CustomerSummary) -> int:
         cancelled = 0
         for task in open_tasks:
             channel = task.get("channel")

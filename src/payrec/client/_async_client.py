@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import httpx
 
@@ -18,6 +18,18 @@ from ._defaults import DEFAULT_LIMITS, DEFAULT_TIMEOUT, load_env, to_timeout
 from ._request import RequestSpec
 from ._retry import DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_AFTER
 from .breaker import CircuitBreaker
+from .types import (
+    CasePage,
+    Document,
+    HeartbeatsResult,
+    Notification,
+    Policy,
+    RecoveryCase,
+    Reminder,
+    RenderedMessage,
+    Task,
+    TaskBatchResult,
+)
 
 __all__ = ["AsyncAutomationApiClient"]
 
@@ -161,12 +173,17 @@ class AsyncAutomationApiClient:
         status: str | None = None,
         priority: str | None = None,
         limit: int = 100,
-    ) -> list[JsonObject]:
+    ) -> list[RecoveryCase]:
         """Open recovery cases (customer embedded), the response's ``cases``."""
-        return as_list(await self._send(ep.get_pending_recovery_cases(status, priority, limit)))
+        return cast(
+            "list[RecoveryCase]",
+            as_list(await self._send(ep.get_pending_recovery_cases(status, priority, limit))),
+        )
 
-    async def update_recovery_case(self, case_id: str, updates: Mapping[str, Any]) -> JsonObject:
-        return as_object(await self._send(ep.update_recovery_case(case_id, updates)))
+    async def update_recovery_case(self, case_id: str, updates: Mapping[str, Any]) -> RecoveryCase:
+        return cast(
+            "RecoveryCase", as_object(await self._send(ep.update_recovery_case(case_id, updates)))
+        )
 
     async def get_scheduled_tasks(
         self,
@@ -176,25 +193,31 @@ class AsyncAutomationApiClient:
         due_before: datetime | str | None = None,
         page: int | None = None,
         size: int | None = None,
-    ) -> list[JsonObject]:
+    ) -> list[Task]:
         """Due tasks, the response's ``tasks``."""
         spec = ep.get_scheduled_tasks(
             status=status, type=type, due_before=due_before, page=page, size=size
         )
-        return as_list(await self._send(spec))
+        return cast("list[Task]", as_list(await self._send(spec)))
 
     async def create_scheduled_task(
         self, task_data: Mapping[str, Any], *, idempotency_key: str | None = None
-    ) -> JsonObject:
-        return as_object(await self._send(ep.create_scheduled_task(task_data, idempotency_key)))
+    ) -> Task:
+        return cast(
+            "Task",
+            as_object(await self._send(ep.create_scheduled_task(task_data, idempotency_key))),
+        )
 
     async def create_scheduled_tasks(
         self, tasks: Sequence[Mapping[str, Any]], *, idempotency_key: str | None = None
-    ) -> JsonObject:
+    ) -> TaskBatchResult:
         """Create several tasks at once (``POST /tasks/batch``, all or none): answers
         ``{"tasks": [...], "created": [...]}`` in order; a ``dedupeKey`` that already had a
         task answers that task with ``created`` false."""
-        return as_object(await self._send(ep.create_scheduled_tasks(tasks, idempotency_key)))
+        return cast(
+            "TaskBatchResult",
+            as_object(await self._send(ep.create_scheduled_tasks(tasks, idempotency_key))),
+        )
 
     async def update_task_status(
         self,
@@ -205,17 +228,19 @@ class AsyncAutomationApiClient:
         lease_token: str | None = None,
         retry_at: datetime | str | None = None,
         error: str | None = None,
-    ) -> JsonObject:
+    ) -> Task:
         """Report a task's status; a leased task needs its ``lease_token``. ``PENDING`` with
         ``retry_at`` hands a task back for a later attempt."""
         spec = ep.update_task_status(task_id, status, result, lease_token, retry_at, error)
-        return as_object(await self._send(spec))
+        return cast("Task", as_object(await self._send(spec)))
 
     async def get_pending_documents(
         self, doc_type: str | None = None, limit: int = 50
-    ) -> list[JsonObject]:
+    ) -> list[Document]:
         """Documents pending extraction, the response's ``documents``."""
-        return as_list(await self._send(ep.get_pending_documents(doc_type, limit)))
+        return cast(
+            "list[Document]", as_list(await self._send(ep.get_pending_documents(doc_type, limit)))
+        )
 
     async def submit_extraction(
         self,
@@ -229,19 +254,25 @@ class AsyncAutomationApiClient:
 
     async def create_reminder(
         self, reminder_data: Mapping[str, Any], *, idempotency_key: str | None = None
-    ) -> JsonObject:
-        return as_object(await self._send(ep.create_reminder(reminder_data, idempotency_key)))
+    ) -> Reminder:
+        return cast(
+            "Reminder",
+            as_object(await self._send(ep.create_reminder(reminder_data, idempotency_key))),
+        )
 
     async def record_reminder_sent(
         self, reminder_id: str, sent_data: Mapping[str, Any]
-    ) -> JsonObject:
-        return as_object(await self._send(ep.record_reminder_sent(reminder_id, sent_data)))
+    ) -> Reminder:
+        return cast(
+            "Reminder", as_object(await self._send(ep.record_reminder_sent(reminder_id, sent_data)))
+        )
 
     async def create_notification(
         self, notification_data: Mapping[str, Any], *, idempotency_key: str | None = None
-    ) -> JsonObject:
-        return as_object(
-            await self._send(ep.create_notification(notification_data, idempotency_key))
+    ) -> Notification:
+        return cast(
+            "Notification",
+            as_object(await self._send(ep.create_notification(notification_data, idempotency_key))),
         )
 
     async def update_notification_status(
@@ -254,11 +285,11 @@ class AsyncAutomationApiClient:
         *,
         lease_token: str | None = None,
         retry_at: datetime | str | None = None,
-    ) -> JsonObject:
+    ) -> Notification:
         spec = ep.update_notification_status(
             notification_id, status, sent_at, external_id, error, lease_token, retry_at
         )
-        return as_object(await self._send(spec))
+        return cast("Notification", as_object(await self._send(spec)))
 
     # additions of the backend ------------------------------------------------------------
 
@@ -275,11 +306,36 @@ class AsyncAutomationApiClient:
         retries, breaker, idempotency keys (POST) and error mapping as the named methods."""
         return await self._send(ep.generic(method, path, params, json, idempotency_key))
 
-    async def get_recovery_case(self, case_id: str) -> JsonObject:
-        return as_object(await self._send(ep.get_recovery_case(case_id)))
+    async def get_pending_recovery_cases_page(
+        self,
+        *,
+        status: str | None = None,
+        priority: str | None = None,
+        limit: int = 100,
+        include: Sequence[str] | None = None,
+        cursor: str | None = None,
+    ) -> CasePage:
+        """One page of open cases with its ``nextCursor`` (None on the last page);
+        ``include=["schedule"]`` embeds each case's step keys, open tasks and contacts."""
+        spec = ep.get_pending_recovery_cases_page(status, priority, limit, include, cursor)
+        return cast("CasePage", as_object(await self._send(spec)))
 
-    async def get_task(self, task_id: str) -> JsonObject:
-        return as_object(await self._send(ep.get_task(task_id)))
+    async def get_policy(self, policy_id: str) -> Policy:
+        """A dunning policy (``GET /policies/{id}``), as ``policy_from_dict`` reads it."""
+        return cast("Policy", as_object(await self._send(ep.get_policy(policy_id))))
+
+    async def render_for_case(
+        self, case_id: str, template_id: str, channel: str
+    ) -> RenderedMessage:
+        """A template rendered for the case's customer (subject, text, html), ready to send."""
+        spec = ep.render_for_case(case_id, template_id, channel)
+        return cast("RenderedMessage", as_object(await self._send(spec)))
+
+    async def get_recovery_case(self, case_id: str) -> RecoveryCase:
+        return cast("RecoveryCase", as_object(await self._send(ep.get_recovery_case(case_id))))
+
+    async def get_task(self, task_id: str) -> Task:
+        return cast("Task", as_object(await self._send(ep.get_task(task_id))))
 
     async def claim_tasks(
         self,
@@ -290,13 +346,13 @@ class AsyncAutomationApiClient:
         lease_seconds: int = 60,
         idempotency_key: str | None = None,
         include: Sequence[str] | None = None,
-    ) -> list[JsonObject]:
+    ) -> list[Task]:
         """Atomically lease due ``PENDING`` tasks; each returned task has a ``leaseToken``.
 
         ``include=["recoveryCase"]`` embeds each task's case (as ``recoveryCase``).
         """
         spec = ep.claim_tasks(worker_id, types, limit, lease_seconds, idempotency_key, include)
-        return as_list(await self._send(spec))
+        return cast("list[Task]", as_list(await self._send(spec)))
 
     async def heartbeat(
         self,
@@ -305,19 +361,22 @@ class AsyncAutomationApiClient:
         *,
         lease_seconds: int | None = None,
         idempotency_key: str | None = None,
-    ) -> JsonObject:
+    ) -> Task:
         spec = ep.heartbeat(task_id, lease_token, lease_seconds, idempotency_key)
-        return as_object(await self._send(spec))
+        return cast("Task", as_object(await self._send(spec)))
 
     async def heartbeat_tasks(
         self, leases: Mapping[str, str], *, lease_seconds: int | None = None
-    ) -> JsonObject:
+    ) -> HeartbeatsResult:
         """Extend several leases at once (``POST /tasks/heartbeat``, ``task id → lease token``):
         answers ``{"renewed": [{id, leaseExpiresAt}], "lost": [{id, reason}]}``."""
-        return as_object(await self._send(ep.heartbeat_tasks(leases, lease_seconds)))
+        return cast(
+            "HeartbeatsResult",
+            as_object(await self._send(ep.heartbeat_tasks(leases, lease_seconds))),
+        )
 
-    async def get_reminder(self, reminder_id: str) -> JsonObject:
-        return as_object(await self._send(ep.get_reminder(reminder_id)))
+    async def get_reminder(self, reminder_id: str) -> Reminder:
+        return cast("Reminder", as_object(await self._send(ep.get_reminder(reminder_id))))
 
     async def download_document(self, document_id: str) -> bytes:
         """The document's bytes, by id or by its ``downloadUrl`` (which must point at the
@@ -331,9 +390,11 @@ class AsyncAutomationApiClient:
         limit: int = 10,
         lease_seconds: int = 60,
         idempotency_key: str | None = None,
-    ) -> list[JsonObject]:
+    ) -> list[Notification]:
         spec = ep.claim_notifications(worker_id, limit, lease_seconds, idempotency_key)
-        return as_list(await self._send(spec))
+        return cast("list[Notification]", as_list(await self._send(spec)))
 
-    async def get_notification(self, notification_id: str) -> JsonObject:
-        return as_object(await self._send(ep.get_notification(notification_id)))
+    async def get_notification(self, notification_id: str) -> Notification:
+        return cast(
+            "Notification", as_object(await self._send(ep.get_notification(notification_id)))
+        )

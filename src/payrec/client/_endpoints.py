@@ -20,6 +20,32 @@ def get_pending_recovery_cases(status: str | None, priority: str | None, limit: 
     return RequestSpec("GET", "/recovery-cases/pending", params=params, unwrap="cases")
 
 
+def get_pending_recovery_cases_page(
+    status: str | None,
+    priority: str | None,
+    limit: int,
+    include: Sequence[str] | None,
+    cursor: str | None,
+) -> RequestSpec:
+    params = query_params(
+        limit=limit,
+        status=status or None,
+        priority=priority or None,
+        include=",".join(include) if include else None,
+        cursor=cursor or None,
+    )
+    return RequestSpec("GET", "/recovery-cases/pending", params=params)
+
+
+def render_for_case(case_id: str, template_id: str, channel: str) -> RequestSpec:
+    body: JsonObject = {"templateId": template_id, "channel": channel}
+    return RequestSpec("POST", f"/recovery-cases/{path_id(case_id)}/render", body=body)
+
+
+def get_policy(policy_id: str) -> RequestSpec:
+    return RequestSpec("GET", f"/policies/{path_id(policy_id)}")
+
+
 def get_recovery_case(case_id: str) -> RequestSpec:
     return RequestSpec("GET", f"/recovery-cases/{path_id(case_id)}")
 

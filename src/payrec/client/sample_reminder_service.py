@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from ._client import AutomationApiClient
+from .types import Task
 
 __all__ = ["ReminderService"]
 
@@ -51,10 +51,10 @@ class ReminderService:
                         {"error": str(e)},
                     )
 
-    def _send_reminder(self, task: dict[str, Any]) -> None:
+    def _send_reminder(self, task: Task) -> None:
         """Send a reminder for a task"""
         # Get recovery case details
-        case_id = task["recoveryCaseId"]
+        case_id = str(task["recoveryCaseId"])
         cases = self.api_client.get_pending_recovery_cases()
         if not cases:
             raise LookupError(f"no pending recovery case to remind for task {task['id']}")
