@@ -18,6 +18,7 @@ from payrec.client import (
     CircuitBreaker,
     ConflictError,
     NotFoundError,
+    RecoveryCase,
     UnprocessableEntityError,
 )
 from tests.support.fault_proxy import FaultProxy, ForwardThenDrop
@@ -266,3 +267,32 @@ def test_errors_map_to_classes(backend: Any) -> None:
         intruder.get_scheduled_tasks()
     assert "prk_not_a_real_key" not in str(denied.value)
     assert breaker.failures == 0  # 4xx never trip the breaker
+
+
+def test_scheduler_reads_are_typed_client_calls(backend: Any, client: AutomationApiClient) -> None:
+    """The pending-cases page (include, cursor), the policy and the render call the workers
+    make are named client methods answering the documented shapes."""
+    case_id = new_case(backend)
+    seen: list[RecoveryCase] = []
+    cursor: str | None = None
+    while True:
+        page = client.get_pending_recovery_cases_page(limit=1, include=["schedule"], cursor=cursor)
+        assert len(page["cases"]) <= 1
+        seen.extend(page["cases"])
+        cursor = page.get("nextCursor")
+        if not cursor:
+            break
+    ours = [case for case in seen if case["id"] == case_id]
+    assert len(ours) == 1, "walking the cursors reaches every open case once"
+    assert ours[0]["amount"] == Decimal("5000.00")
+    schedule = ours[0].get("schedule")
+    assert schedule is not None and schedule["stepKeys"] == []
+
+    policy = client.get_policy("policy-default")
+    assert policy["id"] == "policy-default" and policy["steps"]
+    with pytest.raises(NotFoundError):
+        client.get_policy("policy-that-does-not-exist")
+
+    rendered = client.render_for_case(case_id, "reminder-1", "EMAIL")
+    assert rendered["caseId"] == case_id and rendered["channel"] == "EMAIL"
+    assert rendered["subject"] and rendered["text"].strip()

@@ -6,8 +6,8 @@ reservation nor its `locked_until` any more. A `RUNNING` row can only be left by
 backend that died mid-request: it recorded no answer and no effect, so it is deleted (a
 retry then runs the request once, as the current code already did with such a row).
 
-Revision ID: 0009_idempotency_leftovers
-Revises: 0008_case_actions
+Revision ID: 0010_idempotency_leftovers
+Revises: 0009_case_issue_date
 """
 
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ from alembic import op
 
 import payrec.server.models.base
 
-revision: str = "0009_idempotency_leftovers"
-down_revision: str | None = "0008_case_actions"
+revision: str = "0010_idempotency_leftovers"
+down_revision: str | None = "0009_case_issue_date"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
