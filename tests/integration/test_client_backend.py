@@ -3,6 +3,7 @@ tests/conftest.py), with the fault-injecting proxy in between where faults are n
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,12 +14,16 @@ from typing import Any
 import pytest
 
 from payrec.client import (
+    AsyncAutomationApiClient,
     AuthenticationError,
     AutomationApiClient,
+    CasePage,
     CircuitBreaker,
     ConflictError,
     NotFoundError,
+    Policy,
     RecoveryCase,
+    RenderedMessage,
     UnprocessableEntityError,
 )
 from tests.support.fault_proxy import FaultProxy, ForwardThenDrop
@@ -296,3 +301,21 @@ def test_scheduler_reads_are_typed_client_calls(backend: Any, client: Automation
     rendered = client.render_for_case(case_id, "reminder-1", "EMAIL")
     assert rendered["caseId"] == case_id and rendered["channel"] == "EMAIL"
     assert rendered["subject"] and rendered["text"].strip()
+
+
+def test_async_twin_makes_the_same_typed_reads(backend: Any) -> None:
+    case_id = new_case(backend)
+
+    async def run() -> tuple[CasePage, Policy, RenderedMessage]:
+        async with AsyncAutomationApiClient(
+            backend.base_url, backend.automation_key, max_retries=3, retry_delay=0.01
+        ) as api:
+            page = await api.get_pending_recovery_cases_page(limit=1000, include=["schedule"])
+            policy = await api.get_policy("policy-default")
+            rendered = await api.render_for_case(case_id, "reminder-1", "EMAIL")
+            return page, policy, rendered
+
+    page, policy, rendered = asyncio.run(run())
+    assert case_id in {case["id"] for case in page["cases"]}
+    assert policy["id"] == "policy-default"
+    assert rendered["caseId"] == case_id and rendered["channel"] == "EMAIL" and rendered["text"]
