@@ -14,11 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from payrec.server.db import Database
-from payrec.server.models import Promise, RecoveryCase
 from tests.support.backend import LiveBackend, wait_until
 from tests.support.smtp_sink import SmtpSink
 from tests.support.workers import WorkerProcess, start_worker, zone_where_hour_in
+from tests.support.workspace import time_passes
 
 TODAY = datetime.now(UTC).date()
 
@@ -60,23 +59,7 @@ def _pay(backend: LiveBackend, case: dict[str, Any], amount: str) -> dict[str, A
 
 
 def _time_passes(backend: LiveBackend, case_id: str) -> None:
-    """Move the case's pause end and pending promise into the past (what waiting days
-    would do); the backend's periodic check then finds them due."""
-    db = Database(backend.db_url, pool_size=1)
-    past = datetime.now(UTC) - timedelta(seconds=1)
-    try:
-        with db.write() as session:
-            case = session.get(RecoveryCase, case_id)
-            assert case is not None
-            for promise in session.query(Promise).filter_by(recovery_case_id=case_id).all():
-                if promise.status == "PENDING":
-                    if case.paused_until == promise.breaks_at:
-                        case.paused_until = past
-                    promise.breaks_at = past
-            if case.paused_until is not None and case.paused_until > past:
-                case.paused_until = past
-    finally:
-        db.dispose()
+    time_passes(backend.db_url, case_id)
 
 
 # --- promises -------------------------------------------------------------------------

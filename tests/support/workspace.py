@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import update
 
 from payrec.server.db import Database
-from payrec.server.models import RecoveryCase, Task
+from payrec.server.models import Promise, RecoveryCase, Task
 from tests.support.backend import LiveBackend
 
 CHROMIUM = Path(os.environ.get("PAYREC_CHROMIUM", "/usr/bin/chromium"))
@@ -127,6 +127,26 @@ def assign(db_url: str, case_id: str, user_id: str | None) -> None:
                 .values(assignee_user_id=user_id)
                 .execution_options(synchronize_session=False)
             )
+    finally:
+        db.dispose()
+
+
+def time_passes(db_url: str, case_id: str) -> None:
+    """Move the case's pause end and pending promise into the past (what waiting days
+    would do); the backend's periodic check then finds them due."""
+    db = Database(db_url, pool_size=1)
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    try:
+        with db.write() as session:
+            case = session.get(RecoveryCase, case_id)
+            assert case is not None
+            for promise in session.query(Promise).filter_by(recovery_case_id=case_id).all():
+                if promise.status == "PENDING":
+                    if case.paused_until == promise.breaks_at:
+                        case.paused_until = past
+                    promise.breaks_at = past
+            if case.paused_until is not None and case.paused_until > past:
+                case.paused_until = past
     finally:
         db.dispose()
 

@@ -1,14 +1,20 @@
 """What a collector does first: the worklist's order, as pure rules.
 
 A case's place is decided by its reasons, compared in `ORDER` (most urgent first):
-  1. a manual task (CALL, LETTER) due now — someone has to pick up the phone today;
-  2. how far overdue it is, in aging buckets (91+, 61-90, 31-60, 1-30 days, not yet due);
-  3. what it still owes (larger first; amounts of different currencies are compared as
+  1. a broken promise (the periodic check broke it; the ladder resumed) — chase it first;
+  2. a promise due: its date is today or already past while its grace period runs;
+  3. a dispute waiting for an owner (a DISPUTED case; unassigned ones before assigned ones);
+  4. a manual task (CALL, LETTER) due today — someone has to pick up the phone;
+  5. how far overdue it is, in aging buckets (91+, 61-90, 31-60, 1-30 days, not yet due);
+  6. what it still owes (larger first; amounts of different currencies are compared as
      numbers, the worklist can be filtered by currency);
-  4. the oldest due date, then the id, so that the order is total and pages are stable.
+  7. the oldest due date, then the id, so that the order is total and pages are stable.
 
-Hooks: promises and disputes (`BROKEN_PROMISE`, `PROMISE_DUE`, `DISPUTE_WAITING`) rank above
-a manual task once the case actions record them; a reason no query computes yet is skipped.
+Which cases are on the list (`listed`): the open ones (PENDING, OVERDUE, IN_PROGRESS), the
+DISPUTED ones (they wait for a person), and of the held (PAUSED) ones only those whose promise
+is due or broken. A case paused by hand, or held by a promise whose date has not come, waits
+quietly and is not on the default list (filter by status PAUSED to see every held case).
+"Today" is the UTC date of the request.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ MAX_PAGE_SIZE = 100
 SEARCH_MAX = 100
 AGING_BUCKETS: tuple[int, ...] = (90, 60, 30, 0)
 """Lower bounds (exclusive) of the overdue buckets, oldest first: 91+, 61-90, 31-60, 1-30."""
-STATUSES: tuple[str, ...] = OPEN
-"""Cases on the worklist: the open ones (PENDING, OVERDUE, IN_PROGRESS)."""
+PAUSED = "PAUSED"
+DISPUTED = "DISPUTED"
+STATUSES: tuple[str, ...] = (*OPEN, DISPUTED, PAUSED)
+"""The statuses the worklist's status filter takes: open, disputed, held."""
 
 
 class Reason(StrEnum):
@@ -44,6 +52,36 @@ ORDER: tuple[Reason, ...] = (
     Reason.MANUAL_TASK_DUE,
 )
 """The flag reasons, most urgent first; aging and the amount follow them."""
+
+
+def listed(status: str, promise_due: date | None, broken_promise: bool, today: date) -> bool:
+    """Whether a case is on the default worklist (the rule the query's WHERE follows)."""
+    if status in OPEN or status == DISPUTED:
+        return True
+    if status == PAUSED:
+        return broken_promise or (promise_due is not None and promise_due <= today)
+    return False
+
+
+def flags_of(
+    *,
+    status: str,
+    promise_due: date | None,
+    broken_promise: bool,
+    manual_task_due: bool,
+    today: date,
+) -> frozenset[Reason]:
+    """The flag reasons of a case from what it records (the query computes the same)."""
+    found: set[Reason] = set()
+    if broken_promise:
+        found.add(Reason.BROKEN_PROMISE)
+    if promise_due is not None and promise_due <= today:
+        found.add(Reason.PROMISE_DUE)
+    if status == DISPUTED:
+        found.add(Reason.DISPUTE_WAITING)
+    if manual_task_due:
+        found.add(Reason.MANUAL_TASK_DUE)
+    return frozenset(found)
 
 
 def days_overdue(due_date: date, today: date) -> int:
@@ -67,12 +105,18 @@ class Facts:
     due_date: date
     outstanding: Decimal
     flags: frozenset[Reason] = field(default_factory=frozenset)
+    assigned: bool = False
 
 
 def rank_key(facts: Facts, today: date) -> tuple[object, ...]:
     """The sort key of a case: smaller comes first (the queries order by the same terms)."""
+    flags = [0 if reason in facts.flags else 1 for reason in ORDER]
+    at = ORDER.index(Reason.DISPUTE_WAITING) + 1
+    owner_wanted = 0 if Reason.DISPUTE_WAITING in facts.flags and not facts.assigned else 1
     return (
-        *(0 if reason in facts.flags else 1 for reason in ORDER),
+        *flags[:at],
+        owner_wanted,
+        *flags[at:],
         aging_bucket(facts.due_date, today),
         -facts.outstanding,
         facts.due_date,

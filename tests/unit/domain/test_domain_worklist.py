@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,8 @@ from payrec.domain.worklist import (
     Reason,
     aging_bucket,
     days_overdue,
+    flags_of,
+    listed,
     rank_key,
     reasons,
     search_digits,
@@ -60,6 +63,46 @@ def test_rank_manual_task_then_bucket_then_amount_then_due_date() -> None:
         "recent-huge",
         "not-due",
     ]
+
+
+def test_rank_broken_promise_then_promise_due_then_disputes_unassigned_first() -> None:
+    cases = [
+        _facts("call", 50, "9000", Reason.MANUAL_TASK_DUE),
+        replace(_facts("dispute-owned", 80, "500", Reason.DISPUTE_WAITING), assigned=True),
+        _facts("dispute", 1, "5", Reason.DISPUTE_WAITING),
+        _facts("promise-due", 2, "1", Reason.PROMISE_DUE),
+        _facts("broken", 0, "1", Reason.BROKEN_PROMISE),
+        _facts("oldest", 300, "99999"),
+    ]
+    ranked = [f.case_id for f in sorted(cases, key=lambda f: rank_key(f, TODAY))]
+    assert ranked == ["broken", "promise-due", "dispute", "dispute-owned", "call", "oldest"]
+    assigned = replace(_facts("owned-call", 1, "1", Reason.MANUAL_TASK_DUE), assigned=True)
+    assert rank_key(assigned, TODAY) == rank_key(replace(assigned, assigned=False), TODAY)
+
+
+def test_held_cases_are_listed_only_when_their_promise_is_due_or_broken() -> None:
+    later, past = TODAY + timedelta(days=4), TODAY - timedelta(days=2)
+    assert listed("OVERDUE", None, False, TODAY) and listed("DISPUTED", None, False, TODAY)
+    assert listed("PAUSED", TODAY, False, TODAY)  # due today
+    assert listed("PAUSED", past, False, TODAY)  # in its grace days
+    assert listed("PAUSED", None, True, TODAY)  # broken, still held by a pause of its own
+    assert not listed("PAUSED", later, False, TODAY)  # a pending promise not yet due
+    assert not listed("PAUSED", None, False, TODAY)  # paused by hand
+    assert not listed("RESOLVED", None, True, TODAY)
+    flags = flags_of(
+        status="DISPUTED", promise_due=TODAY, broken_promise=True, manual_task_due=True, today=TODAY
+    )
+    assert flags == set(Reason) - {Reason.OVERDUE}
+    assert (
+        flags_of(
+            status="PAUSED",
+            promise_due=later,
+            broken_promise=False,
+            manual_task_due=False,
+            today=TODAY,
+        )
+        == frozenset()
+    )
 
 
 def test_reasons_are_shown_most_urgent_first() -> None:

@@ -52,6 +52,7 @@ def worklist_page(
     """Open cases in the order to work them, with filters and a search box."""
     filters = Filters(
         assignee_user_id=who.user_id if assigned == "mine" else None,
+        unassigned_tasks=assigned == "mine",
         unassigned=assigned == "unassigned",
         status=status or None,
         currency=currency or None,
@@ -61,7 +62,9 @@ def worklist_page(
     state = app_state(request)
     try:
         with state.db.read() as session:
-            result = worklist.worklist(session, filters, page=page, page_size=PAGE_SIZE)
+            result = worklist.worklist(
+                session, filters, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+            )
             names = users.names(session, {i.assignee_user_id for i in result.items})
     except DomainError as exc:
         return error_page(request, exc.status, exc.detail, who)
@@ -70,6 +73,7 @@ def worklist_page(
     pages = max(1, -(-result.total // PAGE_SIZE))
     context: dict[str, Any] = {
         "result": result,
+        "page": page,
         "names": names,
         "query": query,
         "statuses": STATUSES,

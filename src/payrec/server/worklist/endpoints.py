@@ -8,6 +8,7 @@ from fastapi import Query, Response
 
 from payrec.server.automation_deps import ManagementContext
 from payrec.server.jsonio import json_response
+from payrec.server.pagination import decode_cursor
 from payrec.server.routing import api_router
 from payrec.server.worklist import service
 from payrec.server.worklist.repository import Filters
@@ -27,12 +28,21 @@ def get_worklist(
     assignee: Annotated[str | None, Query(max_length=40, description="a user id")] = None,
     unassigned: bool = False,
     policy_step: Annotated[int | None, Query(alias="policyStep", ge=0, lt=1000)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 25,
+    unassigned_tasks: Annotated[
+        bool,
+        Query(
+            alias="unassignedTasks",
+            description="with assignee: also unassigned cases with a call or letter due",
+        ),
+    ] = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """Open cases in the order to work them: manual tasks due, aging bucket, amount owed."""
+    """Cases in the order to work them: broken promises, promises due, disputes waiting
+    (unassigned first), calls and letters due today, then aging bucket and amount owed."""
     filters = Filters(
         assignee_user_id=assignee,
+        unassigned_tasks=unassigned_tasks,
         unassigned=unassigned,
         status=status,
         currency=currency,
@@ -40,5 +50,5 @@ def get_worklist(
         search=q,
     )
     with ctx.read() as session:
-        result = service.worklist(session, filters, page=page, page_size=page_size)
+        result = service.worklist(session, filters, offset=decode_cursor(cursor), limit=limit)
     return json_response(result)

@@ -32,5 +32,6 @@ class WorklistItem(OutModel):
 class WorklistPage(OutModel):
     items: list[WorklistItem]
     total: int
-    page: int
-    page_size: int
+    offset: int
+    limit: int
+    next_cursor: str | None

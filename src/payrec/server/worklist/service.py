@@ -9,15 +9,16 @@ from sqlalchemy.orm import Session
 
 from payrec.domain.worklist import (
     MAX_PAGE_SIZE,
-    ORDER,
     SEARCH_MAX,
     STATUSES,
     Facts,
     days_overdue,
+    flags_of,
     reasons,
     search_digits,
 )
 from payrec.server.errors import Invalid
+from payrec.server.pagination import next_cursor
 from payrec.server.worklist import repository
 from payrec.server.worklist.repository import Filters
 from payrec.server.worklist.schemas import WorklistCustomer, WorklistItem, WorklistPage
@@ -45,25 +46,32 @@ def worklist(
     session: Session,
     filters: Filters,
     *,
-    page: int = 1,
-    page_size: int = 25,
+    offset: int = 0,
+    limit: int = 25,
     now: datetime | None = None,
 ) -> WorklistPage:
-    if page < 1:
-        raise Invalid("page starts at 1", field="page")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise Invalid(f"pageSize is 1 to {MAX_PAGE_SIZE}", field="pageSize")
+    """One page (`offset`, `limit`) of the worklist in `domain.worklist` order; `nextCursor`
+    continues it (`server.pagination`'s cursors)."""
+    if offset < 0:
+        raise Invalid("offset starts at 0", field="cursor")
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise Invalid(f"limit is 1 to {MAX_PAGE_SIZE}", field="limit")
     filters = _checked(filters)
-    now = now or datetime.now(UTC)
-    today = now.date()
-    rows = repository.page(
-        session, filters, now=now, today=today, offset=(page - 1) * page_size, limit=page_size
-    )
+    today = (now or datetime.now(UTC)).date()
+    rows = repository.page(session, filters, today=today, offset=offset, limit=limit)
     items = []
     for row in rows:
-        case, customer = row[0], row[1]
-        flags = frozenset(reason for reason, on in zip(ORDER, row[2:], strict=True) if on)
-        facts = Facts(case.id, case.due_date, case.outstanding, flags)
+        case, customer, task_due = row
+        flags = flags_of(
+            status=case.status,
+            promise_due=case.promise_due,
+            broken_promise=case.broken_promise_at is not None,
+            manual_task_due=bool(task_due),
+            today=today,
+        )
+        facts = Facts(
+            case.id, case.due_date, case.outstanding, flags, case.assignee_user_id is not None
+        )
         items.append(
             WorklistItem(
                 id=case.id,
@@ -82,5 +90,11 @@ def worklist(
                 reasons=reasons(facts, today),
             )
         )
-    total = repository.count(session, filters)
-    return WorklistPage(items=items, total=total, page=page, page_size=page_size)
+    total = repository.count(session, filters, today)
+    return WorklistPage(
+        items=items,
+        total=total,
+        offset=offset,
+        limit=limit,
+        next_cursor=next_cursor(offset, len(items), total),
+    )
