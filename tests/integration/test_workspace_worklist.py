@@ -23,7 +23,7 @@ def _book(backend: LiveBackend) -> tuple[str, dict[str, Any]]:
         name=f"Alpha {tag} GmbH", email=f"ap@{tag}.example", phone="+49 30 5550 1234"
     )
     second = backend.new_customer(
-        name=f"Beta {tag} SA", email=f"billing@{tag}-beta.example", phone="+33 1 99 88"
+        name=f"Beta {tag} SA", email=f"billing@{tag}-beta.example", phone="+33 1 42 68 53 00"
     )
     cases = {
         "old_small": backend.new_case(
