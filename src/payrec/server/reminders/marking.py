@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from payrec.domain.cases import status_after_reminder_sent
+from payrec.domain.cases import OPEN, status_after_reminder_sent
 from payrec.domain.leases import fence_holds
 from payrec.domain.states import REMINDER, TASK, check_transition
 from payrec.server.actor import Actor
@@ -117,8 +117,10 @@ def mark(
     now = datetime.now(UTC)
     if moves:
         _apply_mark(session, connection, reminder, data, actor, now)
-    if case is not None and moves and data.status == "SENT" and data.case_note:
-        _advance_case(session, connection, dict(case._mapping), reminder, data.case_note, actor)
+    if case is not None and moves and data.status == "SENT":
+        if data.case_note:
+            _advance_case(session, connection, dict(case._mapping), reminder, data.case_note, actor)
+        _advance_listed(session, connection, case.customer_id, reminder, data, actor, now)
     task_out = None
     if task is not None and completion is not None:
         task_out = _complete_task(session, connection, task, completion, actor, now)
@@ -226,6 +228,69 @@ def _advance_case(
         case_id=case["id"],
         after={"body": note},
     )
+
+
+def _advance_listed(
+    session: Session,
+    connection: Connection,
+    customer_id: str,
+    reminder: Mapping[str, Any],
+    data: ReminderSent,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """A sent statement (`metadata.consolidatedCaseIds`) was each listed invoice's reminder:
+    every listed case still open advances as the lead's did (with the same note), and the
+    steps folded into it (CANCELLED, `consolidatedInto` its task) are COMPLETED, `sentWith`
+    this reminder, on their cases' timelines. The cases are locked after the lead's, in id
+    order."""
+    listed = sorted(
+        {str(i) for i in (reminder["metadata"] or {}).get("consolidatedCaseIds") or []}
+        - {reminder["recovery_case_id"]}
+    )
+    if not listed:
+        return
+    cases = connection.execute(
+        _LOCK_LISTED, {"ids": listed, "customer_id": customer_id, "open": list(OPEN)}
+    ).all()
+    if data.case_note:
+        for row in cases:
+            _advance_case(session, connection, dict(row._mapping), reminder, data.case_note, actor)
+    lead = reminder["task_id"]
+    if lead is None:
+        return
+    for task_id, case_id, result in connection.execute(
+        _LOCK_FOLDED, {"ids": [row.id for row in cases]}
+    ).all():
+        if not isinstance(result, dict) or result.get("consolidatedInto") != lead:
+            continue
+        result = {**result, "sentWith": reminder["id"]}
+        connection.execute(_COMPLETE_TASK, {"task_id": task_id, "result": result, "now": now})
+        record_status_change(
+            session, actor, task_id, case_id, "CANCELLED", "COMPLETED", result, None
+        )
+
+
+_LOCK_LISTED = (
+    select(_cases)
+    .where(
+        _cases.c.id.in_(bindparam("ids", expanding=True)),
+        _cases.c.customer_id == bindparam("customer_id"),
+        _cases.c.status.in_(bindparam("open", expanding=True)),
+    )
+    .order_by(_cases.c.id)
+    .with_for_update(of=_cases, key_share=True)
+)
+_LOCK_FOLDED = (
+    select(_tasks.c.id, _tasks.c.recovery_case_id, _tasks.c.result)
+    .where(
+        _tasks.c.recovery_case_id.in_(bindparam("ids", expanding=True)),
+        _tasks.c.type == "REMINDER",
+        _tasks.c.status == "CANCELLED",
+    )
+    .order_by(_tasks.c.id)
+    .with_for_update()
+)
 
 
 def _complete_task(

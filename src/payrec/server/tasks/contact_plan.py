@@ -33,6 +33,7 @@ from payrec.domain.contact_cap import CAP_WINDOW, earliest_contact
 from payrec.domain.policy import DEFAULT_POLICY, Channel, DunningPolicy, policy_from_dict
 from payrec.domain.schedule import placer
 from payrec.server.actor import Actor
+from payrec.server.audit.service import record
 from payrec.server.cancellation import cancel_task
 from payrec.server.jsonio import format_timestamp
 from payrec.server.models import Customer, RecoveryCase, Task
@@ -152,6 +153,60 @@ def _place(
         }
 
 
+def folded_into(task: Task) -> str | None:
+    """The task of the consolidated e-mail `task`'s step was folded into, if it was."""
+    lead = (task.result or {}).get("consolidatedInto")
+    return str(lead) if lead else None
+
+
+def release_folds(session: Session, cancelled: Sequence[Task], actor: Actor) -> list[Task]:
+    """Undo the folds into consolidated e-mails that were just cancelled (their case was
+    paid, paused or disputed): the steps folded into them, of cases still open, are PENDING
+    again and planned anew as `plan` does (the first becomes the lead the others fold into,
+    under the cap), so no invoice loses its step and the cancelled case is not listed."""
+    leads = {t.id: t for t in cancelled if (t.meta or {}).get("consolidatedCaseIds")}
+    if not leads:
+        return []
+    listed = [str(c) for lead in leads.values() for c in lead.meta["consolidatedCaseIds"]]
+    rows = session.scalars(
+        select(Task)
+        .join(RecoveryCase, RecoveryCase.id == Task.recovery_case_id)
+        .where(
+            Task.recovery_case_id.in_(sorted(set(listed))),
+            Task.type == "REMINDER",
+            Task.status == "CANCELLED",
+            RecoveryCase.status.in_(OPEN),
+        )
+        .order_by(Task.id)
+        .with_for_update(of=Task)
+    ).all()
+    order = {case_id: n for n, case_id in reversed(list(enumerate(listed)))}
+    released = sorted(  # the first folded in leads now (ties at one time in fold order)
+        (t for t in rows if folded_into(t) in leads),
+        key=lambda t: (t.scheduled_at, order[str(t.recovery_case_id)]),
+    )
+    for task in released:
+        lead = folded_into(task)
+        task.status = "PENDING"
+        task.result = None
+        task.completed_at = None
+        task.last_error = None
+        record(
+            session,
+            actor,
+            action="task.status_changed",
+            entity_type="task",
+            entity_id=task.id,
+            case_id=task.recovery_case_id,
+            before={"status": "CANCELLED", "consolidatedInto": lead},
+            after={"status": "PENDING", "reason": f"consolidated task {lead} was cancelled"},
+        )
+    session.flush()  # the cancelled leads and the released steps are what the books read
+    plan(session, released)
+    session.flush()
+    return released
+
+
 def _fold(task: Task, lead: Task) -> None:
     """Record `task` as part of the e-mail `lead` will send."""
     lead.meta = _folded_meta(dict(lead.meta or {}), str(task.recovery_case_id))
@@ -215,8 +270,8 @@ def _books(
     leads: list[str] = []
     for task, customer_id in rows:
         channel = _channel(task)
-        if task.id in exclude or channel is None:
-            continue
+        if task.id in exclude or channel is None or folded_into(task) is not None:
+            continue  # a folded step went out (or goes out) with its lead: one contact
         books[customer_id].contacts[channel].append(task.scheduled_at)
         for listed in (task.meta or {}).get("consolidatedCaseIds") or []:
             books[customer_id].listed[str(listed)] = (task.id, task.scheduled_at)

@@ -413,6 +413,7 @@ def expire_leases(session: Session, *, now: datetime, actor: Actor) -> int:
         task.status = TaskStatus.PENDING.value
         task.last_error = f"lease of {holder} expired"
         _release(task, retry_at=now, counts_as_attempt=True)
+        contact_plan.replan(session, task)  # as an explicit retry: the cap still holds
         record(
             session,
             actor,
@@ -427,7 +428,10 @@ def expire_leases(session: Session, *, now: datetime, actor: Actor) -> int:
 
 
 def cancel_open_for_case(session: Session, case_id: str, actor: Actor, reason: str) -> int:
+    """Cancel the case's waiting and running tasks; the invoices folded into one of its
+    consolidated e-mails are released to be planned again (`contact_plan.release_folds`)."""
     tasks = repository.open_for_case(session, case_id)
     for task in tasks:
         cancel_task(session, task, actor, reason)
+    contact_plan.release_folds(session, tasks, actor)
     return len(tasks)
