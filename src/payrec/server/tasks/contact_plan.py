@@ -128,6 +128,15 @@ def _holidays(policy: DunningPolicy, customer: Customer) -> Container[date]:
     return Placement.of(policy, customer.timezone, country).holidays
 
 
+def lock_customers_of(session: Session, tasks: Sequence[Task]) -> None:
+    """Lock, in id order, the customers of the reminders among `tasks` before each is
+    re-placed (`replan`): re-placing several one by one would lock them in the tasks' order
+    and could deadlock with a batch being planned."""
+    ids = {str(t.recovery_case_id) for t in tasks if t.type == "REMINDER" and t.recovery_case_id}
+    if ids:
+        _lock_customers(session, {case.customer_id for case in _cases(session, ids).values()})
+
+
 def _place(
     task: Task,
     channel: Channel,

@@ -408,6 +408,7 @@ def heartbeat_many(
 def expire_leases(session: Session, *, now: datetime, actor: Actor) -> int:
     """Return expired leases to PENDING with attempts+1; FAILED past maxAttempts."""
     expired = repository.expired_leases(session, now=now)
+    contact_plan.lock_customers_of(session, expired)
     for task in expired:
         holder = task.locked_by
         task.status = TaskStatus.PENDING.value
