@@ -185,9 +185,11 @@ def chromium_or_skip() -> Path:
     pytest.skip(f"{CHROMIUM} not installed: browser tests skipped")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the session (Debian's, never a downloaded build)."""
+    """One headless Chromium per test module (Debian's, never a downloaded build). Not per
+    session: Playwright's sync API keeps an event loop running while it is open, and later
+    tests in the same worker that call asyncio.run() would fail."""
     executable = chromium_or_skip()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
