@@ -44,11 +44,11 @@ def get_scheduled_tasks(
 ) -> Response:
     cutoff = due_before or datetime.now(UTC)
     with ctx.read() as session:
-        rows, total = repository.list_due(
+        rows, total = repository.page(
             session,
             status=status,
+            task_types=[type] if type else None,
             due_before=cutoff,
-            task_type=type,
             case_id=recovery_case_id,
             offset=page * size,
             limit=size,

@@ -40,7 +40,7 @@ def list_manual_tasks(
     """CALL and LETTER tasks (or one `type`) in due order; `dueBefore` keeps those due by then."""
     offset = decode_cursor(cursor)
     with ctx.read() as session:
-        rows, total = repository.list_of_types(
+        rows, total = repository.page(
             session,
             task_types=[type] if type else sorted(MANUAL_TASK_TYPES),
             status=status,

@@ -47,38 +47,22 @@ _GET_TASK = select(Task).where(Task.id == bindparam("task_id"))
 _LOCK_TASK = _GET_TASK.with_for_update()
 
 
-def list_due(
+def page(
     session: Session,
     *,
     status: str,
-    due_before: datetime,
-    task_type: str | None,
-    case_id: str | None,
-    offset: int,
-    limit: int,
-) -> tuple[Sequence[Task], int]:
-    conditions = [Task.status == status, Task.scheduled_at <= due_before]
-    if task_type:
-        conditions.append(Task.type == task_type)
-    if case_id:
-        conditions.append(Task.recovery_case_id == case_id)
-    order = (Task.scheduled_at, Task.id)
-    return count_and_page(session, Task, conditions, order, offset=offset, limit=limit)
-
-
-def list_of_types(
-    session: Session,
-    *,
-    task_types: Sequence[str],
-    status: str,
+    task_types: Sequence[str] | None,
     due_before: datetime | None,
     case_id: str | None,
     offset: int,
     limit: int,
 ) -> tuple[Sequence[Task], int]:
-    """Tasks of these types in due order (the manual tasks' list); any due time without
-    `due_before`."""
-    conditions = [Task.status == status, Task.type.in_(list(task_types))]
+    """Tasks in due order: of `task_types` (any type when None), due by `due_before` (any
+    time when None), of one case when `case_id`; the automation queue read and the manual
+    tasks' list."""
+    conditions = [Task.status == status]
+    if task_types is not None:
+        conditions.append(Task.type.in_(list(task_types)))
     if due_before is not None:
         conditions.append(Task.scheduled_at <= due_before)
     if case_id:
