@@ -23,7 +23,7 @@ from schemathesis.core.result import Ok
 
 from tests.support.backend import LiveBackend
 
-MAX_EXAMPLES = 20  # per operation: bounds the fuzzing time (~30 s per database here)
+MAX_EXAMPLES = 10  # per operation: bounds the fuzzing time (~15 s per database here)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
