@@ -1,5 +1,5 @@
 """`payrec` command line: serve | up | worker | db upgrade | keys create | users create |
-extract | demo."""
+import bank-statement | extract | demo."""
 
 from __future__ import annotations
 
@@ -96,6 +96,45 @@ def cmd_keys(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     print(creds.api_key)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`payrec import bank-statement FILE`: match and record a camt.053/054 or CSV statement;
+    prints the summary as JSON (matched, unmatched, duplicates)."""
+    import json
+    from pathlib import Path
+
+    from payrec.bankfiles import MAX_STATEMENT_BYTES, BankFileError, read
+    from payrec.server.actor import Actor
+    from payrec.server.bank_statements import service
+    from payrec.server.db import Database
+    from payrec.server.errors import DomainError
+    from payrec.startup import migrate, settings_from_args
+
+    path = Path(args.file)
+    try:
+        if path.stat().st_size > MAX_STATEMENT_BYTES:
+            raise CliError(f"{path}: statement files may be at most {MAX_STATEMENT_BYTES} bytes")
+        entries = read(path.read_bytes(), path.name)
+    except OSError as exc:
+        raise CliError(f"{path}: {exc.strerror or exc}") from exc
+    except BankFileError as exc:
+        raise CliError(f"{path}: {exc.reason}") from exc
+    settings = settings_from_args(args)
+    migrate(settings.database_url)
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        with db.write() as session:
+            summary = service.import_entries(
+                session, entries, Actor(name="cli", service_name="payrec-cli"), source=path.name
+            )
+            body = summary.model_dump(mode="json", by_alias=True, exclude={"results"})
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    finally:
+        db.dispose()
+    print(json.dumps(body))
     return 0
 
 
@@ -233,6 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
     user_create.add_argument("--name", default=None)
     user_create.add_argument("--language", default="en", help="en, de, fr or es")
     user_create.set_defaults(func=cmd_users)
+
+    imports = sub.add_parser("import", help="read files into payrec")
+    imports_sub = imports.add_subparsers(dest="import_kind", required=True)
+    statement = imports_sub.add_parser(
+        "bank-statement", help="camt.053 / camt.054 XML or CSV: match credits to cases"
+    )
+    common(statement)
+    statement.add_argument("file")
+    statement.set_defaults(func=cmd_import)
 
     extract = sub.add_parser("extract", help="extract invoice fields from PDFs and images")
     extract.add_argument("rest", nargs=argparse.REMAINDER)

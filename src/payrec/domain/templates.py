@@ -244,6 +244,7 @@ def build_context(
     customer_phone: str | None = None,
     customer_email: str | None = None,
     others: Sequence[InvoiceItem] = (),
+    creditor_reference: str = "",
 ) -> dict[str, Any]:
     """The personalisation fields every template may use (camelCase, like the API).
 
@@ -255,6 +256,8 @@ def build_context(
     ``customerPhone``/``customerEmail`` are "" when unknown. ``invoices`` lists this
     invoice and ``others`` (same currency) by due date, ``totalAmount`` their sum and
     ``invoiceCount`` their number: the statement template lists them.
+    ``creditorReference`` is the case's ISO 11649 reference as printed (``RF18 5390 …``),
+    "" when it has none: a bank transfer quoting it is matched to the case.
     """
     loc = parse_locale(locale)
     delta = (today - due_date).days
@@ -295,6 +298,7 @@ def build_context(
         "invoiceCount": len(invoices),
         "totalAmount": format_money(total, currency, loc),
         "locale": str(loc),
+        "creditorReference": creditor_reference,
     }
 
 
@@ -316,6 +320,7 @@ def sample_context(
         language=language,
         customer_phone="+1 555 0100",
         customer_email="ap@acme.example",
+        creditor_reference="RF18 5390 0754 7034",
     )
 
 

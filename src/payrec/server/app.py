@@ -20,6 +20,7 @@ from payrec.server.audit.endpoints import router as audit_router
 from payrec.server.auth.endpoints import clients_router, oauth_router
 from payrec.server.auth.secretbox import secret_box
 from payrec.server.auth.tokens import TokenService, TokenSettings
+from payrec.server.bank_statements.endpoints import router as bank_statements_router
 from payrec.server.cases import due_check
 from payrec.server.cases.action_endpoints import router as case_actions_router
 from payrec.server.cases.endpoints import automation_router as cases_automation
@@ -94,6 +95,7 @@ def _management_router() -> APIRouter:
         cases_management,
         case_actions_router,
         payments_router,
+        bank_statements_router,
         documents_management,
         clients_router,
         audit_router,

@@ -92,6 +92,8 @@ class CaseOut(OutModel):
     paused_until: datetime | None = None
     promise_due: date | None = None
     broken_promise: bool = False
+    # ISO 11649 structured creditor reference (derived from the id; bank transfers quote it)
+    creditor_reference: str | None = None
 
 
 class CaseList(OutModel):

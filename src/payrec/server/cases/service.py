@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from payrec.domain import creditor_reference
 from payrec.domain.cases import (
     OPEN,
     check_status_change,
@@ -59,6 +60,7 @@ def to_out(case: RecoveryCase, customer: Customer) -> CaseOut:
         paused_until=case.paused_until,
         promise_due=case.promise_due,
         broken_promise=case.broken_promise_at is not None,
+        creditor_reference=creditor_reference.for_case(case.id),
     )
 
 

@@ -2,6 +2,7 @@
 
 from payrec.server.models.actions import Dispute, Promise
 from payrec.server.models.auth import ServiceClient, SigningKey
+from payrec.server.models.bank import BankEntry
 from payrec.server.models.base import Base
 from payrec.server.models.cases import CaseNote, Payment, RecoveryCase
 from payrec.server.models.customers import Customer
@@ -14,6 +15,7 @@ from payrec.server.models.users import User, UserSession
 
 __all__ = [
     "AuditEvent",
+    "BankEntry",
     "Base",
     "CaseNote",
     "Customer",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from payrec.channels import PermanentChannelError, normalise_phone
+from payrec.domain import creditor_reference
 from payrec.domain.creditor import Creditor
 from payrec.domain.policy import Channel
 from payrec.domain.templates import (
@@ -168,6 +169,7 @@ def render_template(
         customer_phone=recipient_of(customer, Channel.SMS),
         customer_email=customer.email,
         others=items,
+        creditor_reference=_printed_reference(case.id),
     )
     try:
         message = render(template, context)
@@ -186,3 +188,8 @@ def render_template(
         opted_out=opted_out(customer, template.channel),
         payment_link=link,
     )
+
+
+def _printed_reference(case_id: str) -> str:
+    reference = creditor_reference.for_case(case_id)
+    return creditor_reference.printed(reference) if reference else ""
