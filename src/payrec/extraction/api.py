@@ -63,13 +63,18 @@ def extract_document(
     mime_type: str | None = None,
     templates: Sequence[Template] | str | Path | None = None,
     budget: Budget | None = None,
+    read_einvoice: bool = True,
 ) -> ExtractionResult:
     """Extract invoice fields in this process, within `budget`'s pixel and content caps
-    (default: from the environment). Raises ExtractionError for unreadable input and
-    BudgetExceeded (an ExtractionError) for a document over budget. Memory and time limits
-    need a process of its own: :func:`payrec.extraction.extract_isolated`."""
+    (default: from the environment). `read_einvoice=False` ignores an e-invoice XML embedded
+    in a PDF and reads the page only (the benchmark measures the page path that way).
+    Raises ExtractionError for unreadable input and BudgetExceeded (an ExtractionError) for a
+    document over budget. Memory and time limits need a process of its own:
+    :func:`payrec.extraction.extract_isolated`."""
     try:
-        return _extract(data, filename, mime_type, templates, budget or Budget.from_env())
+        return _extract(
+            data, filename, mime_type, templates, budget or Budget.from_env(), read_einvoice
+        )
     except ExtractionError:
         raise
     except (MemoryError, RecursionError):
@@ -86,6 +91,7 @@ def _extract(
     mime_type: str | None,
     templates: Sequence[Template] | str | Path | None,
     budget: Budget,
+    read_einvoice: bool = True,
 ) -> ExtractionResult:
     if not data or not data.strip():
         raise ExtractionError("empty file")
@@ -102,7 +108,7 @@ def _extract(
             raise ExtractionError("not a PDF: missing %PDF header")
         n_pages, n_attachments = _pdf_info(data)
         check_content_streams(data, budget)
-        einv = read_embedded_einvoice(data) if n_attachments else None
+        einv = read_embedded_einvoice(data) if n_attachments and read_einvoice else None
         if einv is not None:
             einv.pages = n_pages
             if all(k in einv.fields for k in _EINVOICE_CORE):
