@@ -284,6 +284,7 @@ def _column_below(ctx: Context, info: LineInfo, hit: LabelHit) -> Decimal | None
     i1 = min(info.word_at(max(hit.end - 1, hit.start)), len(info.line.words) - 1)
     x0, x1 = info.line.words[i0].x0 - 15, info.line.words[i1].x1 + 15
     last: Decimal | None = None
+    last_row = info.line.index
     for below in ctx.below(info, x0, x1, max_lines=5):
         vals = []
         for n in below.amounts():
@@ -292,8 +293,22 @@ def _column_below(ctx: Context, info: LineInfo, hit: LabelHit) -> Decimal | None
                 vals.append(n.value)
         if not vals:
             break
-        last = vals[-1]
+        if last is not None and any(
+            _own_row(x) for x in ctx.infos[last_row + 1 : below.line.index + 1]
+        ):
+            break  # a row of its own ("Acompte : 10,00", "Déjà payé :"), not the table's
+        last, last_row = vals[-1], below.line.index
     return last
+
+
+def _own_row(info: LineInfo) -> bool:
+    """A line with an amount label or a "Label :" of its own."""
+    return any(h.kind in _AMOUNT_KINDS for h in info.labels) or any(
+        seg.text.rstrip().endswith(":") for seg in info.line.segments
+    )
+
+
+_AMOUNT_KINDS = ("total", "amount_due", "subtotal", "tax", "x_amount")
 
 
 @dataclass(slots=True)

@@ -1,0 +1,173 @@
+"""One synthetic page per language (fr, es, it, nl, pt, pl): number, total, dates, customer.
+
+Text fixtures written from each language's usual invoice wording, not copied from the corpus.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from payrec.extraction import ExtractionResult
+from payrec.extraction.assemble import assemble
+from payrec.extraction.context import analyse
+from payrec.extraction.layout import Word, make_document
+
+
+def _page(lines: list[list[tuple[float, str]]]) -> ExtractionResult:
+    """A one-page document from (x, text) cells per line, 14 pt apart."""
+    words: list[Word] = []
+    for n, cells in enumerate(lines):
+        top = 60.0 + 14 * n
+        for x, text in cells:
+            cx = x
+            for token in text.split():
+                w = 5.0 * len(token)
+                words.append(Word(token, cx, cx + w, top, top + 10, 0, 10.0))
+                cx += w + 3
+    doc = make_document([(595.0, 842.0, words)])
+    return assemble(analyse(doc), ExtractionResult(method="text"))
+
+
+def test_french_page_vat_id_and_siret_are_not_the_number() -> None:
+    r = _page(
+        [
+            [(40, "Atelier Dupont SARL"), (330, "Facture FA-2017-0010")],
+            [(40, "SIRET : 123 456 789 00012"), (330, "Date : 13/11/2017")],
+            [(40, "N° TVA : FR11999999998")],
+            [(330, "Client :")],
+            [(330, "Boulangerie Martin")],
+            [(330, "4 rue des Lilas, 69001 Lyon")],
+            [(40, "Désignation"), (380, "TVA"), (470, "Montant HT")],
+            [(40, "Réparation four"), (380, "20 %"), (470, "559,29")],
+            [(380, "Total HT"), (470, "559,29 €")],
+            [(380, "TVA 20 %"), (470, "111,86 €")],
+            [(380, "Total TTC"), (470, "671,15 €")],
+            [(40, "Date d'échéance : 13/12/2017"), (380, "Net à payer"), (470, "671,15 €")],
+        ]
+    )
+    f = r.fields
+    assert f["invoiceNumber"] == "FA-2017-0010"
+    assert f["issueDate"] == date(2017, 11, 13)
+    assert f["dueDate"] == date(2017, 12, 13)
+    assert f["amount"] == Decimal("671.15")
+    assert f["customerName"] == "Boulangerie Martin"
+
+
+def test_french_table_total_ttc_is_not_the_deposit_row() -> None:
+    r = _page(
+        [
+            [(40, "Facture n° : F-0042"), (330, "Date : 31/01/2022")],
+            [(300, "Total HT"), (380, "Total TVA"), (470, "Total TTC")],
+            [(300, "100,00"), (380, "20,00"), (470, "120,00")],
+            [(380, "Acompte :"), (470, "20,00")],
+            [(40, "Date d'échéance : 02/03/2022"), (380, "Net à payer"), (470, "100,00 EUR")],
+        ]
+    )
+    assert r.fields["amount"] == Decimal("120.00")
+    assert r.fields["amountDue"] == Decimal("100.00")
+
+
+def test_spanish_page() -> None:
+    r = _page(
+        [
+            [(40, "Distribuciones Gómez S.L."), (330, "Factura nº: 2023/117")],
+            [(40, "NIF: B12345678"), (330, "Fecha de emisión: 05/04/2023")],
+            [(40, "Teléfono: 912 345 678"), (330, "Vencimiento: 05/05/2023")],
+            [(40, "Cliente:")],
+            [(40, "Hostal La Plaza S.L.")],
+            [(380, "Base imponible"), (470, "200,00 €")],
+            [(380, "IVA 21%"), (470, "42,00 €")],
+            [(380, "Total factura"), (470, "242,00 €")],
+        ]
+    )
+    f = r.fields
+    assert f["invoiceNumber"] == "2023/117"
+    assert f["issueDate"] == date(2023, 4, 5)
+    assert f["dueDate"] == date(2023, 5, 5)
+    assert f["amount"] == Decimal("242.00")
+    assert f["customerName"] == "Hostal La Plaza S.L."
+
+
+def test_italian_page() -> None:
+    r = _page(
+        [
+            [(40, "Rossi Forniture S.r.l."), (330, "Fattura n. 58/2024")],
+            [(40, "Partita IVA: IT01234567890"), (330, "Data documento: 07/03/2024")],
+            [(330, "Data scadenza: 06/04/2024")],
+            [(40, "Cliente:")],
+            [(40, "Bar Centrale di Bianchi Luca")],
+            [(380, "Imponibile"), (470, "1.000,00")],
+            [(380, "IVA 22%"), (470, "220,00")],
+            [(380, "Totale documento"), (470, "1.220,00 €")],
+        ]
+    )
+    f = r.fields
+    assert f["invoiceNumber"] == "58/2024"
+    assert f["issueDate"] == date(2024, 3, 7)
+    assert f["dueDate"] == date(2024, 4, 6)
+    assert f["amount"] == Decimal("1220.00")
+    assert f["customerName"] == "Bar Centrale di Bianchi Luca"
+
+
+def test_dutch_page() -> None:
+    r = _page(
+        [
+            [(40, "Bakkerij de Vries B.V."), (330, "Factuurnummer: 2024-0193")],
+            [(40, "KvK: 12345678"), (330, "Factuurdatum: 02-09-2024")],
+            [(40, "BTW-nummer: NL123456789B01"), (330, "Vervaldatum: 02-10-2024")],
+            [(40, "Klant:")],
+            [(40, "Café Het Hoekje")],
+            [(380, "Subtotaal"), (470, "€ 400,00")],
+            [(380, "BTW 21%"), (470, "€ 84,00")],
+            [(380, "Totaal te betalen"), (470, "€ 484,00")],
+        ]
+    )
+    f = r.fields
+    assert f["invoiceNumber"] == "2024-0193"
+    assert f["issueDate"] == date(2024, 9, 2)
+    assert f["dueDate"] == date(2024, 10, 2)
+    assert f["amount"] == Decimal("484.00")
+    assert f["customerName"] == "Café Het Hoekje"
+
+
+def test_portuguese_page() -> None:
+    r = _page(
+        [
+            [(40, "Gráfica Paulista Ltda"), (330, "Fatura nº 000123")],
+            [(40, "CNPJ: 12.345.678/0001-90"), (330, "Data de emissão: 15/08/2024")],
+            [(40, "Telefone: (11) 3333-4444"), (330, "Data de vencimento: 14/09/2024")],
+            [(40, "Cliente:")],
+            [(40, "Padaria Estrela Ltda")],
+            [(380, "Subtotal"), (470, "R$ 1.500,00")],
+            [(380, "Impostos"), (470, "R$ 0,00")],
+            [(380, "Valor total"), (470, "R$ 1.500,00")],
+        ]
+    )
+    f = r.fields
+    assert f["invoiceNumber"] == "000123"
+    assert f["issueDate"] == date(2024, 8, 15)
+    assert f["dueDate"] == date(2024, 9, 14)
+    assert f["amount"] == Decimal("1500.00")
+    assert f["customerName"] == "Padaria Estrela Ltda"
+
+
+def test_polish_page_nip_is_not_the_number() -> None:
+    r = _page(
+        [
+            [(40, "Faktura VAT nr FV/2024/03/17")],
+            [(40, "NIP: 525-000-00-00"), (330, "Data wystawienia: 04.03.2024")],
+            [(330, "Termin płatności: 18.03.2024")],
+            [(40, "Sprzedawca:"), (330, "Nabywca:")],
+            [(40, "Zielony Ogród Sp. z o.o."), (330, "Piekarnia Kowalscy s.c.")],
+            [(380, "Razem netto"), (470, "2 000,00 zł")],
+            [(380, "Kwota VAT"), (470, "460,00 zł")],
+            [(380, "Razem brutto"), (470, "2 460,00 zł")],
+        ]
+    )
+    f = r.fields
+    assert f["invoiceNumber"] == "FV/2024/03/17"
+    assert f["issueDate"] == date(2024, 3, 4)
+    assert f["dueDate"] == date(2024, 3, 18)
+    assert f["amount"] == Decimal("2460.00")
+    assert f["customerName"] == "Piekarnia Kowalscy s.c."
