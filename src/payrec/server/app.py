@@ -53,6 +53,7 @@ from payrec.server.templates.endpoints import router as templates_router
 from payrec.server.users.endpoints import router as users_router
 from payrec.server.users.throttle import LimitsThrottle
 from payrec.server.web.case_actions import router as web_case_router
+from payrec.server.web.customer_pages import router as web_customer_router
 from payrec.server.web.pages import (
     STATIC_DIR,
     PasswordChangeRequired,
@@ -60,6 +61,7 @@ from payrec.server.web.pages import (
     password_redirect,
     sign_in_redirect,
 )
+from payrec.server.web.review_pages import router as web_review_router
 from payrec.server.web.routes import router as web_router
 from payrec.server.web.signin import router as signin_router
 from payrec.server.webhooks.endpoints import router as webhooks_router
@@ -212,6 +214,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(signin_router)
     app.include_router(web_router)
     app.include_router(web_case_router)
+    app.include_router(web_customer_router)
+    app.include_router(web_review_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(PasswordChangeRequired, password_redirect)
