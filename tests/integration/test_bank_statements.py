@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import httpx
 
 from tests.support.backend import LiveBackend
 from tests.support.camt import Credit, camt053, camt054
+from tests.support.workspace import AppClient, create_user
 
 
 def _upload(backend: LiveBackend, data: bytes, name: str = "statement.xml") -> httpx.Response:
@@ -162,3 +164,29 @@ def test_the_cli_imports_a_statement(backend: LiveBackend, tmp_path: Any) -> Non
     refused = subprocess.run([*run[:-1], str(bad)], env=env, capture_output=True, text=True,
                              timeout=120)
     assert refused.returncode == 2 and "XML refused" in refused.stderr
+
+
+def test_the_workspace_lists_unmatched_payments_and_assigns_one(backend: LiveBackend) -> None:
+    payer = backend.new_customer(name=f"Page Payer {secrets.token_hex(4)}")
+    case = _case(backend, customer_id=payer["id"], amount="61.00")
+    _case(backend, customer_id=payer["id"], amount="61.00")
+    ref = _ref()
+    _upload(backend, camt053([Credit("61.00", "EUR", debtor=payer["name"], entry_ref=ref,
+                                     remittance="<script>x</script>")]))
+    with AppClient(backend).signed_in_as(create_user(backend)) as app:
+        page = app.get("/app/bank/unmatched")
+        assert page.status_code == 200, page.text
+        assert ref in page.text and case["id"] in page.text
+        assert "<script>x</script>" not in page.text  # escaped
+        entry_id = re.search(rf'/app/bank/unmatched/([\w-]+)/assign"[^<]*<input[^>]*>\s*'
+                             rf'<input type="hidden" name="recoveryCaseId" value="{case["id"]}"',
+                             page.text)
+        assert entry_id, page.text
+        path = f"/app/bank/unmatched/{entry_id.group(1)}/assign"
+        forged = app.post(path, {"recoveryCaseId": case["id"]}, csrf=False)
+        assert forged.status_code == 403
+        assert backend.admin("GET", f"/recovery-cases/{case['id']}").json()["status"] != "RESOLVED"
+        done = app.post(path, {"recoveryCaseId": case["id"]})
+        assert done.status_code == 303, done.text
+        assert ref not in app.get("/app/bank/unmatched").text
+    assert backend.admin("GET", f"/recovery-cases/{case['id']}").json()["status"] == "RESOLVED"

@@ -52,6 +52,7 @@ from payrec.server.templates.endpoints import automation_router as templates_aut
 from payrec.server.templates.endpoints import router as templates_router
 from payrec.server.users.endpoints import router as users_router
 from payrec.server.users.throttle import LimitsThrottle
+from payrec.server.web.bank_pages import router as web_bank_router
 from payrec.server.web.case_actions import router as web_case_router
 from payrec.server.web.customer_pages import router as web_customer_router
 from payrec.server.web.pages import (
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_case_router)
     app.include_router(web_customer_router)
     app.include_router(web_review_router)
+    app.include_router(web_bank_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(PasswordChangeRequired, password_redirect)
