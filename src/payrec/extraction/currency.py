@@ -24,7 +24,8 @@ SYMBOLS: dict[str, str] = {
 }
 WORDS: dict[str, str] = {
     "euro": "EUR", "euros": "EUR", "dollars": "USD", "us dollars": "USD", "złotych": "PLN",
-    "zloty": "PLN", "pounds sterling": "GBP", "rupees": "INR", "franken": "CHF",
+    "zloty": "PLN", "soles": "PEN", "reais": "BRL", "pounds sterling": "GBP", "rupees": "INR",
+    "franken": "CHF",
 }
 
 _CODE_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(ISO_CODES)) + r")(?![A-Za-z])")
@@ -49,11 +50,16 @@ def currency_in(text: str) -> str | None:
     return WORDS[w.group(1).lower()] if w else None
 
 
+# pre-euro codes that are also common abbreviations: read only after a currency label
+LEGACY = frozenset({"DEM", "FRF", "NLG", "ESP", "ITL", "BEF", "ATS"})
+
+
 def count_currencies(text: str) -> Counter[str]:
     """How often each currency is mentioned in a text."""
     c: Counter[str] = Counter()
     for m in _CODE_RE.finditer(text):
-        c[m.group(1)] += 2
+        if m.group(1) not in LEGACY:  # "ESP" (espécie), "ATS": only when labelled
+            c[m.group(1)] += 2
     for m in _SYM_RE.finditer(text):
         c[SYMBOLS[m.group(0)]] += 1
     for m in _WORD_RE.finditer(text):

@@ -14,7 +14,9 @@ LEGAL_FORM = re.compile(
     r"(?<![\w])(G[mM][bB][hH](?:\s*&\s*Co\.?(?:\s*KG)?)?|AG|KG|KGaA|UG|OHG|GbR|e\.\s?K\.|e\.\s?V\.|a\.\s?G\.|"
     r"B\.\s?V\.|N\.\s?V\.|BV|NV|VOF|SAS|SARL|S\.A\.S\.|S\.A\.R\.L\.|S\.A\.|SA|S\.L\.|SL|"
     r"S\.L\.U\.|Ltd\.?|Limited|Inc\.?|LLC|LLP|PLC|Corp\.?|Co\.|Pvt\.?\s*Ltd\.?|"
-    r"Sp\.\s?z\s?o\.\s?o\.|S\.p\.A\.|S\.r\.l\.|SpA|Srl|AB|AS|A/S|ApS|Oy|SE)(?![\w])"
+    r"Sp\.\s?z\s?o\.\s?o\.|S\.p\.A\.|S\.r\.l\.|SpA|Srl|AB|AS|A/S|ApS|Oy|SE|"
+    r"Ltda\.?|EIRELI|S\.A\.C\.|SAC|S\.R\.L\.|SRL|S\.C\.|s\.c\.|Sp\.\s?j\.|Sp\.\s?k\.|"
+    r"Lda\.?|Unipessoal|S\.N\.C\.|SNC|EURL|SCI)(?![\w])"
 )
 _SALUTATION = re.compile(
     r"^(herrn?|frau|firma|mr\.?|mrs\.?|ms\.?|m\.|mme|mlle|dhr\.?|mevr\.?|sr\.?|sra\.?|"
@@ -49,6 +51,15 @@ def _name_like(text: str) -> bool:
     if _ADDRESS.search(t) and not LEGAL_FORM.search(t):
         return False
     return not _NOT_NAME.search(t) or bool(LEGAL_FORM.search(t) and not re.search(r":\s*\S", t))
+
+
+# a form's caption over the party's name (folded): pt es fr nl pl it en de
+_CAPTION = re.compile(
+    r"^\s*(nome|razao social|nome\s*/\s*razao social|nombre|razon social|denominacion|"
+    r"nombre\s*/\s*razon social|raison sociale|nom\s*/\s*raison sociale|naam|bedrijfsnaam|"
+    r"nazwa|nazwa firmy|ragione sociale|denominazione|company name|name|firmenname)\s*:?\s*$"
+)
+_HEADING_TAILS = ("remetente", "address", "adresse", "adres", "direccion", "endereco", "details")
 
 
 def _clean(text: str) -> str:
@@ -117,21 +128,30 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                 info.ftext[hit.start:hit.end].split()))]).strip(" :.")
             if seg_rest.lower() in ("address", "adresse", "name", "details", "/", ""):
                 seg_rest = ""
+            if seg_rest.startswith("/") or seg_rest.lower() in _HEADING_TAILS:
+                seg_rest = ""  # "Destinatário / Remetente", "Client address"
             if seg_rest and LEGAL_FORM.fullmatch(seg_rest.strip()):
                 continue  # "Lieferant GmbH" is a name, not a label
             if seg_rest and _name_like(seg_rest):
                 cands.append(Candidate(_clean(seg_rest), hit.strength * 0.95, info.line.index,
                                        "label-right"))
                 continue
+            if seg_rest and re.search(r"\d", seg_rest):
+                continue  # "Buyer line 2": running text, not a heading over a block
             x0 = seg.x0
             block = _block_below(ctx, info, x0)
             named = None
-            for b in block:
+            for j, b in enumerate(block):
                 m = re.match(r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$",
                              b.line.text, re.I)
                 if m:
                     named = m.group(2)
                     named = _wrapped_above(ctx, b) + named
+                    break
+                if j == 0 and len(block) > 1 and _CAPTION.match(fold(_column_text(b, x0))):
+                    # a form: a caption row ("Nome / Razão social") over its value row
+                    named = _column_text(block[j + 1], x0).strip()
+                    b = block[j + 1]
                     break
             if named:
                 name = _clean(named)

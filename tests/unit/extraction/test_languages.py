@@ -171,3 +171,19 @@ def test_polish_page_nip_is_not_the_number() -> None:
     assert f["dueDate"] == date(2024, 3, 18)
     assert f["amount"] == Decimal("2460.00")
     assert f["customerName"] == "Piekarnia Kowalscy s.c."
+
+
+def test_portuguese_form_caption_over_the_customer_name() -> None:
+    r = _page(
+        [
+            [(40, "DANFE"), (330, "Nº 000.000.123")],
+            [(40, "DESTINATÁRIO / REMETENTE")],
+            [(40, "NOME / RAZÃO SOCIAL"), (330, "CNPJ / CPF"), (450, "DATA DA EMISSÃO")],
+            [(40, "Mercearia Boa Vista Ltda"), (330, "12.345.678/0001-90"), (450, "02/01/2024")],
+            [(380, "VALOR TOTAL DA NOTA"), (470, "1.234,56")],
+        ]
+    )
+    assert r.fields["customerName"] == "Mercearia Boa Vista Ltda"
+    assert r.fields["issueDate"] == date(2024, 1, 2)
+    assert r.fields["amount"] == Decimal("1234.56")
+    assert r.fields.get("currency") != "ESP"
