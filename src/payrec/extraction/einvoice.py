@@ -136,6 +136,55 @@ def parse_einvoice_xml(data: bytes) -> ExtractionResult | None:
     return None
 
 
+def _amount_in(el: ET.Element | None, name: str, currency: str | None) -> Decimal | None:
+    """An amount element in the document's currency (CII/UBL may repeat the tax total in the
+    accounting currency)."""
+    for c in _children(el, name) if el is not None else []:
+        if currency is None or (c.get("currencyID") or currency).upper() == currency.upper():
+            try:
+                return Decimal((c.text or "").strip())
+            except ArithmeticError:
+                return None
+    return None
+
+
+def _set_totals(
+    r: ExtractionResult,
+    *,
+    grand: Decimal | None,
+    net: Decimal | None,
+    lines: Decimal | None,
+    tax: Decimal | None,
+    payable: Decimal | None,
+    prepaid: Decimal | None,
+) -> None:
+    """The grand total from what the XML carries: the stated total, else net + tax, else
+    what is payable plus what was prepaid, else line totals (+ charges - allowances) + tax,
+    else the payable amount. A derived total is marked by a slightly lower confidence."""
+    derived: Decimal | None = None
+    if grand is None:
+        if net is not None and tax is not None:
+            derived = net + tax
+        elif payable is not None and prepaid is not None:
+            derived = payable + prepaid
+        elif lines is not None and tax is not None:
+            derived = lines + tax
+        elif payable is not None:
+            derived = payable
+        elif net is not None and tax is None:
+            derived = net
+    if grand is not None:
+        r.set("amount", grand, 1.0)
+    elif derived is not None:
+        r.set("amount", derived, 0.95)
+        r.warnings.append("e-invoice total derived from the amounts it carries")
+    if payable is not None:
+        r.set("amountDue", payable, 1.0)
+    elif "amount" in r.fields:
+        due = r.fields["amount"] - (prepaid or 0)
+        r.set("amountDue", due, r.field_confidence["amount"] * 0.95)
+
+
 def _parse_cii(root: ET.Element, v1: bool) -> ExtractionResult:
     r = ExtractionResult(method="einvoice")
     doc = _find(root, "HeaderExchangedDocument" if v1 else "ExchangedDocument")
@@ -152,12 +201,24 @@ def _parse_cii(root: ET.Element, v1: bool) -> ExtractionResult:
     r.set("dueDate", _cii_date(terms, "DueDateDateTime/DateTimeString"), 1.0)
     summ = _find(settlement, "SpecifiedTradeSettlementMonetarySummation" if v1 else
                  "SpecifiedTradeSettlementHeaderMonetarySummation")
-    r.set("amount", _dec(summ, "GrandTotalAmount"), 1.0)
-    r.set("amountDue", _dec(summ, "DuePayableAmount"), 1.0)
     currency = _text(settlement, "InvoiceCurrencyCode")
     if currency is None:
         grand = _find(summ, "GrandTotalAmount")
         currency = grand.get("currencyID") if grand is not None else None
+    tax = _amount_in(summ, "TaxTotalAmount", currency)
+    lines = _dec(summ, "LineTotalAmount")
+    if lines is not None:
+        charges = _dec(summ, "ChargeTotalAmount") or 0
+        lines += charges - (_dec(summ, "AllowanceTotalAmount") or 0)
+    _set_totals(
+        r,
+        grand=_dec(summ, "GrandTotalAmount"),
+        net=_dec(summ, "TaxBasisTotalAmount"),
+        lines=lines,
+        tax=tax,
+        payable=_dec(summ, "DuePayableAmount"),
+        prepaid=_dec(summ, "TotalPrepaidAmount"),
+    )
     r.set("currency", currency.upper() if currency else None, 1.0)
     seller, buyer = _find(agreement, "SellerTradeParty"), _find(agreement, "BuyerTradeParty")
     r.set("issuerName", _text(seller, "Name"), 1.0)
@@ -195,9 +256,25 @@ def _parse_ubl(root: ET.Element) -> ExtractionResult:
     r.set("dueDate", _iso_date(_text(root, "DueDate") or
                                _text(root, "PaymentMeans/PaymentDueDate")), 1.0)
     total = _find(root, "LegalMonetaryTotal")
-    r.set("amount", _dec(total, "TaxInclusiveAmount"), 1.0)
-    r.set("amountDue", _dec(total, "PayableAmount"), 1.0)
-    r.set("currency", _text(root, "DocumentCurrencyCode"), 1.0)
+    currency = _text(root, "DocumentCurrencyCode")
+    tax = next(
+        (v for t in _children(root, "TaxTotal") if (v := _amount_in(t, "TaxAmount", currency))),
+        None,
+    )
+    lines = _dec(total, "LineExtensionAmount")
+    if lines is not None:
+        charges = _dec(total, "ChargeTotalAmount") or 0
+        lines += charges - (_dec(total, "AllowanceTotalAmount") or 0)
+    _set_totals(
+        r,
+        grand=_dec(total, "TaxInclusiveAmount"),
+        net=_dec(total, "TaxExclusiveAmount"),
+        lines=lines,
+        tax=tax,
+        payable=_dec(total, "PayableAmount"),
+        prepaid=_dec(total, "PrepaidAmount"),
+    )
+    r.set("currency", currency, 1.0)
     for field, path in (("issuerName", "AccountingSupplierParty/Party"),
                         ("customerName", "AccountingCustomerParty/Party")):
         party = _find(root, path)
