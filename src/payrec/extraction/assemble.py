@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,15 @@ from .dates import add_days
 from .line_items import line_items
 from .parties import customer_email, parties
 from .result import ExtractionResult
+
+# a field that conflicts with another printed one is never high-confidence (< 0.9)
+CONFLICT_CAP = 0.85
+_INNER_LABEL = re.compile(r"\S\s+[^\W\d]{2,}\s?:\s*\S")
+
+
+def _name_confidence(name: object, conf: float) -> float:
+    """A name with a 'Label:' inside ('ABC S.A. Nazwa: Jan Kowalski') is two cells glued."""
+    return min(conf, 0.6) if _INNER_LABEL.search(str(name)) else conf
 
 
 def _pick(cands: list[F.Candidate], strong: float = 0.93) -> tuple[object, float] | None:
@@ -51,7 +61,10 @@ def assemble(ctx: Context, result: ExtractionResult) -> ExtractionResult:
     if due and isinstance(due[0], date):
         conf = due[1]
         if not dates_consistent(issue_value, due[0]):
-            conf *= 0.6
+            # the two dates conflict: neither is high-confidence
+            conf = min(conf * 0.6, CONFLICT_CAP)
+            if issue:
+                r.field_confidence["issueDate"] = min(r.field_confidence["issueDate"], CONFLICT_CAP)
         r.set("dueDate", due[0], conf)
     elif terms is not None and issue_value is not None:
         r.set("dueDate", add_days(issue_value, terms), min(0.85, issue[1] if issue else 0.5))
@@ -78,6 +91,8 @@ def assemble(ctx: Context, result: ExtractionResult) -> ExtractionResult:
                     and alt.score >= 0.75:
                 value, conf = alt.value, min(0.95, alt.score + 0.1)
                 break
+        if tot.subtotal and tot.tax and not totals_consistent(value, tot.subtotal, tot.tax):
+            conf = min(conf, CONFLICT_CAP)  # a printed net and tax that do not add up to it
         r.set("amount", value, conf)
         total_line = next((c.line for c in tot.total if c.value == value), None)
         if total_line is None:
@@ -94,11 +109,11 @@ def assemble(ctx: Context, result: ExtractionResult) -> ExtractionResult:
     issuers, customers = parties(ctx)
     cust = _pick(customers)
     if cust:
-        r.set("customerName", cust[0], cust[1])
+        r.set("customerName", cust[0], _name_confidence(cust[0], cust[1]))
     issuers = [c for c in issuers if not cust or str(c.value).lower() != str(cust[0]).lower()]
     iss = _pick(issuers)
     if iss:
-        r.set("issuerName", iss[0], iss[1])
+        r.set("issuerName", iss[0], _name_confidence(iss[0], iss[1]))
     email = customer_email(ctx)
     if email:
         r.set("customerEmail", email[0], email[1])
