@@ -217,3 +217,24 @@ def test_reviewer_rejects_one_retries_a_failed_one_and_csrf_less_posts_are_refus
         "Not an invoice of ours"
     )
     assert _status(backend, failed) == "PENDING_EXTRACTION"
+
+
+def test_the_customer_page_and_the_review_queue_speak_the_users_language(
+    sqlite_backend: LiveBackend,
+) -> None:
+    backend = sqlite_backend
+    collector = create_user(backend, "AGENT", language="de")
+    case = backend.new_case(amount="1234.50")
+    document_id = _flagged(backend, f"deutsch-{secrets.token_hex(3)}.pdf")
+    with AppClient(backend) as client:
+        client.signed_in_as(collector)
+        customer = client.get(f"/app/customers/{case['customerId']}")
+        assert customer.status_code == 200
+        for words in ("Kontoauszug", "Keine SMS-Erinnerungen", "1.234,50"):
+            assert words in customer.text
+        queue = client.get("/app/review")
+        assert queue.status_code == 200 and "Wartet auf Prüfung" in queue.text
+        client.get(f"/app/review/{document_id}")
+        refused = client.post(f"/app/review/{document_id}/approve", {"currency": "EURO"})
+        assert refused.status_code == 422 and "Währung" in refused.text
+    assert _status(backend, document_id) == "NEEDS_REVIEW"
