@@ -25,6 +25,7 @@ from payrec.server.cases import due_check
 from payrec.server.cases.action_endpoints import router as case_actions_router
 from payrec.server.cases.endpoints import automation_router as cases_automation
 from payrec.server.cases.endpoints import management_router as cases_management
+from payrec.server.credits.endpoints import router as credits_router
 from payrec.server.customers.endpoints import router as customers_router
 from payrec.server.db import Database
 from payrec.server.documents.endpoints import automation_router as documents_automation
@@ -36,6 +37,7 @@ from payrec.server.middleware.problems import install_problem_handlers
 from payrec.server.models import IdempotencyRecord
 from payrec.server.notifications.endpoints import router as notifications_router
 from payrec.server.ops import router as ops_router
+from payrec.server.payments.endpoints import reversal_router as payment_reversal_router
 from payrec.server.payments.endpoints import router as payments_router
 from payrec.server.policies.endpoints import automation_router as policies_automation
 from payrec.server.policies.endpoints import router as policies_router
@@ -95,9 +97,11 @@ def _management_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1", route_class=ExactJSONRoute, responses=PROBLEM_RESPONSES)
     for sub in (
         customers_router,
+        credits_router,
         cases_management,
         case_actions_router,
         payments_router,
+        payment_reversal_router,
         bank_statements_router,
         documents_management,
         clients_router,

@@ -54,6 +54,7 @@ def _pay(
             currency=entry.currency,
             received_at=_received_at(entry),
             reference=entry.reference,
+            surplus_as_credit=True,  # money received: the surplus is the customer's credit
         ),
         actor,
     )

@@ -20,8 +20,9 @@ from payrec.server.models import RecoveryCase
 
 RELEASED = "~"
 """Separates a released step key from the id of the task that held it."""
-STOPPED_BY = ("case PAUSED", "case DISPUTED")
-"""The reasons `stop_contact` gives the tasks it cancels when a case is paused or disputed."""
+STOPPED_BY = ("case PAUSED", "case DISPUTED", "case settled by payment")
+"""The reasons `stop_contact` gives the tasks it cancels when a case is paused, disputed or
+settled (a reversed payment re-opens a settled case)."""
 
 
 def release_steps(

@@ -88,4 +88,9 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # `amount` is what paid the case; `surplus`, received above what it owed, became the
+    # customer's credit (received = amount + surplus); a reversed payment keeps its row
+    surplus: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    reversed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reversal_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import Field
 
@@ -15,6 +16,13 @@ class PaymentCreate(ApiModel):
     currency: Currency
     received_at: UtcTimestamp | None = None
     reference: str | None = Field(default=None, min_length=1, max_length=200)
+    # true: an amount above the outstanding one settles the case and the rest becomes the
+    # customer's credit; false (default): it is refused (a typing slip, not money received)
+    surplus_as_credit: bool = False
+
+
+class PaymentReversal(ApiModel):
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class PaymentOut(OutModel):
@@ -25,9 +33,13 @@ class PaymentOut(OutModel):
     received_at: datetime
     reference: str | None
     created_at: datetime
+    surplus: ExactNumber = Decimal(0)  # kept as the customer's credit
+    reversed_at: datetime | None = None
+    reversal_reason: str | None = None
 
 
 class PaymentReceipt(OutModel):
     payment: PaymentOut
     case: CaseOut
     cancelled: dict[str, int]
+    credit_id: str | None = None  # the customer credit holding the surplus

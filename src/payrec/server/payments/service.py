@@ -1,4 +1,5 @@
-"""Recording payments: partial ones reduce the balance, the last one settles the case."""
+"""Recording payments: partial ones reduce the balance, the last one settles the case; with
+`surplusAsCredit` an overpayment settles it and keeps the rest as the customer's credit."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from payrec.domain.allocation import allocate
 from payrec.domain.cases import is_terminal, settled
 from payrec.domain.money import quantize
 from payrec.server.actor import Actor
@@ -17,7 +19,7 @@ from payrec.server.cases import service as cases
 from payrec.server.cases.settlement import stop_contact
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid
-from payrec.server.models import Payment
+from payrec.server.models import CustomerCredit, Payment
 from payrec.server.payments.schemas import PaymentCreate, PaymentOut, PaymentReceipt
 
 
@@ -30,6 +32,9 @@ def to_out(payment: Payment) -> PaymentOut:
         received_at=payment.received_at,
         reference=payment.reference,
         created_at=payment.created_at,
+        surplus=quantize(payment.surplus or Decimal(0), payment.currency),
+        reversed_at=payment.reversed_at,
+        reversal_reason=payment.reversal_reason,
     )
 
 
@@ -45,10 +50,11 @@ def record_payment(
             field="currency",
         )
     amount = Decimal(str(cases.validated_amount(data.amount, data.currency)))
-    if amount > case.outstanding:
+    share = allocate(case.outstanding, amount)
+    if share.surplus and not data.surplus_as_credit:
         raise Invalid(
             f"payment of {amount} {data.currency} exceeds the outstanding {case.outstanding} "
-            f"{case.currency}; overpayments are refused",
+            f"{case.currency}; overpayments are refused unless surplusAsCredit is true",
             field="amount",
             code="overpayment",
         )
@@ -64,19 +70,29 @@ def record_payment(
     before = cases.snapshot(case)
     payment = Payment(
         recovery_case_id=case.id,
-        amount=amount,
+        amount=share.applied,
+        surplus=share.surplus,
         currency=data.currency,
         received_at=data.received_at or datetime.now(UTC),
         reference=data.reference,
     )
     session.add(payment)
-    case.amount_paid = case.amount_paid + amount
+    case.amount_paid = case.amount_paid + share.applied
     cancelled = {"tasks": 0, "notifications": 0, "reminders": 0}
     if settled(case.amount, case.amount_paid):
         case.status = "RESOLVED"
         case.resolved_at = datetime.now(UTC)
         cancelled = stop_contact(session, case, actor, reason="case settled by payment")
     session.flush()
+    credit = None
+    if share.surplus:
+        credit = CustomerCredit(
+            customer_id=case.customer_id, payment_id=payment.id, recovery_case_id=case.id,
+            currency=case.currency, amount=share.surplus, remaining=share.surplus,
+            status="AVAILABLE",
+        )
+        session.add(credit)
+        session.flush()
     promises.after_payment(session, case, actor)
     record(
         session,
@@ -86,9 +102,13 @@ def record_payment(
         entity_id=payment.id,
         case_id=case.id,
         before=before,
-        after={**cases.snapshot(case), "payment": amount},
+        after={**cases.snapshot(case), "payment": share.applied,
+               **({"surplus": share.surplus, "credit": credit.id} if credit else {})},
     )
     customer = customers.get(session, case.customer_id)
     return PaymentReceipt(
-        payment=to_out(payment), case=cases.to_out(case, customer), cancelled=cancelled
+        payment=to_out(payment),
+        case=cases.to_out(case, customer),
+        cancelled=cancelled,
+        credit_id=credit.id if credit else None,
     )

@@ -39,7 +39,7 @@ def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
     """Cases created before `until`, each with the payments received before `until`."""
     paid = (
         select(Payment.recovery_case_id, func.sum(Payment.amount).label("paid"))
-        .where(Payment.received_at < until)
+        .where(Payment.received_at < until, Payment.reversed_at.is_(None))
         .group_by(Payment.recovery_case_id)
         .subquery()
     )
