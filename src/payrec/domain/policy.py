@@ -9,6 +9,11 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from payrec.domain.case_actions import DEFAULT_PROMISE_GRACE_DAYS, MAX_PROMISE_GRACE_DAYS
+from payrec.domain.charges.schemes import (
+    LateCharges,
+    late_charges_from_dict,
+    late_charges_to_dict,
+)
 from payrec.domain.errors import DomainError
 from payrec.domain.states import Priority
 
@@ -154,6 +159,7 @@ class DunningPolicy:
     consolidate: bool = True
     catch_up: CatchUp = CatchUp.FIRST_STEP
     skip_holidays: bool | None = None
+    late_charges: LateCharges = field(default_factory=LateCharges)
 
     @property
     def skips_holidays(self) -> bool:
@@ -229,6 +235,7 @@ DEFAULT_POLICY = DunningPolicy(
 # --- JSON mapping ---------------------------------------------------------------------
 
 _POLICY_KEYS = {
+    "lateCharges",
     "id",
     "name",
     "steps",
@@ -323,7 +330,18 @@ def policy_from_dict(data: Mapping[str, Any]) -> DunningPolicy:
         consolidate=_bool(body.get("consolidate", True), "consolidate"),
         catch_up=CatchUp.FIRST_STEP if body.get("catchUp") is None else body["catchUp"],
         skip_holidays=body.get("skipHolidays"),
+        late_charges=_late_charges(body.get("lateCharges")),
     )
+
+
+def _late_charges(raw: object) -> LateCharges:
+    if raw is None:
+        return LateCharges()
+    try:
+        return late_charges_from_dict(raw)
+    except DomainError as exc:
+        field_name = (exc.errors or [{}])[0].get("field", "lateCharges")
+        raise PolicyError(exc.detail, field_name) from None
 
 
 def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
@@ -352,4 +370,5 @@ def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
         "consolidate": policy.consolidate,
         "catchUp": policy.catch_up.value,
         "skipHolidays": policy.skip_holidays,
+        "lateCharges": late_charges_to_dict(policy.late_charges),
     }

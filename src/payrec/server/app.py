@@ -25,6 +25,7 @@ from payrec.server.cases import due_check
 from payrec.server.cases.action_endpoints import router as case_actions_router
 from payrec.server.cases.endpoints import automation_router as cases_automation
 from payrec.server.cases.endpoints import management_router as cases_management
+from payrec.server.charges.endpoints import router as charges_router
 from payrec.server.credits.endpoints import router as credits_router
 from payrec.server.customers.endpoints import router as customers_router
 from payrec.server.db import Database
@@ -98,6 +99,7 @@ def _management_router() -> APIRouter:
     for sub in (
         customers_router,
         credits_router,
+        charges_router,
         cases_management,
         case_actions_router,
         payments_router,

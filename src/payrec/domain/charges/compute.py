@@ -101,6 +101,8 @@ class CaseCharges:
     principal_paid: Decimal = _ZERO
     unapplied: Decimal = _ZERO
     current_rate: Decimal | None = None
+    error: str | None = None  # why the charges could not be computed (shown, never zero)
+    error_code: str | None = None
 
     def _sum(self, attr: str, kinds: Iterable[str] = KINDS) -> Decimal:
         wanted = set(kinds)

@@ -88,7 +88,7 @@ def list_recovery_cases(
             session, status=status, customer_id=customer_id, offset=offset, limit=limit
         )
         body = CaseList(
-            cases=[service.to_out(c, cu) for c, cu in repository.with_customers(session, rows)],
+            cases=service.charged_out(session, list(repository.with_customers(session, rows))),
             total=total,
             next_cursor=next_cursor(offset, len(rows), total),
         )

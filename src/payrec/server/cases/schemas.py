@@ -94,6 +94,21 @@ class CaseOut(OutModel):
     broken_promise: bool = False
     # ISO 11649 structured creditor reference (derived from the id; bank transfers quote it)
     creditor_reference: str | None = None
+    charges: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description=(
+            "late charges (issue 18): {kind: INTEREST|COMPENSATION|FEE, amount, currency, "
+            "rate, fromDate, toDate, base, days, referenceRate, margin, waived, paid, "
+            "outstanding}; amountOutstanding stays the principal left"
+        ),
+    )
+    charges_outstanding: ExactNumber | None = None
+    total_due: ExactNumber | None = Field(
+        default=None, description="principal left plus charges outstanding"
+    )
+    late_charges: dict[str, Any] | None = Field(
+        default=None, description="scheme, applicable, note, error (a missing rate is shown)"
+    )
 
 
 class CaseList(OutModel):

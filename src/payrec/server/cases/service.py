@@ -29,6 +29,7 @@ from payrec.server.cases.replan import release_steps
 from payrec.server.cases.schedule_view import schedule_info
 from payrec.server.cases.schemas import CaseCreate, CaseOut, CaseUpdate
 from payrec.server.cases.settlement import stop_contact
+from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.jsonio import exact_number, format_timestamp
@@ -80,6 +81,7 @@ def queue_page(
         session, statuses=statuses, priority=priority, offset=offset, limit=limit
     )
     page = _queue_page_of(rows, total, offset)
+    late_charges.annotate_wire(session, page["cases"])
     if include == "schedule":
         info = schedule_info(session, [(row[0], row[1]) for row in rows])
         for case in page["cases"]:
@@ -193,7 +195,32 @@ def get(session: Session, case_id: str, *, for_update: bool = False) -> Recovery
 
 def get_out(session: Session, case_id: str) -> CaseOut:
     case = get(session, case_id)
-    return to_out(case, customers.get(session, case.customer_id))
+    return charged_out(session, [(case, customers.get(session, case.customer_id))])[0]
+
+
+def charged_out(
+    session: Session, rows: Sequence[tuple[RecoveryCase, Customer]]
+) -> list[CaseOut]:
+    """Cases as `CaseOut` with their late charges (`charges`, `chargesOutstanding`,
+    `totalDue`; `amountOutstanding` the principal left after the allocation order)."""
+    found = late_charges.for_cases(
+        session, [case for case, _c in rows], {c.id: c.policy_id for _case, c in rows}
+    )
+    outs = []
+    for case, customer in rows:
+        fields = late_charges.wire_fields(found[case.id])
+        outs.append(
+            to_out(case, customer).model_copy(
+                update={
+                    "amount_outstanding": fields["amountOutstanding"],
+                    "charges": fields["charges"],
+                    "charges_outstanding": fields["chargesOutstanding"],
+                    "total_due": fields["totalDue"],
+                    "late_charges": fields["lateCharges"],
+                }
+            )
+        )
+    return outs
 
 
 def validated_amount(amount: object, currency: str, field: str = "amount") -> object:

@@ -29,7 +29,7 @@ def _dump(model: Any) -> dict[str, Any]:
 
 def case_detail(session: Session, case_id: str, base_url: str) -> CaseDetail:
     case = cases.get(session, case_id)
-    out = cases.to_out(case, customers.get(session, case.customer_id))
+    out = cases.charged_out(session, [(case, customers.get(session, case.customer_id))])[0]
     docs = session.scalars(select(Document).where(Document.recovery_case_id == case_id)).all()
     doc_ids = [d.id for d in docs]
     return CaseDetail(

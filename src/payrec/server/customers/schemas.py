@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -45,6 +46,11 @@ class CustomerCreate(ApiModel):
     policy_id: EntityId | None = None
     opt_out_email: bool = False
     opt_out_sms: bool = False
+    is_business: bool = False
+    postal_address: str | None = Field(default=None, min_length=1, max_length=1000)
+    late_charges: dict[str, Any] | None = Field(
+        default=None, description="overrides the policy's lateCharges for this customer"
+    )
 
     _tz = field_validator("timezone")(_check_timezone)
     _locale = field_validator("locale")(_check_locale)
@@ -59,6 +65,9 @@ class CustomerPatch(ApiModel):
     policy_id: EntityId | None = None
     opt_out_email: bool | None = None
     opt_out_sms: bool | None = None
+    is_business: bool | None = None
+    postal_address: str | None = Field(default=None, max_length=1000)
+    late_charges: dict[str, Any] | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -86,6 +95,9 @@ class CustomerSummary(OutModel):
 
 
 class CustomerOut(CustomerSummary):
+    is_business: bool = False
+    postal_address: str | None = None
+    late_charges: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
+from payrec.domain.charges.schemes import late_charges_from_dict, late_charges_to_dict
 from payrec.domain.phones import country_of, to_e164
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
@@ -26,6 +29,9 @@ _AUDITED = (
     "policy_id",
     "opt_out_email",
     "opt_out_sms",
+    "is_business",
+    "postal_address",
+    "late_charges",
 )
 
 
@@ -47,6 +53,9 @@ def to_summary(customer: Customer) -> CustomerSummary:
 def to_out(customer: Customer) -> CustomerOut:
     return CustomerOut(
         **to_summary(customer).model_dump(),
+        is_business=bool(customer.is_business),
+        postal_address=customer.postal_address,
+        late_charges=customer.late_charges,
         created_at=customer.created_at,
         updated_at=customer.updated_at,
     )
@@ -73,6 +82,13 @@ def _phone(raw: str | None, locale: str | None, timezone: str | None) -> str | N
     return None if raw is None else to_e164(raw, country_of(locale, timezone))
 
 
+def _late_charges(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A customer's scheme override, validated and stored in its canonical shape."""
+    if raw is None:
+        return None
+    return late_charges_to_dict(late_charges_from_dict(raw))
+
+
 def create(session: Session, data: CustomerCreate, actor: Actor) -> Customer:
     _check_policy(session, data.policy_id)
     customer = Customer(
@@ -84,6 +100,9 @@ def create(session: Session, data: CustomerCreate, actor: Actor) -> Customer:
         policy_id=data.policy_id,
         opt_out_email=data.opt_out_email,
         opt_out_sms=data.opt_out_sms,
+        is_business=data.is_business,
+        postal_address=data.postal_address,
+        late_charges=_late_charges(data.late_charges),
     )
     session.add(customer)
     session.flush()
@@ -111,9 +130,15 @@ def patch(session: Session, customer_id: str, data: CustomerPatch, actor: Actor)
             changes.get("locale") or customer.locale,
             changes.get("timezone") or customer.timezone,
         )
+    if "late_charges" in changes:
+        changes["late_charges"] = _late_charges(changes["late_charges"])
+    if changes.get("postal_address") == "":
+        changes["postal_address"] = None
     before = _snapshot(customer)
     for field, value in changes.items():
-        if field in ("timezone", "locale", "opt_out_email", "opt_out_sms") and value is None:
+        if field in ("timezone", "locale", "opt_out_email", "opt_out_sms", "is_business") and (
+            value is None
+        ):
             raise Invalid(f"{field} cannot be null", field=field)
         setattr(customer, field, str(value) if field == "email" and value is not None else value)
     after = _snapshot(customer)

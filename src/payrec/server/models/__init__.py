@@ -5,6 +5,7 @@ from payrec.server.models.auth import ServiceClient, SigningKey
 from payrec.server.models.bank import BankEntry
 from payrec.server.models.base import Base
 from payrec.server.models.cases import CaseNote, Payment, RecoveryCase
+from payrec.server.models.charges import ChargeWaiver, ReferenceRateRow
 from payrec.server.models.credits import CustomerCredit
 from payrec.server.models.customers import Customer
 from payrec.server.models.documents import Document, Extraction
@@ -19,6 +20,7 @@ __all__ = [
     "BankEntry",
     "Base",
     "CaseNote",
+    "ChargeWaiver",
     "Customer",
     "CustomerCredit",
     "Dispute",
@@ -31,6 +33,7 @@ __all__ = [
     "Policy",
     "Promise",
     "RecoveryCase",
+    "ReferenceRateRow",
     "Reminder",
     "ServiceClient",
     "SigningKey",

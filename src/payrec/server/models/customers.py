@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, func, text
+from sqlalchemy import Boolean, Index, Integer, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from payrec.server.models.base import Base, UtcDateTime, new_id, utcnow
+from payrec.server.models.base import Base, JsonType, UtcDateTime, new_id, utcnow
 
 
 class Customer(Base):
@@ -33,6 +34,10 @@ class Customer(Base):
     policy_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     opt_out_email: Mapped[bool] = mapped_column(Boolean, default=False)
     opt_out_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    # late charges (issue 18): B2B schemes apply to businesses only; the letter's address
+    is_business: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    postal_address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    late_charges: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

@@ -10,13 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.domain.allocation import allocate
-from payrec.domain.cases import is_terminal, settled
+from payrec.domain.cases import is_terminal
 from payrec.domain.money import quantize
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import promises
 from payrec.server.cases import service as cases
 from payrec.server.cases.settlement import stop_contact
+from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid
 from payrec.server.models import CustomerCredit, Payment
@@ -50,10 +51,11 @@ def record_payment(
             field="currency",
         )
     amount = Decimal(str(cases.validated_amount(data.amount, data.currency)))
-    share = allocate(case.outstanding, amount)
+    owed = late_charges.owed(session, case)  # with late charges: principal and charges
+    share = allocate(owed, amount)
     if share.surplus and not data.surplus_as_credit:
         raise Invalid(
-            f"payment of {amount} {data.currency} exceeds the outstanding {case.outstanding} "
+            f"payment of {amount} {data.currency} exceeds the outstanding {owed} "
             f"{case.currency}; overpayments are refused unless surplusAsCredit is true",
             field="amount",
             code="overpayment",
@@ -79,7 +81,7 @@ def record_payment(
     session.add(payment)
     case.amount_paid = case.amount_paid + share.applied
     cancelled = {"tasks": 0, "notifications": 0, "reminders": 0}
-    if settled(case.amount, case.amount_paid):
+    if late_charges.settled(session, case):  # with late charges on: nothing left at all
         case.status = "RESOLVED"
         case.resolved_at = datetime.now(UTC)
         cancelled = stop_contact(session, case, actor, reason="case settled by payment")
@@ -108,7 +110,7 @@ def record_payment(
     customer = customers.get(session, case.customer_id)
     return PaymentReceipt(
         payment=to_out(payment),
-        case=cases.to_out(case, customer),
+        case=cases.charged_out(session, [(case, customer)])[0],
         cancelled=cancelled,
         credit_id=credit.id if credit else None,
     )

@@ -62,6 +62,15 @@ class PolicyOut(OutModel):
     )
     catch_up: Literal["FIRST_STEP", "LATEST_STEP"] = "FIRST_STEP"
     skip_holidays: bool | None = None
+    late_charges: dict[str, Any] = Field(
+        default_factory=lambda: {"scheme": "NONE"},
+        description=(
+            "Statutory late charges: scheme NONE, EU_B2B, UK_B2B, DE_B2B, DE_B2C, FIXED "
+            "(flatFee, percentFee per sent step) or CUSTOM (annualRate); allocationOrder "
+            "(default COSTS, INTEREST, PRINCIPAL), dayCount (ACT_365, ACT_360), compensation "
+            "(overrides the scheme's fixed sum). docs/late-charges.md"
+        ),
+    )
     shipped: bool
     overridden: bool = False
     created_at: datetime | None = None

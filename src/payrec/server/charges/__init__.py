@@ -1,0 +1,1 @@
+"""Late charges on cases: charge lines, waivers, reference rates (issue 18)."""

@@ -1,0 +1,68 @@
+"""Late charges: a case's charge lines, waivers (ADMIN or AGENT, with a reason), and the
+reference rates (everyone staff reads; an ADMIN adds a half-year's rate)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from payrec.server.automation_deps import AdminContext, ManagementContext, StaffContext
+from payrec.server.charges import service
+from payrec.server.charges.schemas import (
+    CaseChargesOut,
+    RateCreate,
+    RateList,
+    RateOut,
+    ReferenceName,
+    WaiverCreate,
+)
+from payrec.server.jsonio import json_response
+from payrec.server.routing import api_router
+
+router = api_router(tags=["late-charges"])
+
+
+@router.get("/recovery-cases/{case_id}/charges", response_model=CaseChargesOut)
+def get_case_charges(case_id: str, ctx: ManagementContext) -> Response:
+    """The case's charges as of today: each line with how it was computed (days, base, rate
+    = reference rate + margin), what was paid and waived, principal and total due; `error`
+    names a missing reference rate or compensation sum (never counted as zero)."""
+    with ctx.read() as session:
+        case = service.case_or_404(session, case_id)
+        return json_response(service.to_out(case.id, service.for_case(session, case)))
+
+
+@router.post(
+    "/recovery-cases/{case_id}/charges/waivers", status_code=201, response_model=CaseChargesOut
+)
+def waive_charge(case_id: str, body: WaiverCreate, ctx: StaffContext) -> Response:
+    """Waive the case's INTEREST, COMPENSATION or FEE from today on, with a reason (audited
+    `charges.waived`); a case whose principal is paid and which owes nothing more resolves."""
+
+    def action(session: Session) -> CaseChargesOut:
+        case = service.case_or_404(session, case_id)
+        _waiver, charges = service.waive(session, case, body, ctx.actor)
+        service.resolve_if_settled(session, case, ctx.actor)
+        return service.to_out(case.id, charges)
+
+    return ctx.write(action, status_code=201)
+
+
+@router.get("/reference-rates", response_model=RateList)
+def list_reference_rates(
+    ctx: ManagementContext,
+    reference: Annotated[ReferenceName | None, Query()] = None,
+) -> Response:
+    """The shipped rates (with their sources) and the ones admins added."""
+    with ctx.read() as session:
+        return json_response(service.list_rates(session, reference))
+
+
+@router.post("/reference-rates", status_code=201, response_model=RateOut)
+def add_reference_rate(body: RateCreate, ctx: AdminContext) -> Response:
+    """Add a half-year's reference rate (`validFrom` 1 January or 1 July; 409 if that
+    half-year has one)."""
+    return ctx.write(lambda s: service.add_rate(s, body, ctx.actor), status_code=201)

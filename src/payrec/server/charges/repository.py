@@ -1,0 +1,86 @@
+"""Late-charge queries: a page of cases' payments, sent steps and waivers in one query each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from payrec.server.models import ChargeWaiver, Customer, Payment, Policy, ReferenceRateRow, Reminder
+
+
+def payments_of(session: Session, case_ids: Sequence[str]) -> dict[str, list[tuple[date, Decimal]]]:
+    found: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    if case_ids:
+        rows = session.execute(
+            select(Payment.recovery_case_id, Payment.received_at, Payment.amount)
+            .where(Payment.recovery_case_id.in_(case_ids))
+            .order_by(Payment.received_at, Payment.id)
+        )
+        for case_id, received_at, amount in rows:
+            found[case_id].append((received_at.date(), amount))
+    return found
+
+
+def sent_steps_of(session: Session, case_ids: Sequence[str]) -> dict[str, list[date]]:
+    found: dict[str, list[date]] = defaultdict(list)
+    if case_ids:
+        rows = session.execute(
+            select(Reminder.recovery_case_id, Reminder.sent_at).where(
+                Reminder.recovery_case_id.in_(case_ids),
+                Reminder.status == "SENT",
+                Reminder.sent_at.is_not(None),
+            )
+        )
+        for case_id, sent_at in rows:
+            if sent_at is not None:
+                found[case_id].append(sent_at.date())
+    return found
+
+
+def waivers_of(session: Session, case_ids: Sequence[str]) -> dict[str, list[ChargeWaiver]]:
+    found: dict[str, list[ChargeWaiver]] = defaultdict(list)
+    if case_ids:
+        for row in session.scalars(
+            select(ChargeWaiver)
+            .where(ChargeWaiver.recovery_case_id.in_(case_ids))
+            .order_by(ChargeWaiver.created_at)
+        ):
+            found[row.recovery_case_id].append(row)
+    return found
+
+
+def customer_terms(session: Session, customer_ids: Sequence[str]) -> dict[str, tuple[Any, bool]]:
+    """(late_charges, is_business) per customer."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(
+        select(Customer.id, Customer.late_charges, Customer.is_business).where(
+            Customer.id.in_(customer_ids)
+        )
+    )
+    return {cid: (late, bool(business)) for cid, late, business in rows}
+
+
+def policy_definitions(session: Session, policy_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    if not policy_ids:
+        return {}
+    rows = session.execute(select(Policy.id, Policy.definition).where(Policy.id.in_(policy_ids)))
+    return {pid: definition for pid, definition in rows}
+
+
+def added_rates(session: Session) -> list[ReferenceRateRow]:
+    return list(session.scalars(select(ReferenceRateRow).order_by(ReferenceRateRow.valid_from)))
+
+
+def added_rate(session: Session, reference: str, valid_from: date) -> ReferenceRateRow | None:
+    return session.scalar(
+        select(ReferenceRateRow).where(
+            ReferenceRateRow.reference == reference, ReferenceRateRow.valid_from == valid_from
+        )
+    )

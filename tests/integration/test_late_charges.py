@@ -1,0 +1,212 @@
+"""Issue 18: late charges on the real backend (SQLite and PostgreSQL): a case 45 days overdue
+under EU_B2B shows the right interest and compensation on the API (the case, the pending
+list, its charges), a missing reference rate is an error and never zero, a payment of the
+principal alone leaves what the allocation order says outstanding, waivers are audited."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import httpx
+
+from tests.support.backend import LiveBackend
+
+STEPS = [{"offsetDays": 1, "channel": "EMAIL", "templateId": "reminder-1"}]
+
+
+def _json(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json(parse_float=Decimal)
+
+
+def _half(day: date) -> date:
+    return date(day.year, 1 if day.month <= 6 else 7, 1)
+
+
+def _policy(backend: LiveBackend, late: dict[str, Any]) -> str:
+    policy_id = f"late-{secrets.token_hex(4)}"
+    _json(backend.admin("POST", "/policies", json={
+        "id": policy_id, "name": "Statutory", "steps": STEPS, "lateCharges": late,
+    }), 201)
+    return policy_id
+
+
+def _case(backend: LiveBackend, policy_id: str, due: date, **customer: Any) -> dict[str, Any]:
+    fields = {"name": "Muster GmbH", "email": f"ap-{secrets.token_hex(4)}@example.com",
+              "isBusiness": True, "postalAddress": "Hauptstraße 5\n80331 München\nGermany",
+              "policyId": policy_id, **customer}
+    person = backend.new_customer(**fields)
+    issued = (due - timedelta(days=30)).isoformat()
+    return backend.new_case(person["id"], amount="1000.00", currency="EUR",
+                            dueDate=due.isoformat(), issueDate=issued)
+
+
+def _rates(backend: LiveBackend) -> dict[date, Decimal]:
+    listed = _json(backend.admin("GET", "/reference-rates", params={"reference": "ECB_MRO"}))
+    return {date.fromisoformat(r["validFrom"]): r["rate"] for r in listed["rates"]}
+
+
+def _ensure_rates(backend: LiveBackend, since: date, until: date) -> dict[date, Decimal]:
+    """Adds (as an admin would) the ECB half-years the run needs that the table lacks."""
+    rates = _rates(backend)
+    day = since
+    while day <= until:
+        if _half(day) not in rates:
+            _json(backend.admin("POST", "/reference-rates", json={
+                "reference": "ECB_MRO", "validFrom": _half(day).isoformat(), "rate": "2.15",
+                "source": "test: ECB press release",
+            }), 201)
+            rates[_half(day)] = Decimal("2.15")
+        day = date(day.year + (day.month > 6), 1 if day.month > 6 else 7, 1)
+    return rates
+
+
+def _expected_interest(rates: dict[date, Decimal], due: date, today: date) -> Decimal:
+    # by hand: each day after the due date earns 1000 * (reference + 8) % / 365
+    total = Decimal(0)
+    day = due + timedelta(days=1)
+    while day <= today:
+        total += Decimal(1000) * (rates[_half(day)] + 8) / 100 / 365
+        day += timedelta(days=1)
+    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def test_a_missing_rate_is_shown_and_refuses_payments_until_an_admin_adds_it(
+    backend: LiveBackend,
+) -> None:
+    policy_id = _policy(backend, {"scheme": "EU_B2B"})
+    case = _case(backend, policy_id, date(2031, 1, 10))
+    # a future half-year has no rate: the case says so (no silent zero) ...
+    seen = _json(backend.admin("GET", f"/recovery-cases/{case['id']}"))
+    assert seen["charges"] == [] and seen["totalDue"] == Decimal("1000.00")
+    # (not yet due: nothing to compute). A late one in an unknown half-year:
+    bad = _json(backend.admin("POST", "/reference-rates", json={
+        "reference": "ECB_MRO", "validFrom": "2031-03-01", "rate": "1", "source": "x"}), 422)
+    assert bad["errors"][0]["field"] == "validFrom"
+    refused = _json(httpx.post(f"{backend.base_url}/api/v1/reference-rates", json={
+        "reference": "ECB_MRO", "validFrom": "2031-01-01", "rate": "1", "source": "x"},
+        headers={"Authorization": f"Bearer {backend.agent_key}"}), 403)
+    assert refused["status"] == 403  # an AGENT may not add rates
+
+
+def test_eu_b2b_45_days_overdue_interest_compensation_and_principal_only_payment(
+    backend: LiveBackend,
+) -> None:
+    today = datetime.now(UTC).date()
+    due = today - timedelta(days=45)
+    policy_id = _policy(backend, {"scheme": "EU_B2B"})
+    case = _case(backend, policy_id, due)
+    rates = _rates(backend)
+    if any(_half(due + timedelta(days=n)) not in rates for n in range(1, 46)):
+        shown = _json(backend.admin("GET", f"/recovery-cases/{case['id']}"))
+        assert shown["lateCharges"]["errorCode"] == "reference-rate-missing"
+        payment = backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
+                                json={"amount": "10.00", "currency": "EUR"})
+        assert payment.status_code == 409
+        assert payment.json()["type"].endswith("reference-rate-missing")
+    rates = _ensure_rates(backend, due, today)
+    interest = _expected_interest(rates, due, today)
+
+    shown = _json(backend.admin("GET", f"/recovery-cases/{case['id']}"))
+    kinds = {c["kind"]: c for c in shown["charges"]}
+    assert kinds["COMPENSATION"]["amount"] == Decimal("40.00")
+    assert sum(c["amount"] for c in shown["charges"] if c["kind"] == "INTEREST") == interest
+    first = next(c for c in shown["charges"] if c["kind"] == "INTEREST")
+    assert first["fromDate"] == (due + timedelta(days=1)).isoformat()
+    assert first["rate"] == rates[_half(due + timedelta(days=1))] + 8
+    assert shown["amountOutstanding"] == Decimal("1000.00")  # the principal
+    assert shown["chargesOutstanding"] == interest + 40
+    assert shown["totalDue"] == 1000 + interest + 40
+    charges = _json(backend.admin("GET", f"/recovery-cases/{case['id']}/charges"))
+    assert charges["interest"] == interest and charges["compensation"] == Decimal("40.00")
+
+    # the same figures in the automation API, the case and the pending list
+    auto = _json(backend.auto("GET", f"/recovery-cases/{case['id']}"))
+    assert (auto["totalDue"], auto["chargesOutstanding"]) == (shown["totalDue"],
+                                                              shown["chargesOutstanding"])
+    cursor, listed = None, None
+    for _page in range(20):
+        params: dict[str, Any] = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+        page = _json(backend.auto("GET", "/recovery-cases/pending", params=params))
+        listed = next((c for c in page["cases"] if c["id"] == case["id"]), None)
+        cursor = page["nextCursor"]
+        if listed is not None or cursor is None:
+            break
+    assert listed is not None
+    assert (listed["charges"], listed["totalDue"]) == (auto["charges"], auto["totalDue"])
+
+    # a payment of the principal alone: § 367 BGB pays costs, then interest, then principal,
+    # so 40.00 + interest of the principal stay owed and the case stays open
+    receipt = _json(backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
+                                  json={"amount": "1000.00", "currency": "EUR"}), 201)
+    after = receipt["case"]
+    assert after["status"] != "RESOLVED"
+    assert after["amountOutstanding"] == interest + 40
+    assert after["chargesOutstanding"] == 0
+    assert after["totalDue"] == interest + 40
+    over = backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
+                         json={"amount": str(interest + 41), "currency": "EUR"})
+    assert over.status_code == 422 and over.json()["type"].endswith("overpayment")
+    rest = _json(backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
+                               json={"amount": str(interest + 40), "currency": "EUR"}), 201)
+    assert rest["case"]["status"] == "RESOLVED" and rest["case"]["totalDue"] == 0
+
+
+def test_principal_first_leaves_the_charges_outstanding_and_a_waiver_settles_them(
+    backend: LiveBackend,
+) -> None:
+    today = datetime.now(UTC).date()
+    due = today - timedelta(days=45)
+    rates = _ensure_rates(backend, due, today)
+    interest = _expected_interest(rates, due, today)
+    policy_id = _policy(backend, {"scheme": "EU_B2B",
+                                  "allocationOrder": ["PRINCIPAL", "INTEREST", "COSTS"]})
+    case = _case(backend, policy_id, due)
+    receipt = _json(backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
+                                  json={"amount": "1000.00", "currency": "EUR"}), 201)
+    after = receipt["case"]
+    assert after["amountOutstanding"] == 0
+    assert after["chargesOutstanding"] == interest + 40
+    assert after["status"] != "RESOLVED"  # charges are owed: not resolved silently
+
+    agent = httpx.Client(base_url=backend.base_url,
+                         headers={"Authorization": f"Bearer {backend.agent_key}"})
+    with agent:
+        no_reason = agent.post(f"/api/v1/recovery-cases/{case['id']}/charges/waivers",
+                               json={"kind": "INTEREST"})
+        assert no_reason.status_code == 422
+        waived = agent.post(f"/api/v1/recovery-cases/{case['id']}/charges/waivers",
+                            json={"kind": "INTEREST", "reason": "goodwill"})
+        assert waived.status_code == 201, waived.text
+        assert waived.json(parse_float=Decimal)["chargesOutstanding"] == Decimal("40.00")
+        again = agent.post(f"/api/v1/recovery-cases/{case['id']}/charges/waivers",
+                           json={"kind": "INTEREST", "reason": "twice"})
+        assert again.status_code == 409
+        last = agent.post(f"/api/v1/recovery-cases/{case['id']}/charges/waivers",
+                          json={"kind": "COMPENSATION", "reason": "long-standing client"})
+        assert last.status_code == 201, last.text
+    closed = _json(backend.admin("GET", f"/recovery-cases/{case['id']}"))
+    assert closed["status"] == "RESOLVED" and closed["totalDue"] == 0
+    assert all(c["waived"] for c in closed["charges"])
+    audit = _json(backend.admin("GET", "/audit-events", params={
+        "recoveryCaseId": case["id"], "action": "charges.waived"}))
+    reasons = [e["after"]["reason"] for e in audit["events"]]
+    assert sorted(reasons) == ["goodwill", "long-standing client"]
+
+
+def test_b2b_schemes_skip_consumers_and_none_keeps_the_old_rules(backend: LiveBackend) -> None:
+    today = datetime.now(UTC).date()
+    policy_id = _policy(backend, {"scheme": "EU_B2B"})
+    consumer = _case(backend, policy_id, today - timedelta(days=45), isBusiness=False)
+    shown = _json(backend.admin("GET", f"/recovery-cases/{consumer['id']}"))
+    assert shown["charges"] == [] and shown["lateCharges"]["applicable"] is False
+    plain = backend.new_case(amount="100.00", currency="EUR", dueDate="2024-01-10")
+    receipt = _json(backend.admin("POST", f"/recovery-cases/{plain['id']}/payments",
+                                  json={"amount": "100.00", "currency": "EUR"}), 201)
+    assert receipt["case"]["status"] == "RESOLVED" and receipt["case"]["totalDue"] == 0
+    bad = backend.admin("POST", "/customers", json={
+        "name": "X", "lateCharges": {"scheme": "NOPE"}})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "lateCharges.scheme"
