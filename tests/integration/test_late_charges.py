@@ -37,7 +37,8 @@ def _policy(backend: LiveBackend, late: dict[str, Any]) -> str:
 def _case(backend: LiveBackend, policy_id: str, due: date, **customer: Any) -> dict[str, Any]:
     fields = {"name": "Muster GmbH", "email": f"ap-{secrets.token_hex(4)}@example.com",
               "isBusiness": True, "postalAddress": "Hauptstraße 5\n80331 München\nGermany",
-              "policyId": policy_id, **customer}
+              "policyId": policy_id, "locale": "de_DE", "timezone": "Europe/Berlin",
+              **customer}
     person = backend.new_customer(**fields)
     issued = (due - timedelta(days=30)).isoformat()
     return backend.new_case(person["id"], amount="1000.00", currency="EUR",
@@ -122,6 +123,17 @@ def test_eu_b2b_45_days_overdue_interest_compensation_and_principal_only_payment
     assert shown["totalDue"] == 1000 + interest + 40
     charges = _json(backend.admin("GET", f"/recovery-cases/{case['id']}/charges"))
     assert charges["interest"] == interest and charges["compensation"] == Decimal("40.00")
+
+    # the rendered reminder (German, as the customer's locale) says the same figures
+    rendered = _json(backend.auto("POST", f"/recovery-cases/{case['id']}/render",
+                                  json={"templateId": "reminder-2", "language": "de"}))
+    euro = f"{interest:.2f}".replace(".", ",")
+    assert f"bisher {euro}" in rendered["text"] and "Pauschale von 40,00" in rendered["text"]
+    rate = f"{rates[_half(today)] + 8:.2f}".replace(".", ",")
+    assert f"Verzugszinsen von {rate} %" in rendered["text"]
+    total = f"{1000 + interest + 40:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    assert f"Insgesamt sind jetzt {total}\xa0€ fällig" in rendered["text"]
+    assert rendered["html"] and f"bisher {euro}" in rendered["html"]
 
     # the same figures in the automation API, the case and the pending list
     auto = _json(backend.auto("GET", f"/recovery-cases/{case['id']}"))

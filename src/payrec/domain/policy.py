@@ -370,5 +370,10 @@ def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
         "consolidate": policy.consolidate,
         "catchUp": policy.catch_up.value,
         "skipHolidays": policy.skip_holidays,
-        "lateCharges": late_charges_to_dict(policy.late_charges),
+        # only when a scheme is on (the API shows {"scheme": "NONE"} otherwise)
+        **(
+            {"lateCharges": late_charges_to_dict(policy.late_charges)}
+            if policy.late_charges.is_on
+            else {}
+        ),
     }

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from babel import Locale
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from jinja2 import StrictUndefined, TemplateError
 from jinja2 import Template as JinjaTemplate
 from jinja2.exceptions import SecurityError
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_TEMPLATE_CHARS",
     "OPT_OUT_CHANNELS",
     "InvoiceItem",
+    "LateFigures",
     "RenderedMessage",
     "Template",
     "TemplateInvalid",
@@ -227,6 +229,46 @@ def payment_link(template: str, case_id: str, invoice_number: str | None = None)
     return _LINK_FIELD.sub(fill, template)
 
 
+@dataclass(frozen=True, slots=True)
+class LateFigures:
+    """A case's late charges for templates (``domain.charges``): interest to date, the
+    current annual rate (percent), fixed compensation, fees, charges left, total due."""
+
+    interest: Decimal
+    rate: Decimal | None
+    compensation: Decimal
+    fees: Decimal
+    outstanding: Decimal
+    total_due: Decimal
+
+
+def _late_fields(
+    late: LateFigures | None, amount_outstanding: Decimal, currency: str, loc: Locale
+) -> dict[str, Any]:
+    """``hasLateCharges``, ``interestToDate``, ``interestRate``, ``compensation``, ``fees``,
+    ``chargesOutstanding``, ``totalDue`` (and ``...Raw`` exact strings): zeros and the
+    principal when the case has no late charges, so every template renders either way."""
+    zero = Decimal(0)
+    figures = late or LateFigures(zero, None, zero, zero, zero, amount_outstanding)
+
+    def money(value: Decimal) -> str:
+        return format_money(value, currency, loc)
+
+    rate = "" if figures.rate is None else f"{format_decimal(figures.rate, locale=loc)} %"
+    return {
+        "hasLateCharges": late is not None and late.outstanding > 0,
+        "interestToDate": money(figures.interest),
+        "interestToDateRaw": str(quantize(figures.interest, currency)),
+        "interestRate": rate,
+        "compensation": money(figures.compensation),
+        "fees": money(figures.fees),
+        "chargesOutstanding": money(figures.outstanding),
+        "chargesOutstandingRaw": str(quantize(figures.outstanding, currency)),
+        "totalDue": money(figures.total_due),
+        "totalDueRaw": str(quantize(figures.total_due, currency)),
+    }
+
+
 def build_context(
     *,
     customer_name: str,
@@ -245,6 +287,7 @@ def build_context(
     customer_email: str | None = None,
     others: Sequence[InvoiceItem] = (),
     creditor_reference: str = "",
+    late: LateFigures | None = None,
 ) -> dict[str, Any]:
     """The personalisation fields every template may use (camelCase, like the API).
 
@@ -299,6 +342,7 @@ def build_context(
         "totalAmount": format_money(total, currency, loc),
         "locale": str(loc),
         "creditorReference": creditor_reference,
+        **_late_fields(late, amount_outstanding, currency, loc),
     }
 
 
@@ -321,6 +365,10 @@ def sample_context(
         customer_phone="+1 555 0100",
         customer_email="ap@acme.example",
         creditor_reference="RF18 5390 0754 7034",
+        late=LateFigures(
+            Decimal("46.03"), Decimal("12.50"), Decimal("40.00"), Decimal(0),
+            Decimal("86.03"), Decimal("5086.03"),
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from payrec.domain.creditor import Creditor
 from payrec.domain.policy import Channel
 from payrec.domain.templates import (
     InvoiceItem,
+    LateFigures,
     Template,
     TemplateInvalid,
     build_context,
@@ -23,6 +24,7 @@ from payrec.domain.templates import (
     validate_template,
 )
 from payrec.server.cases import service as cases
+from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, Unavailable
 from payrec.server.models import Customer, RecoveryCase
@@ -154,10 +156,21 @@ def render_template(
         ]
     except ValueError as exc:
         raise Unavailable(f"PAYREC_PAYMENT_LINK_TEMPLATE is misconfigured: {exc}") from exc
+    charges = late_charges.for_case(session, case, customer)
+    late = None
+    if charges.applicable and charges.error is None:  # a missing rate: no figures, never 0
+        late = LateFigures(
+            interest=charges.interest,
+            rate=charges.current_rate,
+            compensation=charges.compensation,
+            fees=charges.fees,
+            outstanding=charges.outstanding,
+            total_due=charges.total_due,
+        )
     context = build_context(
         customer_name=customer.name,
         invoice_number=case.invoice_number or case.id,
-        amount_outstanding=case.outstanding,
+        amount_outstanding=charges.principal_outstanding if late else case.outstanding,
         currency=case.currency,
         due_date=case.due_date,
         today=local_today(customer.timezone),
@@ -170,6 +183,7 @@ def render_template(
         customer_email=customer.email,
         others=items,
         creditor_reference=_printed_reference(case.id),
+        late=late,
     )
     try:
         message = render(template, context)
