@@ -106,7 +106,8 @@ def score_set(
             sc.errors += 1
         sc.times.append(time.perf_counter() - t0)
         sc.cpu.append(cpu() - c0)
-        src, lang = d["source"], d.get("lang") or "?"
+        # the manifest's language, else the one the extractor detected (marked with "~")
+        src, lang = d["source"], d.get("lang") or f"~{out.get('customerLanguage', '?')}"
         gt, visible = d["gt"], d.get("visible", {})
         for f in KEY_FIELDS:
             if f not in gt:

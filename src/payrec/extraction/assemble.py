@@ -14,8 +14,10 @@ from .confidence import (
     items_consistent,
     totals_consistent,
 )
+from .contacts import customer_contacts, is_credit_note
 from .context import Context
 from .dates import add_days
+from .languages import detect_language
 from .line_items import line_items
 from .parties import customer_email, parties
 from .result import ExtractionResult
@@ -117,6 +119,14 @@ def assemble(ctx: Context, result: ExtractionResult) -> ExtractionResult:
     email = customer_email(ctx)
     if email:
         r.set("customerEmail", email[0], email[1])
+    for key, (text, conf) in customer_contacts(ctx, str(cust[0]) if cust else None).items():
+        r.set(key, text, conf)
+    lang = detect_language(ctx.doc.text)
+    if lang:
+        r.set("customerLanguage", lang[0], lang[1])
+    # a credit note: its type is reported and its amounts keep the sign the page prints
+    # (a "-100,00" is read as negative; EN 16931 credit notes state positive amounts)
+    r.set("documentType", "CREDIT_NOTE" if is_credit_note(ctx) else "INVOICE", 0.9)
     # line items: they should sum to the subtotal (or total); a prefix that does wins
     if items:
         conf = 0.6

@@ -11,7 +11,8 @@ Method = Literal["einvoice", "text", "ocr"]
 
 FIELD_NAMES = (
     "invoiceNumber", "issueDate", "dueDate", "amount", "amountDue", "currency",
-    "issuerName", "customerName", "customerEmail", "lineItems",
+    "issuerName", "customerName", "customerEmail", "customerPhone", "customerAddress",
+    "customerVatId", "customerLanguage", "documentType", "lineItems",
 )
 # Fields whose confidence makes up the overall confidence (weights).
 KEY_WEIGHTS: dict[str, float] = {

@@ -1,0 +1,63 @@
+"""The customer's contacts, the document language and credit notes read from the page."""
+
+from __future__ import annotations
+
+from payrec.extraction.languages import detect_language
+
+from .test_languages import _page
+
+
+def test_customer_block_address_phone_and_vat_id() -> None:
+    r = _page(
+        [
+            [(40, "Atelier Dupont SARL"), (330, "Facture n° FA-2024-0007")],
+            [(40, "12 rue de la Paix"), (330, "Date : 04/03/2024")],
+            [(40, "75002 Paris")],
+            [(330, "Client :")],
+            [(330, "Boulangerie Martin")],
+            [(330, "4 rue des Lilas")],
+            [(330, "69001 Lyon")],
+            [(330, "Tél. : +33 4 78 00 00 00")],
+            [(330, "N° TVA : FR12 345678901")],
+            [(330, "contact@boulangerie-martin.fr")],
+            [(380, "Total TTC"), (470, "120,00 €")],
+        ]
+    )
+    f = r.fields
+    assert f["customerName"] == "Boulangerie Martin"
+    assert f["customerAddress"] == "4 rue des Lilas, 69001 Lyon"
+    assert f["customerPhone"] == "+33 4 78 00 00 00"
+    assert f["customerVatId"] == "FR12345678901"
+    assert f["customerEmail"] == "contact@boulangerie-martin.fr"
+    assert f["customerLanguage"] == "fr"
+    assert f["documentType"] == "INVOICE"
+
+
+def test_credit_note_type_and_printed_negative_total() -> None:
+    r = _page(
+        [
+            [(40, "AVOIR N° AV-2024-002"), (330, "Date : 10/03/2024")],
+            [(40, "Facture d'origine : FA-2024-0007")],
+            [(380, "Total HT"), (470, "-100,00 €")],
+            [(380, "TVA 20 %"), (470, "-20,00 €")],
+            [(380, "Total TTC"), (470, "-120,00 €")],
+        ]
+    )
+    assert r.fields["documentType"] == "CREDIT_NOTE"
+    assert str(r.fields["amount"]) == "-120.00"
+
+
+def test_language_detection_per_language() -> None:
+    pages = {
+        "de": "Rechnung Nr. 5 Datum 01.02.2024 Gesamtbetrag 10,00 EUR zahlbar bis 15.02.2024",
+        "es": "Factura nº 5 Fecha de emisión 01/02/2024 Cliente Importe total IVA vencimiento",
+        "it": "Fattura n. 5 Data documento 01/02/2024 Cliente Totale IVA scadenza imponibile",
+        "nl": "Factuur 5 factuurdatum 01-02-2024 klant totaal btw vervaldatum betalen",
+        "pt": "Fatura 5 data de emissão 01/02/2024 cliente valor total vencimento pagamento",
+        "pl": "Faktura nr 5 data wystawienia 01.02.2024 nabywca sprzedawca razem brutto",
+        "en": "Invoice number 5 date 2024-02-01 bill to customer total amount due payment",
+    }
+    for lang, text in pages.items():
+        got = detect_language(text)
+        assert got is not None and got[0] == lang, (lang, got)
+    assert detect_language("12 34 56") is None
