@@ -102,6 +102,45 @@ def test_approving_with_corrected_fields_opens_the_case(backend: LiveBackend) ->
     assert again.status_code == 409, again.text
 
 
+def test_printed_contacts_reach_the_new_customer(backend: LiveBackend) -> None:
+    """Extraction's customer phone/address/VAT id/language, confirmed or corrected by the
+    reviewer, are the customer's when the approval creates it."""
+    document = _flagged(backend)
+    name = f"Boulangerie Martin {secrets.token_hex(3)}"
+    answer = _review(
+        backend,
+        document["id"],
+        {
+            "decision": "APPROVE",
+            "fields": {
+                "amount": "120.00",
+                "currency": "EUR",
+                "dueDate": "2026-02-28",
+                "customerName": name,
+                "customerPhone": "04 78 00 00 00",
+                "customerAddress": "4 rue des Lilas, 69001 Lyon",
+                "customerVatId": "FR12345678901",
+                "customerLanguage": "fr",
+            },
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["extraction"]["outcome"] == "CASE_CREATED", body
+    case = backend.admin("GET", f"/recovery-cases/{body['recoveryCaseId']}").json()
+    customer = backend.admin("GET", f"/customers/{case['customer']['id']}").json()
+    assert customer["phone"] == "+33478000000"
+    assert customer["address"] == "4 rue des Lilas, 69001 Lyon"
+    assert customer["vatId"] == "FR12345678901"
+    assert customer["locale"] == "fr_FR"
+    bad = _review(
+        backend,
+        _flagged(backend)["id"],
+        {"decision": "APPROVE", "fields": {"customerLanguage": "French"}},
+    )
+    assert bad.status_code == 422, bad.text
+
+
 def test_approving_a_linked_document_fills_its_case(backend: LiveBackend) -> None:
     case = backend.new_case(amount="5000.00", invoiceNumber=None)
     document = _flagged(backend, recoveryCaseId=case["id"])

@@ -100,6 +100,8 @@ class CustomerOut(CustomerSummary):
     late_charges: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
+    address: str | None = None  # postal address, as printed on an invoice it was read from
+    vat_id: str | None = None
 
 
 class CustomerList(OutModel):

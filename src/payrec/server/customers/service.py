@@ -58,6 +58,8 @@ def to_out(customer: Customer) -> CustomerOut:
         late_charges=customer.late_charges,
         created_at=customer.created_at,
         updated_at=customer.updated_at,
+        address=customer.address,
+        vat_id=customer.vat_id,
     )
 
 

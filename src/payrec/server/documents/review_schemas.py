@@ -24,6 +24,10 @@ class ReviewedFields(ApiModel):
     due_date: date | None = None
     customer_name: Name | None = None
     customer_email: EmailStr | None = None
+    customer_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()\-./]{3,40}$")
+    customer_address: str | None = Field(default=None, max_length=500)
+    customer_vat_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9 .\-]{4,40}$")
+    customer_language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
     issuer_name: Name | None = None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -11,7 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from payrec.domain.date_bounds import terms_problem
+from payrec.domain.document_locale import locale_for
 from payrec.domain.money import is_valid_currency
+from payrec.domain.phones import country_of, to_e164
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import service as cases
@@ -158,7 +161,9 @@ def _create_case(
         return Outcome("NEEDS_REVIEW", f"amount {amount} {currency} is not a valid claim")
     try:
         with session.begin_nested():  # a refused case leaves no customer behind either
-            customer = _customer_for(session, document, customer_name, email, actor)
+            customer = _customer_for(
+                session, document, customer_name, email, actor, contacts=_contacts(data)
+            )
             body = {**fields, "customerId": customer.id, "dueDate": due, "issueDate": issued}
             case = cases.create(
                 session, CaseCreate.model_validate(body), actor, document_id=document.id
@@ -167,6 +172,27 @@ def _create_case(
         return Outcome("NEEDS_REVIEW", f"cannot open a case: {_reason(exc)}")
     document.recovery_case_id = case.id
     return Outcome("CASE_CREATED", f"case {case.id} opened from the document", case.id)
+
+
+def _contacts(data: dict[str, Any]) -> dict[str, str]:
+    """A new customer's phone (E.164), postal address, VAT id and locale as the document
+    prints them; a phone that is not a valid number is left out, never a refusal."""
+    out: dict[str, str] = {}
+    vat_id = _text(data.get("customerVatId"))
+    locale = locale_for(_text(data.get("customerLanguage")), vat_id)
+    if locale:
+        out["locale"] = locale
+    if vat_id:
+        out["vat_id"] = vat_id[:40]
+    address = _text(data.get("customerAddress"))
+    if address:
+        out["address"] = address[:500]
+    phone = _text(data.get("customerPhone"))
+    if phone:
+        country = country_of(locale) or (vat_id or "")[:2].upper() or None
+        with contextlib.suppress(Invalid):
+            out["phone"] = to_e164(phone, country)
+    return out
 
 
 def _reason(exc: Invalid | DuplicateCase | ValidationError) -> str:
@@ -181,12 +207,15 @@ def _customer_for(
     customer_name: str | None,
     email: str | None,
     actor: Actor,
+    contacts: dict[str, str] | None = None,
 ) -> Customer:
     customer = (customers.by_email(session, email) if email else None) or (
         customers.by_name(session, customer_name) if customer_name else None
     )
     if customer is None:
-        customer = Customer(name=customer_name or email or "Unknown", email=email)
+        customer = Customer(
+            name=customer_name or email or "Unknown", email=email, **(contacts or {})
+        )
         session.add(customer)
         session.flush()
         record(
@@ -195,7 +224,12 @@ def _customer_for(
             action="customer.created",
             entity_type="customer",
             entity_id=customer.id,
-            after={"name": customer.name, "email": customer.email, "source": document.id},
+            after={
+                "name": customer.name,
+                "email": customer.email,
+                **(contacts or {}),
+                "source": document.id,
+            },
         )
     return customer
 

@@ -29,6 +29,8 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     phone_digits: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    vat_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(20), default="en_US")
     policy_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
