@@ -1,6 +1,7 @@
 """Score payrec.extraction on every evaluation set (see bench/README.md).
 
-python -m bench.extraction [--corpus DIR] [--intl DIR] [--sets dev,intl-dev,intl-heldout]
+python -m bench.extraction [--corpus DIR] [--intl DIR] [--sets dev,intl-dev,...]
+                           [--generated DIR] [--gen-per-locale N] [--gen-seed S]
                            [--no-einvoice] [--ocr-sample N] [--json FILE] [--verbose]
 
 Every set is scored twice: the normal path (an e-invoice XML embedded in a PDF is read) and
@@ -13,12 +14,14 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from payrec.extraction import ExtractionError, extract_document
 
+from .generated import generate
 from .scoring import FIELD_MAP, field_correct
 from .splits import DEV_CORPUS, INTL_CORPUS, eval_sets
 from .tally import Tally, cpu, pct, print_set, score_set
@@ -80,7 +83,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.extraction")
     ap.add_argument("--corpus", type=Path, default=DEV_CORPUS, help="development corpus")
     ap.add_argument("--intl", type=Path, default=INTL_CORPUS, help="invoices-intl corpus")
-    ap.add_argument("--sets", default="dev,intl-dev,intl-heldout", help="sets to score")
+    ap.add_argument(
+        "--sets", default="dev,intl-dev,intl-heldout,gen-dev,gen-heldout", help="sets to score"
+    )
+    ap.add_argument(
+        "--generated",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "payrec-bench-generated",
+        help="where generated invoices are rendered (bench.extraction.generated; cached by seed)",
+    )
+    ap.add_argument("--gen-per-locale", type=int, default=5, help="0 = no generated set")
+    ap.add_argument("--gen-seed", type=int, default=19)
     ap.add_argument(
         "--no-einvoice",
         action="store_true",
@@ -93,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     wanted = {s.strip() for s in args.sets.split(",") if s.strip()}
     report: dict[str, Any] = {}
     headline: list[str] = []
-    for es in eval_sets(args.corpus, args.intl):
+    gen_dir = None
+    if args.gen_per_locale and wanted & {"gen-dev", "gen-heldout"}:
+        gen_dir = generate(args.generated, args.gen_per_locale, args.gen_seed)
+    for es in eval_sets(args.corpus, args.intl, gen_dir):
         if es.name not in wanted:
             continue
         modes = [False] if args.no_einvoice else [True, False]

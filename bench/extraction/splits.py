@@ -42,8 +42,18 @@ def load_manifest(corpus: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in lines if x.strip()]
 
 
-def eval_sets(dev: Path = DEV_CORPUS, intl: Path = INTL_CORPUS) -> list[EvalSet]:
+def eval_sets(
+    dev: Path = DEV_CORPUS, intl: Path = INTL_CORPUS, generated: Path | None = None
+) -> list[EvalSet]:
     out = [EvalSet("dev", dev.resolve(), load_manifest(dev))]
+    if generated is not None and (generated / "manifest.jsonl").exists():
+        from .generated import HELDOUT_LAYOUTS
+
+        docs = load_manifest(generated)
+        held = [d for d in docs if d["family"].removeprefix("gen:") in HELDOUT_LAYOUTS]
+        rest = [d for d in docs if d["family"].removeprefix("gen:") not in HELDOUT_LAYOUTS]
+        out.append(EvalSet("gen-dev", generated.resolve(), rest))
+        out.append(EvalSet("gen-heldout", generated.resolve(), held))
     if (intl / "manifest.jsonl").exists():
         docs = load_manifest(intl)
         held = [d for d in docs if d["family"] in INTL_HELDOUT_FAMILIES]
