@@ -10,6 +10,7 @@ import re
 import secrets
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -190,3 +191,14 @@ def test_the_workspace_lists_unmatched_payments_and_assigns_one(backend: LiveBac
         assert done.status_code == 303, done.text
         assert ref not in app.get("/app/bank/unmatched").text
     assert backend.admin("GET", f"/recovery-cases/{case['id']}").json()["status"] == "RESOLVED"
+
+
+def test_concurrent_imports_of_one_statement_record_once(backend: LiveBackend) -> None:
+    case = _case(backend)
+    statement = camt053([Credit("300.00", "EUR", reference=case["creditorReference"],
+                                entry_ref=_ref())])
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: _upload(backend, statement), range(4)))
+    assert {a.status_code for a in answers} <= {201, 409}, [a.text for a in answers]
+    assert sum(a.json()["matched"] for a in answers if a.status_code == 201) == 1
+    assert len(_payments(backend, case["id"])) == 1

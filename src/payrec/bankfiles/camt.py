@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -67,8 +68,15 @@ def read(data: bytes) -> list[StatementEntry]:
         raise BankFileError("not a camt.053 or camt.054 document (BkToCstmrStmt or "
                             "BkToCstmrDbtCdtNtfctn expected)")
     entries: list[StatementEntry] = []
+    seen: dict[str, int] = {}  # identical entries without a bank reference: 1st, 2nd…
     for ntry in _all(body, "Ntry"):
-        entries.extend(_entry(ntry))
+        for entry in _entry(ntry):
+            if entry.reference.startswith("sha256:"):
+                seen[entry.reference] = seen.get(entry.reference, 0) + 1
+                if seen[entry.reference] > 1:
+                    entry = replace(entry, reference=content_reference(
+                        entry.reference, seen[entry.reference]))
+            entries.append(entry)
     return entries
 
 

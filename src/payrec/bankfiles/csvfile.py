@@ -70,6 +70,7 @@ def read(data: bytes) -> list[StatementEntry]:
         raise BankFileError(f"the CSV lacks the column(s) {', '.join(missing)} "
                             "(see docs/bank-statements.md for the mapping)")
     entries: list[StatementEntry] = []
+    seen: dict[tuple[object, ...], int] = {}  # identical rows without a reference: 1st, 2nd…
     try:
         for line, row in enumerate(rows, start=2):
             if not any(cell.strip() for cell in row):
@@ -90,9 +91,9 @@ def read(data: bytes) -> list[StatementEntry]:
                 raise BankFileError(f"line {line}: date {raw_date!r} is not YYYY-MM-DD") from exc
             remittance, name = cell("remittance"), cell("debtor_name")
             iban = cell("debtor_iban").replace(" ", "").upper()
-            reference = cell("reference") or content_reference(
-                booked, amount, currency, remittance, name, iban
-            )
+            content = (booked, amount, currency, remittance, name, iban)
+            seen[content] = seen.get(content, 0) + 1
+            reference = cell("reference") or content_reference(*content, seen[content])
             entries.append(StatementEntry(
                 reference=reference[:200],
                 credit=amount > 0,

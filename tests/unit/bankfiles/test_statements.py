@@ -78,3 +78,12 @@ def test_csv_errors_name_the_line() -> None:
         read(b"date,value\n2026-12-01,5\n")
     with pytest.raises(BankFileError, match="line 2"):
         read(b"amount,currency\nabc,EUR\n")
+
+
+def test_identical_entries_without_a_bank_reference_stay_apart() -> None:
+    twice = [Credit("10.00", remittance="INV-7"), Credit("10.00", remittance="INV-7")]
+    first, second = read(camt053(twice))
+    assert first.reference != second.reference
+    assert [e.reference for e in read(camt053(twice))] == [first.reference, second.reference]
+    rows = read(b"amount,currency,purpose\n5.00,EUR,x\n5.00,EUR,x\n")
+    assert rows[0].reference != rows[1].reference

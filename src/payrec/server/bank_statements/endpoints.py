@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import File, Query, UploadFile
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -19,7 +20,7 @@ from payrec.server.bank_statements.schemas import (
     ImportSummary,
     UnmatchedList,
 )
-from payrec.server.errors import Invalid, PayloadTooLarge
+from payrec.server.errors import Conflict, Invalid, PayloadTooLarge
 from payrec.server.jsonio import json_response
 from payrec.server.routing import api_router
 
@@ -43,11 +44,18 @@ async def import_statement(
     data = await file.read(MAX_STATEMENT_BYTES + 1)
     name = file.filename or "statement"
     entries = await run_in_threadpool(parsed, data, name)
-    return await run_in_threadpool(
-        ctx.write,
-        lambda s: service.import_entries(s, entries, ctx.actor, source=name),
-        status_code=201,
-    )
+    try:
+        return await run_in_threadpool(
+            ctx.write,
+            lambda s: service.import_entries(s, entries, ctx.actor, source=name),
+            status_code=201,
+        )
+    except IntegrityError as exc:  # the same entries imported at the same moment
+        raise Conflict(
+            "these entries were being imported by another request; import the file again "
+            "(what is recorded already will be skipped)",
+            code="bank-statement-concurrent",
+        ) from exc
 
 
 @router.get("/unmatched", response_model=UnmatchedList)
