@@ -28,6 +28,7 @@ from payrec.server.bank_statements.schemas import (
     UnmatchedEntry,
     UnmatchedList,
 )
+from payrec.server.charges import service as late_charges
 from payrec.server.errors import Conflict, DomainError, NotFound
 from payrec.server.models import BankEntry, Customer, RecoveryCase
 from payrec.server.payments import service as payments
@@ -36,6 +37,16 @@ from payrec.server.payments.schemas import PaymentCreate
 
 def _candidate(case: RecoveryCase) -> Candidate:
     return Candidate(case.id, case.currency, case.outstanding, open=not is_terminal(case.status))
+
+
+def _due(session: Session, case: RecoveryCase) -> Candidate:
+    """The case with what a payment may cover (late charges included when a scheme is on);
+    the principal left when a charge cannot be computed (that payment is refused anyway)."""
+    try:
+        owed = late_charges.owed(session, case)
+    except DomainError:
+        owed = case.outstanding
+    return Candidate(case.id, case.currency, owed, open=not is_terminal(case.status))
 
 
 def _received_at(entry: StatementEntry | BankEntry) -> datetime | None:
@@ -82,7 +93,7 @@ def import_entries(
                 session, referenced_case_ids(entry.structured_reference, entry.remittance))],
             [_candidate(c) for c in repository.open_cases_by_invoice(
                 session, invoice_tokens(entry.remittance))],
-            [_candidate(c) for c in repository.open_cases_of_payer(session, entry.debtor_name)]
+            [_due(session, c) for c in repository.open_cases_of_payer(session, entry.debtor_name)]
             if entry.debtor_name else [],
         )
         payment_id: str | None = None

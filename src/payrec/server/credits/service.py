@@ -13,6 +13,7 @@ from payrec.domain.money import quantize
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import service as cases
+from payrec.server.charges import service as late_charges
 from payrec.server.credits import repository
 from payrec.server.credits.schemas import CreditApplied, CreditList, CreditOut
 from payrec.server.customers import service as customers
@@ -63,7 +64,7 @@ def apply(
     if case.currency != credit.currency:
         raise Invalid(f"the case is in {case.currency}, the credit in {credit.currency}",
                       field="recoveryCaseId")
-    used = use_credit(credit.remaining, case.outstanding)
+    used = use_credit(credit.remaining, late_charges.owed(session, case))
     receipt = payments.record_payment(
         session,
         case_id,

@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.domain.allocation import Allocation, reverse
-from payrec.domain.cases import opening_status, settled
+from payrec.domain.cases import opening_status
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import service as cases
 from payrec.server.cases.replan import release_steps
+from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, NotFound
 from payrec.server.models import CustomerCredit, Payment
@@ -51,7 +52,8 @@ def reverse_payment(
         credit.reason = f"payment reversed: {reason}"[:500]
     payment.reversed_at, payment.reversal_reason = datetime.now(UTC), reason
     released = 0
-    if case.status == "RESOLVED" and not settled(case.amount, case.amount_paid):
+    session.flush()
+    if case.status == "RESOLVED" and not late_charges.settled(session, case):
         case.status = opening_status(case.due_date, local_today(
             customers.get(session, case.customer_id).timezone))
         case.resolved_at = None
@@ -70,6 +72,7 @@ def reverse_payment(
                "creditWithdrawn": withdrawn, "stepsReplanned": released},
     )
     customer = customers.get(session, case.customer_id)
-    return PaymentReceipt(payment=to_out(payment), case=cases.to_out(case, customer),
+    return PaymentReceipt(payment=to_out(payment),
+                          case=cases.charged_out(session, [(case, customer)])[0],
                           cancelled={"tasks": 0, "notifications": 0, "reminders": 0},
                           credit_id=credit.id if credit else None)
