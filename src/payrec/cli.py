@@ -1,5 +1,5 @@
 """`payrec` command line: serve | up | worker | db upgrade | keys create | users create |
-import bank-statement | extract | demo."""
+import FILE | import bank-statement | extract | demo."""
 
 from __future__ import annotations
 
@@ -136,6 +136,62 @@ def cmd_import(args: argparse.Namespace) -> int:
         db.dispose()
     print(json.dumps(body))
     return 0
+
+
+def cmd_import_book(args: argparse.Namespace) -> int:
+    """`payrec import FILE [--dry-run] [--mapping FILE]`: customers and open invoices from a
+    CSV or XLSX, with a progress bar on stderr and the summary as JSON on stdout."""
+    import json
+    from pathlib import Path
+
+    from payrec.server.actor import Actor
+    from payrec.server.db import Database
+    from payrec.server.errors import DomainError
+    from payrec.server.imports import service
+    from payrec.startup import migrate, settings_from_args
+
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+        raw_mapping = Path(args.mapping).read_bytes() if args.mapping else None
+    except OSError as exc:
+        raise CliError(f"{exc.filename}: {exc.strerror or exc}") from exc
+    settings = settings_from_args(args)
+    migrate(settings.database_url)
+    db = Database(settings.database_url, pool_size=1)
+    actor = Actor(name="cli", service_name="payrec-cli")
+    try:
+        mapping = service.parse_mapping(raw_mapping)
+        with db.write() as session:
+            job = service.create(session, content, path.name, mapping, actor, dry_run=args.dry_run)
+            import_id, described = job.id, job.file_format
+        print(f"{path.name}: {described}", file=sys.stderr)
+        service.run(db, import_id, actor, progress=_progress_bar)
+        print(file=sys.stderr)
+        with db.read() as session:
+            body = service.summary(service.get(session, import_id))
+    except DomainError as exc:
+        raise CliError(exc.detail) from exc
+    finally:
+        db.dispose()
+    counts = body["counts"]
+    for error in body["errors"][:50]:
+        print(f"line {error['line']}: {error['message']}", file=sys.stderr)
+    print(
+        f"{'dry run: ' if args.dry_run else ''}{counts['created']} created, "
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
+        f"{counts['failed']} failed",
+        file=sys.stderr,
+    )
+    print(json.dumps(body))
+    return 1 if body["status"] == "FAILED" else 0
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 40
+    filled = width * done // max(total, 1)
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\r[{bar}] {done}/{total} rows", end="", file=sys.stderr, flush=True)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -281,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(statement)
     statement.add_argument("file")
     statement.set_defaults(func=cmd_import)
+    book = imports_sub.add_parser(
+        "FILE", help="customers and open invoices from a CSV or XLSX: `payrec import FILE`"
+    )
+    _book_arguments(book, common)
 
     extract = sub.add_parser("extract", help="extract invoice fields from PDFs and images")
     extract.add_argument("rest", nargs=argparse.REMAINDER)
@@ -288,14 +348,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _book_arguments(parser: argparse.ArgumentParser, common: Any) -> None:
+    common(parser)
+    parser.add_argument("file", help="CSV (any encoding or delimiter a spreadsheet writes), XLSX")
+    parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    parser.add_argument("--mapping", help='JSON: {"columns": {header: column}, "decimal": ","}')
+    parser.set_defaults(func=cmd_import_book)
+
+
+def _book_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="payrec import", description="import customers and open invoices"
+    )
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--database-url", help="SQLAlchemy URL (env PAYREC_DATABASE_URL)")
+        p.add_argument("--data-dir", help="documents, outbox (env PAYREC_DATA_DIR)")
+
+    _book_arguments(parser, common)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["import"] and _is_book_import(arguments[1:]):
+        return _run(_book_parser().parse_args(arguments[1:]))
     if arguments[:1] == ["extract"]:  # its own options (--json …) belong to the extractor
         from payrec.extraction.cli import main_extract
 
         return main_extract(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(arguments)
+    return _run(parser.parse_args(arguments))
+
+
+def _is_book_import(rest: list[str]) -> bool:
+    """`payrec import FILE …` (not a subcommand such as `bank-statement`, nor --help)."""
+    if "-h" in rest or "--help" in rest:
+        return False
+    words: list[str] = []
+    skip = False
+    for word in rest:
+        if skip:
+            skip = False
+        elif word in ("--database-url", "--data-dir", "--mapping"):
+            skip = True
+        elif not word.startswith("-"):
+            words.append(word)
+    return bool(words) and words[0] not in ("bank-statement", "FILE")
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         result: int = args.func(args)
         return result

@@ -32,6 +32,8 @@ from payrec.server.db import Database
 from payrec.server.documents.endpoints import automation_router as documents_automation
 from payrec.server.documents.endpoints import management_router as documents_management
 from payrec.server.extractions.endpoints import router as extractions_router
+from payrec.server.imports import runner as import_runner
+from payrec.server.imports.endpoints import router as imports_router
 from payrec.server.jsonio import ExactJSONResponse, ExactJSONRoute
 from payrec.server.middleware.edge import EdgeMiddleware, Metrics, RouteTemplates
 from payrec.server.middleware.problems import install_problem_handlers
@@ -105,6 +107,7 @@ def _management_router() -> APIRouter:
         payments_router,
         payment_reversal_router,
         bank_statements_router,
+        imports_router,
         documents_management,
         clients_router,
         audit_router,
@@ -149,6 +152,7 @@ class Sweeper:
         with self._state.db.write() as session:
             task_service.expire_leases(session, now=now, actor=SYSTEM)
         due_check.run(self._state.db, now)
+        import_runner.resume_stalled(self._state.db)
         with self._state.db.write() as session:
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
         if self._state.db.is_sqlite and time.monotonic() >= self._next_analyze:

@@ -9,6 +9,7 @@ from payrec.server.models.charges import ChargeWaiver, ReferenceRateRow
 from payrec.server.models.credits import CustomerCredit
 from payrec.server.models.customers import Customer
 from payrec.server.models.documents import Document, Extraction
+from payrec.server.models.imports import ImportJob
 from payrec.server.models.infra import AuditEvent, IdempotencyRecord
 from payrec.server.models.messaging import Notification, Reminder
 from payrec.server.models.policies import MessageTemplate, Policy
@@ -27,6 +28,7 @@ __all__ = [
     "Document",
     "Extraction",
     "IdempotencyRecord",
+    "ImportJob",
     "MessageTemplate",
     "Notification",
     "Payment",

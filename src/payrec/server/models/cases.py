@@ -26,11 +26,13 @@ class RecoveryCase(Base):
         # customer's lock (stored duplicates from before the rule keep the index non-unique)
         Index("ix_recovery_cases_customer_invoice", "customer_id", "invoice_number"),
         Index("ix_recovery_cases_paused_until", "paused_until"),  # the periodic auto-resume
+        Index("ix_recovery_cases_external_id", "external_id"),  # imports upsert by it
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("case"))
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
     invoice_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     amount_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     currency: Mapped[str] = mapped_column(String(3))

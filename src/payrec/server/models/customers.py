@@ -22,10 +22,12 @@ class Customer(Base):
         Index("ix_customers_name_lower", func.lower(text("name"))),
         # inbound SMS replies find their customer by the number's digits
         Index("ix_customers_phone_digits", "phone_digits"),
+        Index("ix_customers_external_id", "external_id"),  # imports upsert by it
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("cust"))
     name: Mapped[str] = mapped_column(String(300))
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     phone_digits: Mapped[str | None] = mapped_column(String(40), nullable=True)

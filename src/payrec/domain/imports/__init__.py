@@ -1,0 +1,1 @@
+"""Reading customers and open invoices from spreadsheet files (pure rules, no database)."""

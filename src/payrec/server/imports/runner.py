@@ -1,0 +1,45 @@
+"""Imports run in the background of the backend that took the upload (a thread per job);
+the sweeper of any host resumes a job whose host died, from its last committed chunk."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from payrec.server.actor import Actor
+from payrec.server.db import Database
+from payrec.server.imports import service
+
+logger = logging.getLogger(__name__)
+
+_running: set[str] = set()
+_lock = threading.Lock()
+
+
+def start(db: Database, import_id: str, actor: Actor) -> None:
+    with _lock:
+        if import_id in _running:
+            return
+        _running.add(import_id)
+    thread = threading.Thread(
+        target=_run, args=(db, import_id, actor), name=f"import-{import_id}", daemon=True
+    )
+    thread.start()
+
+
+def _run(db: Database, import_id: str, actor: Actor) -> None:
+    try:
+        service.run(db, import_id, actor)
+    except Exception:
+        logger.exception("import %s stopped; the sweeper resumes it", import_id)
+    finally:
+        with _lock:
+            _running.discard(import_id)
+
+
+def resume_stalled(db: Database) -> None:
+    """Called by the sweeper: jobs whose lease ran out are carried on here."""
+    with db.write() as session:
+        stalled = service.claim_stalled(session)
+    for import_id in stalled:
+        start(db, import_id, Actor(name="system", service_name="payrec-imports"))
