@@ -31,6 +31,7 @@ from payrec.server.customers.endpoints import router as customers_router
 from payrec.server.db import Database
 from payrec.server.documents.endpoints import automation_router as documents_automation
 from payrec.server.documents.endpoints import management_router as documents_management
+from payrec.server.exports.endpoints import router as exports_router
 from payrec.server.extractions.endpoints import router as extractions_router
 from payrec.server.imports import runner as import_runner
 from payrec.server.imports.endpoints import router as imports_router
@@ -108,6 +109,7 @@ def _management_router() -> APIRouter:
         payment_reversal_router,
         bank_statements_router,
         imports_router,
+        exports_router,
         documents_management,
         clients_router,
         audit_router,
