@@ -145,3 +145,20 @@ def test_cases_csv(book: tuple[LiveBackend, date]) -> None:
 
     as_agent = httpx.get(backend.base_url + "/api/v1/reports/summary", headers=agent)
     assert as_agent.status_code == 200
+
+
+def test_by_collector_promises_and_the_worklist_behind_an_aging_bucket(
+    book: tuple[LiveBackend, date],
+) -> None:
+    backend, _today = book
+    usd = next(c for c in _summary(backend)["currencies"] if c["currency"] == "USD")
+    assert usd["byCollector"] == [{"assigneeUserId": None, "count": 5, "amount": 2350.0}]
+    assert usd["promises"] == {"kept": 0, "broken": 0, "pending": 0}
+    for bucket in usd["aging"]:  # each bar's cases: the worklist filtered to that bucket
+        listed = backend.admin(
+            "GET", "/worklist", params={"currency": "USD", "aging": bucket["bucket"]}
+        )
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["total"] == bucket["count"], bucket
+    refused = backend.admin("GET", "/worklist", params={"aging": "7-8"})
+    assert refused.status_code == 422

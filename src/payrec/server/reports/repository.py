@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from payrec.domain.cases import default_issue_date
-from payrec.server.models import Customer, Payment, RecoveryCase, Task
+from payrec.server.models import Customer, Payment, Promise, RecoveryCase, Task
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class CaseRow:
     resolved_at: datetime | None
     created_at: datetime
     issue_date: date
+    assignee_user_id: str | None = None
 
 
 def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
@@ -56,6 +57,7 @@ def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
             RecoveryCase.resolved_at,
             RecoveryCase.created_at,
             RecoveryCase.issue_date,
+            RecoveryCase.assignee_user_id,
         )
         .join(Customer, Customer.id == RecoveryCase.customer_id)
         .outerjoin(paid, paid.c.recovery_case_id == RecoveryCase.id)
@@ -76,6 +78,7 @@ def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:
             resolved_at=row[8],
             created_at=row[9],
             issue_date=row[10] or default_issue_date(row[6], row[9].date()),
+            assignee_user_id=row[11],
         )
 
 
@@ -95,3 +98,13 @@ def completed_step_tasks(
     )
     for case_id, meta in session.execute(stmt):
         yield str(case_id), meta
+
+
+def promise_counts(session: Session, *, until: datetime) -> dict[tuple[str, str], int]:
+    """(currency, status) -> promises taken before `until` (their status now)."""
+    stmt = (
+        select(Promise.currency, Promise.status, func.count())
+        .where(Promise.created_at < until)
+        .group_by(Promise.currency, Promise.status)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in session.execute(stmt)}

@@ -35,6 +35,13 @@ DEFINITIONS: dict[str, str] = {
         "outstanding cases and amounts by the furthest policy step carried out for them by "
         "asOf (a COMPLETED step task); stepIndex null when no step has been carried out yet"
     ),
+    "byCollector": (
+        "outstanding cases and amounts by the user each case is assigned to now "
+        "(assigneeUserId null: unassigned)"
+    ),
+    "promises": (
+        "promises to pay taken by asOf, by their status now: KEPT, BROKEN or PENDING"
+    ),
     "daysSalesOutstanding": (
         "outstanding / billedLast90Days x 90, one decimal place; billedLast90Days is the sum "
         "of the amounts of cases whose invoice was issued in the 90 days ending on asOf; null "
@@ -67,6 +74,20 @@ class StepFigure(OutModel):
     amount: ExactNumber
 
 
+class CollectorFigure(OutModel):
+    """Open cases assigned to this user (`assigneeUserId` null: nobody)."""
+
+    assignee_user_id: str | None
+    count: int
+    amount: ExactNumber
+
+
+class PromiseFigures(OutModel):
+    kept: int = 0
+    broken: int = 0
+    pending: int = 0
+
+
 class CurrencySummary(OutModel):
     currency: str
     cases: int
@@ -79,6 +100,8 @@ class CurrencySummary(OutModel):
     billed_last_90_days: ExactNumber
     days_sales_outstanding: ExactNumber | None
     by_policy_step: list[StepFigure] = Field(default_factory=list)
+    by_collector: list[CollectorFigure] = Field(default_factory=list)
+    promises: PromiseFigures = Field(default_factory=PromiseFigures)
 
 
 class Summary(OutModel):

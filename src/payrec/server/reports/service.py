@@ -22,7 +22,9 @@ from payrec.server.reports.schemas import (
     DEFINITIONS,
     Bucket,
     BucketName,
+    CollectorFigure,
     CurrencySummary,
+    PromiseFigures,
     StepFigure,
     Summary,
     Total,
@@ -59,6 +61,7 @@ class _Tally:
     written_off: Decimal = Decimal(0)
     billed_90: Decimal = Decimal(0)
     steps: dict[StepRef | None, StepTally] = field(default_factory=dict)
+    collectors: dict[str | None, StepTally] = field(default_factory=dict)
 
 
 def outstanding_at(row: CaseRow, until: datetime) -> Decimal:
@@ -71,9 +74,17 @@ def summary(session: Session, *, as_of: date, since: date | None) -> Summary:
     """The summary as the API and the reports page show it (with the per-step breakdown)."""
     until = end_of(as_of)
     steps = latest_steps(repository.completed_step_tasks(session, until=until))
-    return summarise(
+    result = summarise(
         repository.case_rows(session, until=until), as_of=as_of, since=since, steps=steps
     )
+    promises = repository.promise_counts(session, until=until)
+    for currency in result.currencies:
+        currency.promises = PromiseFigures(
+            kept=promises.get((currency.currency, "KEPT"), 0),
+            broken=promises.get((currency.currency, "BROKEN"), 0),
+            pending=promises.get((currency.currency, "PENDING"), 0),
+        )
+    return result
 
 
 def case_rows_until(session: Session, day: date) -> Iterable[CaseRow]:
@@ -101,6 +112,9 @@ def summarise(
                 step = tally.steps.setdefault(steps.get(row.id), StepTally())
                 step.count += 1
                 step.amount += owed
+            mine = tally.collectors.setdefault(row.assignee_user_id, StepTally())
+            mine.count += 1
+            mine.amount += owed
         if window_start.date() <= row.issue_date <= as_of:
             tally.billed_90 += row.amount
         if since is not None and row.issue_date < since:
@@ -161,5 +175,9 @@ def _currency_summary(currency: str, t: _Tally) -> CurrencySummary:
                 amount=money(figure.amount),
             )
             for step, figure in sorted(t.steps.items(), key=lambda item: tally_key(item[0]))
+        ],
+        by_collector=[
+            CollectorFigure(assignee_user_id=user, count=figure.count, amount=money(figure.amount))
+            for user, figure in sorted(t.collectors.items(), key=lambda item: item[0] or "")
         ],
     )

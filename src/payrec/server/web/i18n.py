@@ -15,7 +15,7 @@ from pathlib import Path
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_percent
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -58,6 +58,9 @@ class Formatter:
 
     def money(self, amount: Decimal | None, currency: str) -> str:
         return format_currency(amount or Decimal(0), currency, locale=self.locale)
+
+    def percent(self, value: Decimal) -> str:
+        return format_percent(value, format="#,##0.0%", locale=self.locale)
 
     def day(self, value: date | None) -> str:
         return format_date(value, format="medium", locale=self.locale) if value else ""

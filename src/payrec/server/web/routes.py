@@ -47,16 +47,19 @@ def worklist_page(
     currency: Annotated[str, Query(max_length=3)] = "",
     assigned: Annotated[str, Query(max_length=20)] = "",
     step: Annotated[str, Query(max_length=4)] = "",
+    aging: Annotated[str, Query(max_length=10)] = "",
+    collector: Annotated[str, Query(max_length=40)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     """Open cases in the order to work them, with filters and a search box."""
     filters = Filters(
-        assignee_user_id=who.user_id if assigned == "mine" else None,
+        assignee_user_id=who.user_id if assigned == "mine" else (collector or None),
         unassigned_tasks=assigned == "mine",
         unassigned=assigned == "unassigned",
         status=status or None,
         currency=currency or None,
         policy_step=_int_or_none(step),
+        aging=aging or None,
         search=q or None,
     )
     state = app_state(request)
@@ -68,7 +71,15 @@ def worklist_page(
             names = users.names(session, {i.assignee_user_id for i in result.items})
     except DomainError as exc:
         return error_page(request, exc.status, exc.detail, who)
-    query = {"q": q, "status": status, "currency": currency, "assigned": assigned, "step": step}
+    query = {
+        "q": q,
+        "status": status,
+        "currency": currency,
+        "assigned": assigned,
+        "step": step,
+        "aging": aging,
+        "collector": collector,
+    }
     kept = {k: v for k, v in query.items() if v}
     pages = max(1, -(-result.total // PAGE_SIZE))
     context: dict[str, Any] = {

@@ -28,6 +28,9 @@ def get_worklist(
     assignee: Annotated[str | None, Query(max_length=40, description="a user id")] = None,
     unassigned: bool = False,
     policy_step: Annotated[int | None, Query(alias="policyStep", ge=0, lt=1000)] = None,
+    aging: Annotated[
+        str | None, Query(max_length=10, description="current, 1-30, 31-60, 61-90 or 90+")
+    ] = None,
     unassigned_tasks: Annotated[
         bool,
         Query(
@@ -47,6 +50,7 @@ def get_worklist(
         status=status,
         currency=currency,
         policy_step=policy_step,
+        aging=aging,
         search=q,
     )
     with ctx.read() as session:

@@ -26,9 +26,21 @@ class Filters:
     policy_step: int | None = None
     search: str | None = None
     search_digits: str | None = None
+    aging: str | None = None
+    """An aging bucket of the reports (`current`, `1-30`, `31-60`, `61-90`, `90+`)."""
     unassigned_tasks: bool = False
     """With `assignee_user_id`: also the unassigned cases with a manual task due (a collector's
     "mine": a task's collector is its case's assignee, and nobody's task is everybody's)."""
+
+
+AGING_RANGES: dict[str, tuple[int | None, int | None]] = {
+    "current": (None, 0),
+    "1-30": (1, 30),
+    "31-60": (31, 60),
+    "61-90": (61, 90),
+    "90+": (91, None),
+}
+"""Days past due (inclusive bounds) of each aging bucket, as the reports count them."""
 
 
 def _like(text: str) -> str:
@@ -102,6 +114,12 @@ def _where(query: AnyRows, filters: Filters, today: date) -> AnyRows:
         )
     elif filters.assignee_user_id:
         query = query.where(RecoveryCase.assignee_user_id == filters.assignee_user_id)
+    if filters.aging in AGING_RANGES:
+        low, high = AGING_RANGES[filters.aging]
+        if high is not None:
+            query = query.where(RecoveryCase.due_date >= today - timedelta(days=high))
+        if low is not None:
+            query = query.where(RecoveryCase.due_date <= today - timedelta(days=low))
     if filters.policy_step is not None:
         query = query.where(
             exists().where(

@@ -31,6 +31,9 @@ def _checked(filters: Filters) -> Filters:
         raise Invalid("currency is an ISO 4217 code such as EUR", field="currency")
     if filters.policy_step is not None and not 0 <= filters.policy_step < 1000:
         raise Invalid("policyStep is a step index (0 for the first step)", field="policyStep")
+    if filters.aging and filters.aging not in repository.AGING_RANGES:
+        names = ", ".join(repository.AGING_RANGES)
+        raise Invalid(f"aging is one of {names}", field="aging")
     text = (filters.search or "").strip()
     if len(text) > SEARCH_MAX:
         raise Invalid(f"a search has at most {SEARCH_MAX} characters", field="q")
