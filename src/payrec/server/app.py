@@ -71,6 +71,8 @@ from payrec.server.web.pages import (
 from payrec.server.web.review_pages import router as web_review_router
 from payrec.server.web.report_pages import router as web_reports_router
 from payrec.server.web.routes import router as web_router
+from payrec.server.web.settings_content import router as web_settings_content_router
+from payrec.server.web.settings_pages import router as web_settings_router
 from payrec.server.web.signin import router as signin_router
 from payrec.server.webhooks.endpoints import router as webhooks_router
 from payrec.server.worklist.endpoints import router as worklist_router
@@ -232,6 +234,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_review_router)
     app.include_router(web_bank_router)
     app.include_router(web_reports_router)
+    app.include_router(web_settings_router)
+    app.include_router(web_settings_content_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(PasswordChangeRequired, password_redirect)

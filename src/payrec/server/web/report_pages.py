@@ -93,8 +93,13 @@ def reports_page(
     for cur in summary.currencies:
         aging = bars(
             [
-                (b.bucket, b.count, b.amount, cur.currency,
-                 _worklist(aging=b.bucket, currency=cur.currency))
+                (
+                    b.bucket,
+                    b.count,
+                    b.amount,
+                    cur.currency,
+                    _worklist(aging=b.bucket, currency=cur.currency),
+                )
                 for b in cur.aging
             ],
             fmt,

@@ -1,0 +1,154 @@
+"""Admin settings in a real Chromium: edit a policy step, edit a template with its live
+preview for a real case (a broken template shows its error and is not saved), create a user
+and an API key (shown once, revocable); an AGENT is refused every settings page and POST.
+The policy and template are the test's own (the backend is shared). Screenshots saved."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.support.backend import LiveBackend
+from tests.support.workspace import AppClient, browser_sign_in, create_user
+
+
+def _own_policy_and_template(backend: LiveBackend, tag: str) -> tuple[str, str]:
+    template_id = f"browser-{tag}"
+    made = backend.admin(
+        "POST",
+        "/templates",
+        json={
+            "templateId": template_id,
+            "language": "en",
+            "channel": "EMAIL",
+            "subject": "Invoice {{ invoiceNumber }}",
+            "bodyText": "Dear {{ customerName }}, please pay {{ amount }}.",
+        },
+    )
+    assert made.status_code == 201, made.text
+    policy_id = f"pol-{tag}"
+    made = backend.admin(
+        "POST",
+        "/policies",
+        json={
+            "id": policy_id,
+            "name": f"Browser ladder {tag}",
+            "steps": [
+                {"offsetDays": 1, "channel": "EMAIL", "templateId": template_id},
+                {"offsetDays": 10, "channel": "EMAIL", "templateId": "reminder-2"},
+            ],
+            "sendWindow": {"start": "09:00", "end": "18:00", "weekends": False},
+            "businessDaysOnly": True,
+            "maxContactsPer7Days": 2,
+        },
+    )
+    assert made.status_code == 201, made.text
+    return policy_id, template_id
+
+
+def test_admin_edits_policy_and_template_with_preview_creates_user_and_api_key(
+    sqlite_backend: LiveBackend, page: Any, screenshots: Any
+) -> None:
+    backend = sqlite_backend
+    admin = create_user(backend, "ADMIN", name="Ada Admin")
+    tag = secrets.token_hex(3)
+    policy_id, template_id = _own_policy_and_template(backend, tag)
+    customer = backend.new_customer(name=f"Preview Pantry {tag}", email=f"p@{tag}.example")
+    case = backend.new_case(customer["id"], invoiceNumber=f"INV-PV-{tag}", amount="321.00")
+
+    browser_sign_in(page, backend, admin)
+    page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
+    screenshots(page, "settings")
+
+    # a policy: the second step moves from day 10 to day 12, the cap to 3
+    page.get_by_role("link", name="Policies").click()
+    page.get_by_role("link", name=f"Browser ladder {tag}").click()
+    page.get_by_label("Days after due, step 2").fill("12")
+    page.get_by_label("Contacts per 7 days (per channel)").fill("3")
+    screenshots(page, "settings-policy")
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    stored = backend.admin("GET", f"/policies/{policy_id}").json()
+    assert [s["offsetDays"] for s in stored["steps"]] == [1, 12]
+    assert stored["maxContactsPer7Days"] == 3
+    assert stored["businessDaysOnly"] is True
+
+    # a template: the preview renders for the real case as one types
+    page.goto(backend.base_url + f"/app/settings/templates/{template_id}/en")
+    page.get_by_label("Case for the preview").fill(case["id"])
+    body = page.get_by_label("Text", exact=True)
+    body.fill("Hello {{ customerName }}, {{ amount }} is due for {{ invoiceNumber }}.")
+    expect(page.locator("#preview-text")).to_contain_text(
+        f"Hello Preview Pantry {tag}, $321.00 is due for INV-PV-{tag}."
+    )
+    screenshots(page, "settings-template-preview")
+    body.fill("Hello {% if customerName %}{{ customerName }")
+    expect(page.locator("#preview-error")).to_be_visible()
+    screenshots(page, "settings-template-error")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.locator("#save-error")).to_contain_text("Not saved")
+    kept = backend.admin("GET", f"/templates/{template_id}/en").json()
+    assert kept["bodyText"] == "Dear {{ customerName }}, please pay {{ amount }}."
+    page.get_by_label("Text", exact=True).fill("Hi {{ customerName }}, thank you.")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    saved = backend.admin("GET", f"/templates/{template_id}/en").json()
+    assert saved["bodyText"] == "Hi {{ customerName }}, thank you."
+
+    # a user, with a one-time password shown once
+    page.goto(backend.base_url + "/app/settings/users")
+    page.get_by_label("Email", exact=True).fill(f"new-{tag}@example.com")
+    page.get_by_label("Name", exact=True).fill(f"Newt {tag}")
+    page.get_by_label("Role", exact=True).select_option("AGENT")
+    page.get_by_role("button", name="Create user").click()
+    expect(page.locator("#one-time")).to_contain_text(f"new-{tag}@example.com")
+    expect(page.locator("#users")).to_contain_text(f"Newt {tag}")
+    screenshots(page, "settings-users")
+
+    # an API key: its secret shown once, it works, and revoked it does not
+    page.goto(backend.base_url + "/app/settings/api-keys")
+    page.get_by_label("Name", exact=True).fill(f"robot-{tag}")
+    page.get_by_label("AGENT", exact=True).check()
+    page.get_by_role("button", name="Create API key").click()
+    key = page.locator("#api-key").inner_text()
+    assert key.startswith("prk_")
+    screenshots(page, "settings-api-keys")
+    api = f"{backend.base_url}/api/v1/worklist"
+    auth = {"Authorization": f"Bearer {key}"}
+    assert httpx.get(api, headers=auth, timeout=30).status_code == 200
+    page.goto(backend.base_url + "/app/settings/api-keys")
+    expect(page.locator("#api-key")).to_have_count(0)  # shown once only
+    page.get_by_role("button", name=f"Revoke robot-{tag}").click()
+    expect(page.locator("#keys tr", has_text=f"robot-{tag}")).to_contain_text("Revoked")
+    assert httpx.get(api, headers=auth, timeout=30).status_code == 401
+
+
+def test_an_agent_cannot_reach_settings_page_or_post(
+    sqlite_backend: LiveBackend, page: Any, screenshots: Any
+) -> None:
+    backend = sqlite_backend
+    agent = create_user(backend, "AGENT")
+    browser_sign_in(page, backend, agent)
+    expect(page.get_by_role("link", name="Settings")).to_have_count(0)
+    for path in ("", "/users", "/api-keys", "/policies", "/templates"):
+        answer = page.goto(backend.base_url + "/app/settings" + path)
+        assert answer is not None and answer.status == 403, path
+        expect(page.get_by_role("heading", level=1)).to_contain_text("403")
+    screenshots(page, "settings-refused")
+    tag = secrets.token_hex(3)
+    with AppClient(backend) as client:
+        client.signed_in_as(agent)
+        for path, data in (
+            ("/app/settings/users", {"email": f"sneak-{tag}@example.com", "role": "ADMIN"}),
+            ("/app/settings/api-keys", {"name": f"sneak-{tag}", "roles": "ADMIN"}),
+            ("/app/settings/policies/policy-default", {"name": "hijacked"}),
+            ("/app/settings/templates/reminder-1/en", {"channel": "EMAIL", "bodyText": "x"}),
+        ):
+            assert client.post(path, data).status_code == 403, path
+    users = backend.admin("GET", "/users").json()
+    listed = users.get("users", users) if isinstance(users, dict) else users
+    assert f"sneak-{tag}@example.com" not in str(listed)
