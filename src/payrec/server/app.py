@@ -68,8 +68,8 @@ from payrec.server.web.pages import (
     password_redirect,
     sign_in_redirect,
 )
-from payrec.server.web.review_pages import router as web_review_router
 from payrec.server.web.report_pages import router as web_reports_router
+from payrec.server.web.review_pages import router as web_review_router
 from payrec.server.web.routes import router as web_router
 from payrec.server.web.settings_content import router as web_settings_content_router
 from payrec.server.web.settings_pages import router as web_settings_router
