@@ -1,7 +1,7 @@
 """customers' postal address and VAT id, read from the invoices extraction creates them from
 
-Revision ID: 0011_customer_contacts
-Revises: 0010_idempotency_leftovers
+Revision ID: 0015_customer_contacts
+Revises: 0014_imports
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011_customer_contacts"
-down_revision: str | None = "0010_idempotency_leftovers"
+revision: str = "0015_customer_contacts"
+down_revision: str | None = "0014_imports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
