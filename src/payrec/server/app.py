@@ -61,6 +61,7 @@ from payrec.server.users.throttle import LimitsThrottle
 from payrec.server.web.bank_pages import router as web_bank_router
 from payrec.server.web.case_actions import router as web_case_router
 from payrec.server.web.customer_pages import router as web_customer_router
+from payrec.server.web.import_pages import router as web_import_router
 from payrec.server.web.pages import (
     STATIC_DIR,
     PasswordChangeRequired,
@@ -236,6 +237,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_reports_router)
     app.include_router(web_settings_router)
     app.include_router(web_settings_content_router)
+    app.include_router(web_import_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(PasswordChangeRequired, password_redirect)

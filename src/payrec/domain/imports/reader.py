@@ -56,8 +56,9 @@ class Plan:
         return f"{self.format.describe()}, decimal {self.locale.decimal!r}, {order}"
 
 
-def plan(content: bytes, filename: str, mapping: Mapping) -> Plan:
-    """Detect the format, resolve the header, and decide the locale over all the values."""
+def plan(content: bytes, filename: str, mapping: Mapping, *, complete: bool = True) -> Plan:
+    """Detect the format, resolve the header, and decide the locale over all the values;
+    `complete=False` admits a header that lacks required columns (to be mapped)."""
     stream = io.BytesIO(content)
     fmt = detect(stream, filename)
     iterator = rows(stream, fmt)
@@ -69,7 +70,7 @@ def plan(content: bytes, filename: str, mapping: Mapping) -> Plan:
     missing = [c for c in REQUIRED if c not in columns]
     if "customer_name" not in columns and "customer_external_id" not in columns:
         missing.append("customer_name")
-    if missing:
+    if missing and complete:
         raise RowsError(
             f"no column for {', '.join(missing)} (header: {', '.join(header)}); "
             "name them in a mapping"

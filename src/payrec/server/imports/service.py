@@ -74,12 +74,12 @@ def parse_mapping(raw: bytes | str | None) -> Mapping:
         raise Invalid(str(exc), field="mapping") from exc
 
 
-def check_file(content: bytes, filename: str, mapping: Mapping) -> Plan:
+def check_file(content: bytes, filename: str, mapping: Mapping, *, complete: bool = True) -> Plan:
     """The file's plan, or 422 naming why it cannot be imported at all."""
     if len(content) > MAX_IMPORT_BYTES:
         raise Invalid(f"import files may be at most {MAX_IMPORT_BYTES} bytes", field="file")
     try:
-        return plan(content, filename, mapping)
+        return plan(content, filename, mapping, complete=complete)
     except RowsError as exc:
         raise Invalid(str(exc), field="file", code="bad-import-file") from exc
 
@@ -92,8 +92,11 @@ def create(
     actor: Actor,
     *,
     dry_run: bool,
+    complete: bool = True,
 ) -> ImportJob:
-    the_plan = check_file(content, filename, mapping)
+    """The job, its header checked (`complete=False`: a file whose columns are still to be
+    mapped is taken too; its check then fails naming them, and the page offers the mapping)."""
+    the_plan = check_file(content, filename, mapping, complete=complete)
     job = ImportJob(
         filename=filename[:300],
         dry_run=dry_run,
@@ -224,3 +227,60 @@ def start_lease(job: ImportJob) -> None:
 
 def summary(job: ImportJob) -> dict[str, Any]:
     return to_out(job).model_dump(mode="json", by_alias=True)
+
+
+def preview(job: ImportJob, limit: int = 5) -> dict[str, Any]:
+    """What the page shows before a run: the header, the column each header was read as,
+    and the first rows as read (or the reason each is refused)."""
+    mapping = _mapping_of(job)
+    try:
+        the_plan = plan(job.content, job.filename, mapping, complete=False)
+    except RowsError as exc:
+        return {"header": [], "columns": {}, "rows": [], "problem": str(exc)}
+    by_index = {index: name for name, index in the_plan.columns.items()}
+    shown = []
+    for line, row in islice(read_rows(job.content, the_plan), limit):
+        if isinstance(row, str):
+            shown.append({"line": line, "error": row, "cells": {}})
+        else:
+            shown.append({"line": line, "error": None, "cells": _cells_of(row)})
+    return {
+        "header": the_plan.header,
+        "columns": {i: by_index.get(i, "") for i in range(len(the_plan.header))},
+        "rows": shown,
+        "problem": None,
+        "mapping": mapping,
+    }
+
+
+def _cells_of(row: InvoiceRow) -> dict[str, str]:
+    return {
+        "customer": row.customer.name,
+        "email": row.customer.email or "",
+        "phone": row.customer.phone or "",
+        "invoice_number": row.invoice_number,
+        "issue_date": row.issue_date.isoformat() if row.issue_date else "",
+        "due_date": row.due_date.isoformat(),
+        "amount": f"{row.amount} {row.currency}",
+        "amount_paid": str(row.amount_paid),
+    }
+
+
+def again(
+    session: Session, import_id: str, actor: Actor, *, mapping: Mapping | None, dry_run: bool
+) -> ImportJob:
+    """A new import of a validated (dry-run) import's file, with its or a new mapping."""
+    previous = get(session, import_id)
+    if not previous.dry_run or not previous.content:
+        raise Invalid("only a validated file can be run again", field="import")
+    job = create(
+        session,
+        previous.content,
+        previous.filename,
+        mapping if mapping is not None else _mapping_of(previous),
+        actor,
+        dry_run=dry_run,
+        complete=dry_run,
+    )
+    start_lease(job)
+    return job
