@@ -180,3 +180,6 @@ def opt_out(
 
 def _snapshot(customer: Customer) -> dict[str, object]:
     return {field: getattr(customer, field) for field in _AUDITED}
+
+
+snapshot = _snapshot  # what the audit trail records of a customer (imports write it too)

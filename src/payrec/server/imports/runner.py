@@ -30,8 +30,11 @@ def start(db: Database, import_id: str, actor: Actor) -> None:
 def _run(db: Database, import_id: str, actor: Actor) -> None:
     try:
         service.run(db, import_id, actor)
-    except Exception:
-        logger.exception("import %s stopped; the sweeper resumes it", import_id)
+    except Exception as exc:
+        # the chunk in flight was rolled back whole; the job says why and stops (a host
+        # that dies instead leaves its lease to run out, and the sweeper carries it on)
+        logger.exception("import %s failed", import_id)
+        service.fail(db, import_id, f"the import stopped: {type(exc).__name__}")
     finally:
         with _lock:
             _running.discard(import_id)

@@ -204,6 +204,10 @@ def _finish(db: Database, import_id: str, status: str, detail: str | None) -> No
     logger.info("import %s %s", import_id, status.lower())
 
 
+def fail(db: Database, import_id: str, detail: str) -> None:
+    _finish(db, import_id, "FAILED", detail)
+
+
 def claim_stalled(session: Session) -> list[str]:
     """Jobs queued or running whose lease ran out (their host died): leased to the caller."""
     now = datetime.now(UTC)

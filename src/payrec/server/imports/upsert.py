@@ -18,7 +18,7 @@ from payrec.server.cases.schemas import CaseCreate, CaseEdit
 from payrec.server.customers import service as customers
 from payrec.server.customers.schemas import CustomerCreate, CustomerPatch
 from payrec.server.errors import DomainError
-from payrec.server.imports import repository
+from payrec.server.imports import bulk, repository
 from payrec.server.models import Customer, RecoveryCase
 from payrec.server.payments import service as payments
 from payrec.server.payments.schemas import PaymentCreate
@@ -172,6 +172,7 @@ def write_chunk(
     result = ChunkResult()
     chunk = _Chunk(session, actor, source)
     chunk.load(rows)
+    rows = _write_new(session, chunk, rows, result, actor)
     for row in rows:
         savepoint = session.begin_nested()
         try:
@@ -185,3 +186,45 @@ def write_chunk(
             continue
         result.counts[outcome] += 1
     return result
+
+
+def _write_new(
+    session: Session, chunk: _Chunk, rows: list[InvoiceRow], result: ChunkResult, actor: Actor
+) -> list[InvoiceRow]:
+    """Rows that open a case with nothing paid, in bulk; the rest (updates, payments, an
+    invoice the chunk names twice, an unknown policy) are returned for the row-by-row path."""
+    policies = bulk.known_policies(session, rows)
+    fresh: list[InvoiceRow] = []
+    rest: list[InvoiceRow] = []
+    seen: set[tuple[str, str]] = set()
+    named: dict[str, CustomerRow] = {}
+    for row in rows:
+        customer = chunk.customers.get(row.customer.key)
+        key = (row.customer.key, row.invoice_number)
+        existing = customer is not None and chunk.case(row, customer) is not None
+        if (
+            existing
+            or key in seen
+            or row.amount_paid
+            or (row.external_id and row.external_id in chunk.cases_by_external)
+            or (row.policy_id and row.policy_id not in policies)
+            or (customer is not None and _differs(customer, row.customer))
+            or named.get(row.customer.key, row.customer) != row.customer
+        ):
+            rest.append(row)
+            continue
+        seen.add(key)
+        named[row.customer.key] = row.customer
+        fresh.append(row)
+    if fresh:
+        bulk.new_customers(session, fresh, chunk.customers, actor)
+        for case in bulk.new_cases(session, fresh, chunk.customers, actor):
+            chunk._remember(case)
+        result.counts[CREATED] += len(fresh)
+    return rest
+
+
+def _differs(customer: Customer, row: CustomerRow) -> bool:
+    wanted = {"name": row.name, "email": row.email, "phone": row.phone,
+              "timezone": row.timezone, "locale": row.locale}
+    return any(v is not None and getattr(customer, k) != v for k, v in wanted.items())
