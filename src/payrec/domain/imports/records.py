@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from email_validator import EmailNotValidError, validate_email
@@ -78,6 +78,24 @@ def _text(cells: list[object], columns: dict[str, int], name: str, limit: int) -
     return text or None
 
 
+@lru_cache(maxsize=8192)  # a customer's address repeats on each of its invoices
+def _email(raw: str) -> str:
+    """The address as email-validator normalises it (a non-ASCII domain kept as Unicode,
+    deliverable through SMTPUTF8 or its IDNA form, as the API stores it)."""
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise BadValue(f"email {raw!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=8192)
+def _phone(raw: str, country: str | None) -> str:
+    try:
+        return to_e164(raw, country)
+    except Invalid as exc:
+        raise BadValue(f"phone {raw!r}: {exc.detail}") from exc
+
+
 def _customer(cells: list[object], columns: dict[str, int]) -> CustomerRow:
     external_id = _text(cells, columns, "customer_external_id", 100)
     name = _text(cells, columns, "customer_name", 300)
@@ -102,16 +120,10 @@ def _customer(cells: list[object], columns: dict[str, int]) -> CustomerRow:
             raise BadValue(f"time zone {timezone!r} is not an IANA zone")
     email = _text(cells, columns, "email", 320)
     if email:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise BadValue(f"email {email!r}: {exc}") from exc
+        email = _email(email)
     phone = _text(cells, columns, "phone", 40)
     if phone:
-        try:
-            phone = to_e164(phone, territory)
-        except Invalid as exc:
-            raise BadValue(f"phone {phone!r}: {exc.detail}") from exc
+        phone = _phone(phone, territory)
     key = external_id or " ".join(name.lower().split())
     return CustomerRow(key, external_id, name, email, phone, locale, timezone)
 

@@ -53,6 +53,31 @@ def record(
     session.info.setdefault(_PENDING, []).append(row)
 
 
+def record_many(session: Session, actor: Actor, entries: list[dict[str, Any]]) -> None:
+    """Many entries at once, written now in one executemany (bulk imports): each entry has
+    `action`, `entity_type`, `entity_id` and optionally `case_id`, `before`, `after`."""
+    if not entries:
+        return
+    at = utcnow()
+    rows = [
+        {
+            "id": new_id("evt"),
+            "at": at,
+            "actor": actor.name,
+            "service_name": actor.service_name,
+            "request_id": actor.request_id,
+            "action": entry["action"],
+            "entity_type": entry["entity_type"],
+            "entity_id": entry["entity_id"],
+            "recovery_case_id": entry.get("case_id"),
+            "before": _jsonable(entry.get("before")),
+            "after": _jsonable(entry.get("after")),
+        }
+        for entry in entries
+    ]
+    session.connection().execute(_INSERT, rows)
+
+
 def statement_fields(actor: Actor) -> dict[str, Any]:
     """A new entry's id and who made it, for an entry that a statement writes itself
     (`tasks.repository.lease_due_and_audit`): the values `record` would give it."""

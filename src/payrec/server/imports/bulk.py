@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from payrec.domain.cases import default_issue_date, opening_status, priority_rank
 from payrec.domain.imports.records import InvoiceRow
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.service import record_many
 from payrec.server.cases import service as cases
 from payrec.server.customers import service as customers
 from payrec.server.models import Customer, Policy, RecoveryCase
@@ -57,15 +57,15 @@ def new_customers(
         return
     session.add_all(made)
     session.flush()  # before the cases that name them (no ORM relationship orders them)
-    for customer in made:
-        record(
-            session,
-            actor,
-            action="customer.created",
-            entity_type="customer",
-            entity_id=customer.id,
-            after=customers.snapshot(customer),
-        )
+    record_many(
+        session,
+        actor,
+        [
+            {"action": "customer.created", "entity_type": "customer", "entity_id": c.id,
+             "after": customers.snapshot(c)}
+            for c in made
+        ],
+    )
 
 
 def new_cases(
@@ -93,14 +93,13 @@ def new_cases(
         )
     session.add_all(made)
     session.flush()
-    for case in made:
-        record(
-            session,
-            actor,
-            action="case.created",
-            entity_type="recovery_case",
-            entity_id=case.id,
-            case_id=case.id,
-            after=cases.snapshot(case),
-        )
+    record_many(
+        session,
+        actor,
+        [
+            {"action": "case.created", "entity_type": "recovery_case", "entity_id": c.id,
+             "case_id": c.id, "after": cases.snapshot(c)}
+            for c in made
+        ],
+    )
     return made
