@@ -289,8 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run automation services against a backend")
     worker.add_argument(
         "--services",
-        default="scheduler,reminders,notifications,extraction",
-        help="comma-separated: scheduler,reminders,notifications,extraction",
+        default="scheduler,reminders,notifications,extraction,webhooks",
+        help="comma-separated: scheduler,reminders,notifications,extraction,webhooks",
     )
     worker.add_argument("--concurrency", type=int, default=4)
     worker.add_argument("--poll-interval", type=float, default=2.0)

@@ -154,6 +154,26 @@ class Settings(BaseSettings):
         description="language of the collections team's manual tasks (CALL/LETTER)",
     )
 
+    webhook_allow_private: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("PAYREC_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private"),
+        description="admit webhook endpoints on loopback, private and link-local addresses",
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "PAYREC_WEBHOOK_RETRY_BASE_SECONDS", "webhook_retry_base_seconds"
+        ),
+        description="first retry delay of a webhook delivery; doubles per attempt (max 6 h)",
+    )
+    webhook_max_attempts: int = Field(
+        default=16,
+        ge=1,
+        validation_alias=AliasChoices("PAYREC_WEBHOOK_MAX_ATTEMPTS", "webhook_max_attempts"),
+        description="attempts before a webhook delivery is FAILED (16 span about 30 hours)",
+    )
+
     @field_validator("creditor_address", "creditor_signature")
     @classmethod
     def _lines(cls, value: str) -> str:

@@ -19,7 +19,7 @@ from payrec.automation.senders import Channels, channels_from_env, smtp_problem
 from payrec.client import AutomationApiClient, CircuitBreaker
 
 logger = logging.getLogger("payrec.worker")
-SERVICES = ("scheduler", "reminders", "notifications", "extraction")
+SERVICES = ("scheduler", "reminders", "notifications", "extraction", "webhooks")
 
 
 @dataclass
@@ -86,6 +86,17 @@ class Worker:
             from payrec.automation.extraction_service import ExtractionService
 
             return ExtractionService(self.client).step
+        if name == "webhooks":
+            from payrec.automation.webhooks import WebhookDeliverer
+
+            deliverer = WebhookDeliverer(
+                self.client,
+                worker_id=self.options.worker_id,
+                concurrency=self.options.concurrency,
+                lease_seconds=self.options.lease_seconds,
+            )
+            self._closers.append(deliverer.close)
+            return deliverer.step
         raise ValueError(f"unknown service {name!r}; choose from {', '.join(SERVICES)}")
 
     def start(self) -> None:

@@ -43,6 +43,8 @@ from .types import (
     Task,
     TaskBatchResult,
     TaskPage,
+    WebhookDelivery,
+    WebhookDeliveryState,
 )
 
 __all__ = [
@@ -81,5 +83,7 @@ __all__ = [
     "TaskBatchResult",
     "TaskPage",
     "UnprocessableEntityError",
+    "WebhookDelivery",
+    "WebhookDeliveryState",
     "retry_with_backoff",
 ]

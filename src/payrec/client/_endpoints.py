@@ -250,3 +250,37 @@ def generic(
         body=NO_BODY if body is None else body,
         idempotency_key=idempotency_key,
     )
+
+
+def claim_webhook_deliveries(
+    worker_id: str, limit: int, lease_seconds: int, idempotency_key: str | None
+) -> RequestSpec:
+    payload: JsonObject = {"workerId": worker_id, "limit": limit, "leaseSeconds": lease_seconds}
+    return RequestSpec(
+        "POST",
+        "/webhook-deliveries/claim",
+        body=payload,
+        idempotency_key=idempotency_key,
+        unwrap="deliveries",
+    )
+
+
+def report_webhook_delivery(
+    delivery_id: str,
+    lease_token: str,
+    succeeded: bool,
+    status_code: int | None,
+    latency_ms: int | None,
+    error: str | None,
+    permanent: bool,
+) -> RequestSpec:
+    payload: JsonObject = {"leaseToken": lease_token, "succeeded": succeeded}
+    if status_code is not None:
+        payload["statusCode"] = status_code
+    if latency_ms is not None:
+        payload["latencyMs"] = latency_ms
+    if error is not None:
+        payload["error"] = error[:2000]
+    if permanent:
+        payload["permanent"] = True
+    return RequestSpec("PUT", f"/webhook-deliveries/{path_id(delivery_id)}/result", body=payload)

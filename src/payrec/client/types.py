@@ -261,3 +261,32 @@ class Policy(TypedDict):
 def customer_of(case: RecoveryCase) -> CustomerSummary:
     """The case's embedded customer, or an empty one (a case read without it)."""
     return case.get("customer") or cast("CustomerSummary", {})
+
+
+class WebhookDelivery(TypedDict):
+    """A leased outbound webhook delivery: what the worker signs and posts."""
+
+    id: str
+    webhookId: str
+    type: str
+    recoveryCaseId: str | None
+    url: str
+    secret: str
+    body: str
+    attempts: int
+    leaseToken: str
+    allowPrivate: bool
+
+
+class WebhookDeliveryState(TypedDict):
+    id: str
+    endpointId: str
+    webhookId: str
+    type: str
+    recoveryCaseId: str | None
+    status: str
+    attempts: int
+    nextAttemptAt: str | None
+    lastError: str | None
+    createdAt: str
+    deliveredAt: str | None

@@ -75,6 +75,8 @@ from payrec.server.web.routes import router as web_router
 from payrec.server.web.settings_content import router as web_settings_content_router
 from payrec.server.web.settings_pages import router as web_settings_router
 from payrec.server.web.signin import router as signin_router
+from payrec.server.webhook_endpoints.endpoints import automation_router as deliveries_automation
+from payrec.server.webhook_endpoints.endpoints import router as webhook_endpoints_router
 from payrec.server.webhooks.endpoints import router as webhooks_router
 from payrec.server.worklist.endpoints import router as worklist_router
 
@@ -96,6 +98,7 @@ def _automation_router() -> APIRouter:
         notifications_router,
         policies_automation,
         templates_automation,
+        deliveries_automation,
     ):
         router.include_router(sub)
     return router
@@ -121,6 +124,7 @@ def _management_router() -> APIRouter:
         templates_router,
         reports_router,
         webhooks_router,
+        webhook_endpoints_router,
         users_router,
         worklist_router,
         manual_tasks_router,

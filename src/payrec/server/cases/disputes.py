@@ -26,6 +26,7 @@ from payrec.server.cases import service as cases
 from payrec.server.cases.holds import local_today, reopen
 from payrec.server.cases.schemas import CaseUpdate
 from payrec.server.errors import Conflict, NotFound
+from payrec.server.events.service import case_data, emit
 from payrec.server.models import Dispute, RecoveryCase
 
 
@@ -68,6 +69,7 @@ def open_dispute(
         case_id=case.id,
         after={"reason": reason, "text": text, "statusBefore": dispute.status_before},
     )
+    emit(session, "dispute.opened", case_data(case, disputeId=dispute.id, reason=reason))
     return dispute
 
 
@@ -133,4 +135,5 @@ def resolve(
             "note": note,
         },
     )
+    emit(session, "dispute.resolved", case_data(case, disputeId=dispute.id, outcome=outcome))
     return dispute, case

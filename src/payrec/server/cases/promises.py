@@ -36,6 +36,7 @@ from payrec.server.cases import repository
 from payrec.server.cases import service as cases
 from payrec.server.cases.holds import local_today, reopen, zone_of
 from payrec.server.cases.schemas import CaseUpdate
+from payrec.server.events.service import emit, promise_data
 from payrec.server.models import Customer, Promise, RecoveryCase
 from payrec.server.policies import service as policies
 from payrec.server.tasks import service as tasks
@@ -119,6 +120,7 @@ def create(
         case_id=case.id,
         after=_audit_view(promise),
     )
+    emit(session, "promise.created", promise_data(case, promise))
     if note:
         cases.add_note(session, case, note, actor)
     return promise
@@ -162,6 +164,7 @@ def check_due(session: Session, promise: Promise, case: RecoveryCase, now: datet
         case.promise_due = None
         return True
     settle(session, promise, PromiseStatus.BROKEN, SYSTEM, reason="not paid in time")
+    emit(session, "promise.broken", promise_data(case, promise))
     case.promise_due = None
     case.broken_promise_at = now
     if case.status == CaseStatus.PAUSED and case.paused_until == promise.breaks_at:

@@ -32,6 +32,7 @@ from payrec.server.cases.settlement import stop_contact
 from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid, NotFound
+from payrec.server.events.service import case_data, emit, resolved_or_updated
 from payrec.server.jsonio import exact_number, format_timestamp
 from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
 from payrec.server.models.base import MONEY_SCALE
@@ -275,6 +276,7 @@ def create(
         if document_id is None
         else {**_snapshot(case), "documentId": document_id},
     )
+    emit(session, "case.created", case_data(case))
     if data.notes:
         add_note(session, case, data.notes, actor)
     return case
@@ -357,6 +359,7 @@ def update(
             before=before,
             after={**after, "reason": reason} if reason else after,
         )
+        emit(session, resolved_or_updated(before, after), case_data(case, before=before))
         if reason:
             add_note(session, case, f"{data.status}: {reason}", actor)
     if data.notes:

@@ -18,6 +18,7 @@ from payrec.server.customers.schemas import (
     CustomerSummary,
 )
 from payrec.server.errors import Invalid, NotFound
+from payrec.server.events.service import emit
 from payrec.server.models import Customer, Policy
 
 _AUDITED = (
@@ -176,6 +177,8 @@ def opt_out(
         before=before,
         after=_snapshot(customer),
     )
+    if opted_out:
+        emit(session, "customer.opted_out", {"customerId": customer.id, "channel": channel})
 
 
 def _snapshot(customer: Customer) -> dict[str, object]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.errors import Invalid
+from payrec.server.events.service import document_data, emit
 from payrec.server.extractions.apply import apply_extraction
 from payrec.server.extractions.schemas import ExtractionCreate, ExtractionOut
 from payrec.server.jsonio import to_plain
@@ -88,6 +89,8 @@ def submit(
             "confidence": data.confidence,
         },
     )
+    if document.status == "NEEDS_REVIEW":
+        emit(session, "document.needs_review", document_data(document, case_id, extraction))
     return to_out(extraction, case_id)
 
 

@@ -15,6 +15,7 @@ from payrec.server.models.messaging import Notification, Reminder
 from payrec.server.models.policies import MessageTemplate, Policy
 from payrec.server.models.tasks import Task
 from payrec.server.models.users import User, UserSession
+from payrec.server.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AuditEvent",
@@ -42,4 +43,7 @@ __all__ = [
     "Task",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

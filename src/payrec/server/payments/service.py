@@ -20,7 +20,12 @@ from payrec.server.cases.settlement import stop_contact
 from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid
+<<<<<<< HEAD
 from payrec.server.models import CustomerCredit, Payment
+=======
+from payrec.server.events.service import case_data, emit
+from payrec.server.models import Payment
+>>>>>>> 93d00a7 (Outbound webhooks (issue 16.4): endpoints API (ADMIN, whsec_ secret shown once, sealed), an outbox written by events.emit in the transaction of each change, claim/report automation API with leases and per-case order, 'webhooks' worker service signing with standardwebhooks and connecting only to the DNS-checked address, exponential backoff then FAILED and redeliverable; migration 0012)
 from payrec.server.payments.schemas import PaymentCreate, PaymentOut, PaymentReceipt
 
 
@@ -107,6 +112,9 @@ def record_payment(
         after={**cases.snapshot(case), "payment": share.applied,
                **({"surplus": share.surplus, "credit": credit.id} if credit else {})},
     )
+    emit(session, "payment.recorded", case_data(case, paymentId=payment.id, payment=amount))
+    if case.status == "RESOLVED":
+        emit(session, "case.resolved", case_data(case, paymentId=payment.id))
     customer = customers.get(session, case.customer_id)
     return PaymentReceipt(
         payment=to_out(payment),

@@ -24,6 +24,7 @@ from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases.service import snapshot
 from payrec.server.errors import Invalid, NotFound
+from payrec.server.events.service import emit, reminder_data
 from payrec.server.models import CaseNote, RecoveryCase, Reminder, Task
 from payrec.server.models.base import new_id
 from payrec.server.reminders.schemas import ReminderOut, ReminderSent, TaskCompletion
@@ -168,6 +169,7 @@ def _apply_mark(
             "error": reminder["error"],
         },
     )
+    emit(session, f"reminder.{data.status.lower()}", reminder_data(reminder))
 
 
 def _advance_case(
