@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,6 +19,7 @@ class Received:
     body: dict[str, Any]
     verified: bool
     answered: int
+    at: float = 0.0
 
 
 @dataclass
@@ -55,7 +57,12 @@ class Receiver:
                         status = 500
                     receiver.received.append(
                         Received(
-                            path, self.headers["webhook-id"], json.loads(raw), verified, status
+                            path,
+                            self.headers.get("webhook-id", ""),
+                            json.loads(raw),
+                            verified,
+                            status,
+                            time.monotonic(),
                         )
                     )
                 if hold:  # the worker is killed while it waits for this answer
