@@ -109,6 +109,18 @@ def test_admin_edits_policy_and_template_with_preview_creates_user_and_api_key(
     expect(page.locator("#users")).to_contain_text(f"Newt {tag}")
     screenshots(page, "settings-users")
 
+    # sign a signed-in collector out everywhere, then deactivate them
+    other = create_user(backend, "AGENT", name=f"Otto {tag}")
+    with AppClient(backend) as client:
+        client.signed_in_as(other)
+        page.reload()
+        page.get_by_role("button", name=f"Sign out Otto {tag} everywhere").click()
+        expect(page.get_by_role("heading", name="Users", level=1)).to_be_visible()
+        assert client.get("/app/").status_code == 303  # back to the sign-in form
+        row = page.locator("#users tr", has_text=f"Otto {tag}")
+        row.get_by_role("button", name="Deactivate").click()
+        expect(page.locator("#users tr", has_text=f"Otto {tag}")).to_contain_text("Deactivated")
+
     # an API key: its secret shown once, it works, and revoked it does not
     page.goto(backend.base_url + "/app/settings/api-keys")
     page.get_by_label("Name", exact=True).fill(f"robot-{tag}")

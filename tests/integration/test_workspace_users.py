@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.support.backend import LiveBackend
+from tests.support.workspace import AppClient, create_user
 
 
 def _payrec(*args: str, cwd: Path, stdin: str | None) -> subprocess.CompletedProcess[str]:
@@ -108,3 +109,18 @@ def test_admin_creates_users_in_the_api_agent_is_refused(backend: LiveBackend) -
     )
     events = backend.admin("GET", "/audit-events", params={"entityId": body["id"]}).json()["events"]
     assert [e["action"] for e in events] == ["user.created"]
+
+
+def test_admin_signs_a_user_out_everywhere_in_the_api(backend: LiveBackend) -> None:
+    user = create_user(backend, "AGENT")
+    with AppClient(backend) as client:
+        client.signed_in_as(user)
+        revoked = backend.admin("POST", f"/users/{user.id}/sessions/revoke")
+        assert revoked.status_code == 200, revoked.text
+        assert client.get("/app/").status_code == 303  # the session is over
+        assert client.sign_in(user.email, user.password).status_code == 303  # the account stays
+    agent = {"Authorization": f"Bearer {backend.agent_key}"}
+    url = f"{backend.base_url}/api/v1/users/{user.id}/sessions/revoke"
+    assert backend.http.post(url, headers=agent).status_code == 403
+    events = backend.admin("GET", "/audit-events", params={"entityId": user.id}).json()["events"]
+    assert "user.sessions_revoked" in [e["action"] for e in events]

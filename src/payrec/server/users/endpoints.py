@@ -73,3 +73,9 @@ def update_user(user_id: str, body: UserUpdate, ctx: AdminContext) -> Response:
             )
         )
     )
+
+
+@router.post("/{user_id}/sessions/revoke", response_model=UserOut)
+def revoke_user_sessions(user_id: str, ctx: AdminContext) -> Response:
+    """Sign the user out everywhere (every app session ends; the account stays)."""
+    return ctx.write(lambda s: to_out(service.revoke_sessions(s, user_id, actor=ctx.actor)))

@@ -185,6 +185,21 @@ def update(
     return user
 
 
+def revoke_sessions(session: Session, user_id: str, *, actor: Actor) -> User:
+    """Sign a user out everywhere: every live session of theirs ends now."""
+    user = get(session, user_id)
+    repository.revoke_all(session, user.id, datetime.now(UTC))
+    record(
+        session,
+        actor,
+        action="user.sessions_revoked",
+        entity_type="user",
+        entity_id=user.id,
+        after={"sessionsRevoked": True},
+    )
+    return user
+
+
 def change_own_password(session: Session, who: SignedIn, current: str, new: str) -> User:
     """The signed-in user's own new password: the current one is asked again, and every
     session of the user ends (the caller opens a new one for this browser)."""

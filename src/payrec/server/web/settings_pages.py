@@ -4,7 +4,6 @@ An AGENT gets a plain 403 page on every settings page and POST."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +15,7 @@ from payrec.server.auth.dependencies import app_state, forget_cached_credentials
 from payrec.server.auth.roles import Role
 from payrec.server.errors import DomainError
 from payrec.server.users import service as users
+from payrec.server.users.passwords import generate_password
 from payrec.server.users.service import SignedIn
 from payrec.server.web.i18n import LANGUAGES, Formatter
 from payrec.server.web.pages import current_user, error_page, render
@@ -82,7 +82,7 @@ async def create_user(request: Request, who: Who) -> Response:
     values = await _form_or_refusal(request, who)
     if isinstance(values, Response):
         return values
-    password = secrets.token_urlsafe(12)
+    password = generate_password()
     state = app_state(request)
 
     def write() -> str:
@@ -108,7 +108,8 @@ async def create_user(request: Request, who: Who) -> Response:
 
 @router.post("/users/{user_id}")
 async def change_user(request: Request, user_id: str, who: Who) -> Response:
-    """Change a user's role, or deactivate / reactivate the account (its sessions end)."""
+    """Change a user's role, sign them out everywhere, or deactivate / reactivate the
+    account (deactivating ends its sessions too)."""
     values = await _form_or_refusal(request, who)
     if isinstance(values, Response):
         return values
@@ -119,6 +120,8 @@ async def change_user(request: Request, user_id: str, who: Who) -> Response:
         with state.db.write() as session:
             if action == "deactivate":
                 users.update(session, user_id, actor=who.actor, disabled=True)
+            elif action == "sign-out":
+                users.revoke_sessions(session, user_id, actor=who.actor)
             elif action == "activate":
                 users.update(session, user_id, actor=who.actor, disabled=False)
             else:
