@@ -171,7 +171,8 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                     if _PERSON_TITLE.match(text.strip()):
                         salutation = text.strip() + " "
                     continue
-                if re.match(r"^[^:]{1,30}:\s*\S", full) or re.match(
+                kv = re.match(r"^[^:]{1,30}:\s*\S", full)
+                if (kv and ":" in full[: len(text.rstrip()) + 2]) or re.match(
                         r"^\s*(gln|globale|handelsname|ust|vat|tax|kunden-?n|customer n)",
                         full, re.I):
                     continue  # "Key: value" lines (numbers, ids) inside the party block
