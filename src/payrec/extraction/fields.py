@@ -301,6 +301,14 @@ def _column_below(ctx: Context, info: LineInfo, hit: LabelHit) -> Decimal | None
     return last
 
 
+def _header_cell(info: LineInfo, hit: LabelHit) -> bool:
+    """The label is a whole cell of a header row ("VALOR TOTAL DA NOTA" over its value)."""
+    if hit.strength < 0.95:
+        return False  # "Gesamt", "Total" also head the line items' amount column
+    seg = info.segment_of(hit.start)
+    return seg is not None and fold(seg.text).strip(" :") == info.ftext[hit.start : hit.end]
+
+
 def _own_row(info: LineInfo) -> bool:
     """A line with an amount label or a "Label :" of its own."""
     return any(h.kind in _AMOUNT_KINDS for h in info.labels) or any(
@@ -335,9 +343,9 @@ def totals(ctx: Context) -> Totals:
                     if nums and len(txt) < 30:
                         got, how = (nums[-1].value, 0), "below"
             if got is None and hit.kind in ("total", "amount_due") and \
-                    len(info.line.segments) >= 3 and sum(
+                    len(info.line.segments) >= 3 and (sum(
                         h.kind in ("total", "amount_due", "subtotal", "tax")
-                        for h in info.labels) >= 3:
+                        for h in info.labels) >= 3 or _header_cell(info, hit)):
                 col = _column_below(ctx, info, hit)
                 if col is not None:
                     got, how = (col, 0), "table"
@@ -355,6 +363,14 @@ def totals(ctx: Context) -> Totals:
 
 # ---------------------------------------------------------------- currency
 
+# tax identifiers only one country uses, for the currency of a page that prints none
+_COUNTRY_IDS = (
+    (r"\bcnpj\b|\bcpf\b|\bnf-?e\b|\bdanfe\b", "BRL"),
+    (r"\bcuit\b", "ARS"),
+    (r"\bnip\b|\bregon\b", "PLN"),
+)
+
+
 def currency(ctx: Context, total_line: int | None) -> tuple[str, float] | None:
     for info in ctx.infos:
         for hit in info.labels:
@@ -369,6 +385,11 @@ def currency(ctx: Context, total_line: int | None) -> tuple[str, float] | None:
             return code, (0.9 if code != "USD" or "USD" in info.line.text else 0.85)
     counts = count_currencies(ctx.doc.text)
     if not counts:
+        # no currency printed: the country's, when the page carries its tax identifiers
+        ftext = fold(ctx.doc.text)
+        for pattern, code in _COUNTRY_IDS:
+            if re.search(pattern, ftext):
+                return code, 0.5
         return None
     ranked = counts.most_common(2)
     code, cnt = ranked[0]

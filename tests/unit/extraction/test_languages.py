@@ -187,3 +187,22 @@ def test_portuguese_form_caption_over_the_customer_name() -> None:
     assert r.fields["issueDate"] == date(2024, 1, 2)
     assert r.fields["amount"] == Decimal("1234.56")
     assert r.fields.get("currency") != "ESP"
+
+
+def test_header_cell_total_over_its_value_and_currency_from_tax_ids() -> None:
+    r = _page(
+        [
+            [(40, "NF-e Nº 000.000.555"), (330, "CNPJ 12.345.678/0001-90")],
+            [(40, "DATA DA EMISSÃO: 03/05/2024")],
+            [
+                (40, "VALOR DO FRETE"),
+                (170, "DESCONTO"),
+                (300, "VALOR DO IPI"),
+                (430, "VALOR TOTAL DA NOTA"),
+            ],
+            [(40, "0,00"), (170, "0,00"), (300, "0,00"), (430, "2.345,67")],
+        ]
+    )
+    assert r.fields["amount"] == Decimal("2345.67")
+    assert r.fields["currency"] == "BRL"
+    assert r.field_confidence["currency"] < 0.9
