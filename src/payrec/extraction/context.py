@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from .dates import DateMatch, DayOrder, day_order_hint, find_dates, fold
 from .labels import LabelHit, find_labels
+from .languages import DAY_FIRST_LANGUAGES, detect_language
 from .layout import Document, Line, Segment
 from .numbers import DecimalHint, NumberMatch, decimal_hint, find_numbers
 
@@ -78,7 +79,11 @@ class Context:
 
 
 def _default_order(text: str) -> DayOrder:
-    """Without unambiguous dates: month first on dollar invoices, day first elsewhere."""
+    """Without unambiguous dates: day first in languages that write day first (a Spanish
+    or Portuguese page in dollars too), month first on other dollar invoices."""
+    lang = detect_language(text)
+    if lang is not None and lang[0] in DAY_FIRST_LANGUAGES:
+        return "dmy"
     dollars = "$" in text or "USD" in text
     others = any(s in text for s in ("€", "EUR", "£", "GBP", "CHF", "zł", "PLN", "CAD", "AUD"))
     return "mdy" if dollars and not others else None

@@ -55,6 +55,8 @@ LOCALE = {
     "en": "en_GB", "de": "de_DE", "fr": "fr_FR", "es": "es_ES", "it": "it_IT",
     "nl": "nl_NL", "pt": "pt_PT", "pl": "pl_PL",
 }
+# languages whose numeric dates put the day first (en: by currency and the page's dates)
+DAY_FIRST_LANGUAGES = frozenset({"de", "fr", "es", "it", "nl", "pt", "pl"})
 _WORD = re.compile(r"[a-z]{2,}")
 
 

@@ -206,3 +206,16 @@ def test_header_cell_total_over_its_value_and_currency_from_tax_ids() -> None:
     assert r.fields["amount"] == Decimal("2345.67")
     assert r.fields["currency"] == "BRL"
     assert r.field_confidence["currency"] < 0.9
+
+
+def test_spanish_dollar_invoice_reads_dates_day_first() -> None:
+    r = _page(
+        [
+            [(40, "Factura Nº 001-123"), (330, "Fecha de emisión: 03/04/2024")],
+            [(40, "Cliente:"), (330, "Vencimiento: 05/06/2024")],
+            [(40, "Comercial Andina S.A.")],
+            [(380, "Importe total"), (470, "US$ 500.00")],
+        ]
+    )
+    assert r.fields["issueDate"] == date(2024, 4, 3)
+    assert r.fields["dueDate"] == date(2024, 6, 5)
