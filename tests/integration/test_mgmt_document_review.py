@@ -131,6 +131,7 @@ def test_printed_contacts_reach_the_new_customer(backend: LiveBackend) -> None:
     customer = backend.admin("GET", f"/customers/{case['customer']['id']}").json()
     assert customer["phone"] == "+33478000000"
     assert customer["address"] == "4 rue des Lilas, 69001 Lyon"
+    assert customer["postalAddress"] == "4 rue des Lilas, 69001 Lyon"
     assert customer["vatId"] == "FR12345678901"
     assert customer["locale"] == "fr_FR"
     bad = _review(

@@ -187,6 +187,7 @@ def _contacts(data: dict[str, Any]) -> dict[str, str]:
     address = _text(data.get("customerAddress"))
     if address:
         out["address"] = address[:500]
+        out["postal_address"] = address  # the address late-charge letters are sent to
     phone = _text(data.get("customerPhone"))
     if phone:
         country = country_of(locale) or (vat_id or "")[:2].upper() or None
