@@ -40,6 +40,10 @@ FIELDS = (
     "dueDate",
     "customerName",
     "customerEmail",
+    "customerPhone",
+    "customerAddress",
+    "customerVatId",
+    "customerLanguage",
     "issuerName",
 )
 _DOCUMENT_HEADERS = {
@@ -60,6 +64,10 @@ def _labels(fmt: Formatter) -> dict[str, str]:
         "dueDate": _("Due date"),
         "customerName": _("Customer name"),
         "customerEmail": _("Customer email"),
+        "customerPhone": _("Customer phone"),
+        "customerAddress": _("Customer address"),
+        "customerVatId": _("Customer VAT ID"),
+        "customerLanguage": _("Customer language"),
         "issuerName": _("Issuer name"),
         "reason": _("Reason"),
         "fields": _("Fields"),
