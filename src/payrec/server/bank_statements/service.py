@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from payrec.bankfiles import StatementEntry
 from payrec.domain.bank_matching import (
     Candidate,
+    Decision,
     decide,
     invoice_tokens,
     referenced_case_ids,
@@ -72,6 +73,23 @@ def _pay(
     return receipt.payment.id
 
 
+def _decide(session: Session, entry: StatementEntry) -> Decision:
+    """The rules in order, each rule's lookup only when the earlier ones name no case."""
+    by_reference = [_candidate(c) for c in repository.cases_by_id(
+        session, referenced_case_ids(entry.structured_reference, entry.remittance))]
+    by_invoice: list[Candidate] = []
+    by_amount: list[Candidate] = []
+    if not by_reference:
+        by_invoice = [_candidate(c) for c in repository.open_cases_by_invoice(
+            session, invoice_tokens(entry.remittance))]
+        if entry.debtor_name and not any(
+            c.open and c.currency == entry.currency for c in by_invoice
+        ):
+            by_amount = [_due(session, c) for c in
+                         repository.open_cases_of_payer(session, entry.debtor_name)]
+    return decide(entry.amount, entry.currency, by_reference, by_invoice, by_amount)
+
+
 def import_entries(
     session: Session, entries: Sequence[StatementEntry], actor: Actor, *, source: str
 ) -> ImportSummary:
@@ -86,16 +104,7 @@ def import_entries(
             results.append(_result(entry, "DUPLICATE", None, None, None, "already imported"))
             continue
         known.add(entry.reference)
-        decision = decide(
-            entry.amount,
-            entry.currency,
-            [_candidate(c) for c in repository.cases_by_id(
-                session, referenced_case_ids(entry.structured_reference, entry.remittance))],
-            [_candidate(c) for c in repository.open_cases_by_invoice(
-                session, invoice_tokens(entry.remittance))],
-            [_due(session, c) for c in repository.open_cases_of_payer(session, entry.debtor_name)]
-            if entry.debtor_name else [],
-        )
+        decision = _decide(session, entry)
         payment_id: str | None = None
         reason = decision.reason
         if decision.case_id is not None:
