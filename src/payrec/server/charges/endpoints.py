@@ -3,14 +3,15 @@ reference rates (everyone staff reads; an ADMIN adds a half-year's rate)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
 from fastapi import Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AdminContext, ManagementContext, StaffContext
-from payrec.server.charges import service
+from payrec.server.charges import letters, service
 from payrec.server.charges.schemas import (
     CaseChargesOut,
     RateCreate,
@@ -19,8 +20,12 @@ from payrec.server.charges.schemas import (
     ReferenceName,
     WaiverCreate,
 )
+from payrec.server.documents import service as documents
+from payrec.server.documents.endpoints import base_url, store_of
+from payrec.server.documents.schemas import DocumentOut
 from payrec.server.jsonio import json_response
 from payrec.server.routing import api_router
+from payrec.server.templates.rendering import creditor_of
 
 router = api_router(tags=["late-charges"])
 
@@ -47,6 +52,34 @@ def waive_charge(case_id: str, body: WaiverCreate, ctx: StaffContext) -> Respons
         _waiver, charges = service.waive(session, case, body, ctx.actor)
         service.resolve_if_settled(session, case, ctx.actor)
         return service.to_out(case.id, charges)
+
+    return ctx.write(action, status_code=201)
+
+
+@router.post("/recovery-cases/{case_id}/letters", status_code=201, response_model=DocumentOut)
+def create_letter(
+    case_id: str,
+    ctx: StaffContext,
+    language: Annotated[Literal["en", "de", "fr", "es"] | None, Query()] = None,
+) -> Response:
+    """Render the formal reminder letter (PDF: both postal addresses, the invoice, each
+    charge and how it was computed, total due, IBAN with the RF reference and an EPC QR
+    code for EUR) and store it as a LETTER document on the case; `downloadUrl` serves it.
+    422 without the customer's `postalAddress`; 409 without the creditor's address or
+    with a reference rate missing."""
+
+    def action(session: Session) -> DocumentOut:
+        case = service.case_or_404(session, case_id)
+        document = letters.make_letter(
+            session,
+            store_of(ctx),
+            case,
+            creditor_of(session),
+            ctx.actor,
+            today=datetime.now(UTC).date(),
+            language=language,
+        )
+        return documents.to_out(document, base_url(ctx))
 
     return ctx.write(action, status_code=201)
 

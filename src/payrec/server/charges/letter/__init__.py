@@ -1,0 +1,1 @@
+"""Shipped letter layout and texts."""
