@@ -174,6 +174,7 @@ def test_principal_first_leaves_the_charges_outstanding_and_a_waiver_settles_the
     due = today - timedelta(days=45)
     rates = _ensure_rates(backend, due, today)
     interest = _expected_interest(rates, due, today)
+    before = _eur_report(backend)
     policy_id = _policy(backend, {"scheme": "EU_B2B",
                                   "allocationOrder": ["PRINCIPAL", "INTEREST", "COSTS"]})
     case = _case(backend, policy_id, due)
@@ -207,6 +208,19 @@ def test_principal_first_leaves_the_charges_outstanding_and_a_waiver_settles_the
         "recoveryCaseId": case["id"], "action": "charges.waived"}))
     reasons = [e["after"]["reason"] for e in audit["events"]]
     assert sorted(reasons) == ["goodwill", "long-standing client"]
+    # the report: this case billed interest + 40, collected nothing of it, waived it all
+    after_report = _eur_report(backend)
+    assert after_report["billed"] - before["billed"] == interest + 40
+    assert after_report["waived"] - before["waived"] == interest + 40
+    assert after_report["collected"] == before["collected"]
+    assert after_report["outstanding"] == before["outstanding"]
+
+
+def _eur_report(backend: LiveBackend) -> dict[str, Decimal]:
+    report = _json(backend.admin("GET", "/reports/late-charges"))
+    found = next((c for c in report["currencies"] if c["currency"] == "EUR"), None)
+    zero = Decimal("0.00")
+    return found or {"billed": zero, "waived": zero, "collected": zero, "outstanding": zero}
 
 
 def test_b2b_schemes_skip_consumers_and_none_keeps_the_old_rules(backend: LiveBackend) -> None:

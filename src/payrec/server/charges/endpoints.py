@@ -3,7 +3,7 @@ reference rates (everyone staff reads; an ADMIN adds a half-year's rate)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Query
@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AdminContext, ManagementContext, StaffContext
-from payrec.server.charges import letters, service
+from payrec.server.charges import letters, reporting, service
 from payrec.server.charges.schemas import (
     CaseChargesOut,
+    ChargesReport,
     RateCreate,
     RateList,
     RateOut,
@@ -82,6 +83,18 @@ def create_letter(
         return documents.to_out(document, base_url(ctx))
 
     return ctx.write(action, status_code=201)
+
+
+@router.get("/reports/late-charges", response_model=ChargesReport)
+def late_charges_report(
+    ctx: ManagementContext,
+    as_of: Annotated[date | None, Query(alias="asOf")] = None,
+) -> Response:
+    """Late charges billed, collected (per the allocation order), waived and outstanding
+    per currency as of `asOf` (default today, UTC); `errors` counts cases whose charges
+    cannot be computed (a reference rate missing: see each case's `lateCharges.error`)."""
+    with ctx.read() as session:
+        return json_response(reporting.report(session, as_of=as_of or datetime.now(UTC).date()))
 
 
 @router.get("/reference-rates", response_model=RateList)

@@ -8,10 +8,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
-from payrec.server.models import ChargeWaiver, Customer, Payment, Policy, ReferenceRateRow, Reminder
+from payrec.server.models import (
+    ChargeWaiver,
+    Customer,
+    Payment,
+    Policy,
+    RecoveryCase,
+    ReferenceRateRow,
+    Reminder,
+)
 
 
 def payments_of(session: Session, case_ids: Sequence[str]) -> dict[str, list[tuple[date, Decimal]]]:
@@ -84,3 +92,36 @@ def added_rate(session: Session, reference: str, valid_from: date) -> ReferenceR
             ReferenceRateRow.reference == reference, ReferenceRateRow.valid_from == valid_from
         )
     )
+
+
+def cases_with_charges(
+    session: Session, policy_ids: Sequence[str], default_on: bool
+) -> list[tuple[RecoveryCase, str | None]]:
+    """Cases whose late-charge scheme may be on: their own policy or their customer's is one
+    of `policy_ids`, their customer overrides the scheme, or (with `default_on`) they fall
+    back to the default policy. With the customer's policy id."""
+    own = RecoveryCase.policy_id.in_(policy_ids) if policy_ids else false()
+    by_customer = and_(
+        RecoveryCase.policy_id.is_(None),
+        Customer.policy_id.in_(policy_ids) if policy_ids else false(),
+    )
+    fallback = (
+        and_(RecoveryCase.policy_id.is_(None), Customer.policy_id.is_(None))
+        if default_on
+        else false()
+    )
+    rows = session.execute(
+        select(RecoveryCase, Customer.policy_id)
+        .join(Customer, Customer.id == RecoveryCase.customer_id)
+        .where(or_(own, by_customer, fallback, Customer.late_charges.is_not(None)))
+        .order_by(RecoveryCase.id)
+    )
+    return [(case, policy_id) for case, policy_id in rows]
+
+
+def policies_with_late_charges(session: Session) -> dict[str, dict[str, Any]]:
+    return {
+        pid: d
+        for pid, d in session.execute(select(Policy.id, Policy.definition))
+        if isinstance(d, dict) and d.get("lateCharges")
+    }

@@ -84,3 +84,21 @@ class RateOut(OutModel):
 
 class RateList(OutModel):
     rates: list[RateOut]
+
+
+class ChargesFigure(OutModel):
+    currency: str
+    cases: int = Field(description="cases with late charges billed")
+    billed: ExactNumber = Field(description="charges billed to date (interest, compensation, fees)")
+    collected: ExactNumber = Field(description="charges paid, per the allocation order")
+    waived: ExactNumber
+    outstanding: ExactNumber
+    interest: ExactNumber
+    compensation: ExactNumber
+    fees: ExactNumber
+
+
+class ChargesReport(OutModel):
+    as_of: date
+    currencies: list[ChargesFigure]
+    errors: int = Field(description="cases whose charges cannot be computed (a missing rate)")
