@@ -7,6 +7,7 @@ PAYREC_SCREENSHOT_DIR or the test's tmp dir."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import pytest
 
 from payrec.domain import creditor_reference
 from tests.support.backend import LiveBackend
+from tests.support.workspace import AppClient, create_user
 
 CREDITOR_ENV = {
     "PAYREC_CREDITOR_NAME": "Müller & Söhne Maschinenbau GmbH",
@@ -85,6 +87,17 @@ def test_the_letter_pdf_says_everything_it_must(
 
     for lang in ("de", "en"):
         _check_letter(backend, case, lang, due, today, rates, invoice, tmp_path)
+
+    # the workspace's case page shows the charges, the total due and the letters to download
+    with AppClient(backend) as app:
+        app.signed_in_as(create_user(backend, "AGENT"))
+        page = app.get(f"/app/cases/{case['id']}")
+        assert page.status_code == 200, page.text
+        assert 'data-testid="total-due"' in page.text and "Late charges" in page.text
+        links = re.findall(r'href="(/app/review/[^"]+/document)"', page.text)
+        assert len(links) == 2
+        pdf = app.get(links[0])
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 def _check_letter(
