@@ -160,6 +160,7 @@ def row_to_wire(row: Sequence[Any]) -> dict[str, Any]:
         "pausedUntil": _utc(paused_until),
         "promiseDue": promise_due,  # an ISO date: text on SQLite, a date on PostgreSQL
         "brokenPromise": broken_promise_at is not None,
+        "creditorReference": creditor_reference.for_case(case_id),  # as CaseOut has it
     }
 
 
