@@ -17,6 +17,7 @@ class Task(Base):
         Index("ix_tasks_due", "status", "scheduled_at", "id"),  # the claim order
         Index("ix_tasks_lease", "status", "lease_expires_at"),
         Index("ix_tasks_case", "recovery_case_id"),
+        Index("ix_tasks_type_due", "type", "status", "scheduled_at"),  # manual tasks due (worklist)
         UniqueConstraint("recovery_case_id", "dedupe_key"),
     )
 

@@ -176,9 +176,9 @@ def page(
 
 
 def count(session: Session, filters: Filters, today: date) -> int:
-    query = (
-        select(func.count())
-        .select_from(RecoveryCase)
-        .join(Customer, and_(Customer.id == RecoveryCase.customer_id))
-    )
+    """The page's total; customers are joined only when a search reads them (every case has
+    its customer: the foreign key), which at 1M cases saves hashing the customers table."""
+    query: AnyRows = select(func.count()).select_from(RecoveryCase)
+    if filters.search:
+        query = query.join(Customer, Customer.id == RecoveryCase.customer_id)
     return int(session.scalar(_where(query, filters, today)) or 0)
