@@ -5,16 +5,16 @@ for every pending manual task planned before the end of today. The only index wi
 status led to every PENDING task of the book (500,000 at 1M cases, 0.5-0.7 s for each of
 the two uses in the page query on PostgreSQL); this one leads to the manual ones by type.
 
-Revision ID: 0013_worklist_indexes
-Revises: 0012_customer_credits
+Revision ID: 0017_worklist_indexes
+Revises: 0016_outbound_webhooks
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0013_worklist_indexes"
-down_revision: str | None = "0012_customer_credits"
+revision: str = "0017_worklist_indexes"
+down_revision: str | None = "0016_outbound_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
