@@ -20,12 +20,8 @@ from payrec.server.cases.settlement import stop_contact
 from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid
-<<<<<<< HEAD
-from payrec.server.models import CustomerCredit, Payment
-=======
 from payrec.server.events.service import case_data, emit
-from payrec.server.models import Payment
->>>>>>> 93d00a7 (Outbound webhooks (issue 16.4): endpoints API (ADMIN, whsec_ secret shown once, sealed), an outbox written by events.emit in the transaction of each change, claim/report automation API with leases and per-case order, 'webhooks' worker service signing with standardwebhooks and connecting only to the DNS-checked address, exponential backoff then FAILED and redeliverable; migration 0012)
+from payrec.server.models import CustomerCredit, Payment
 from payrec.server.payments.schemas import PaymentCreate, PaymentOut, PaymentReceipt
 
 
