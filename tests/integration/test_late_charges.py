@@ -75,7 +75,7 @@ def _expected_interest(rates: dict[date, Decimal], due: date, today: date) -> De
     return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def test_a_missing_rate_is_shown_and_refuses_payments_until_an_admin_adds_it(
+def test_a_missing_rate_is_shown_never_zero_until_an_admin_adds_it(
     backend: LiveBackend,
 ) -> None:
     policy_id = _policy(backend, {"scheme": "EU_B2B"})
@@ -104,10 +104,15 @@ def test_eu_b2b_45_days_overdue_interest_compensation_and_principal_only_payment
     if any(_half(due + timedelta(days=n)) not in rates for n in range(1, 46)):
         shown = _json(backend.admin("GET", f"/recovery-cases/{case['id']}"))
         assert shown["lateCharges"]["errorCode"] == "reference-rate-missing"
-        payment = backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
-                                json={"amount": "10.00", "currency": "EUR"})
-        assert payment.status_code == 409
-        assert payment.json()["type"].endswith("reference-rate-missing")
+        # a payment is never refused for a missing rate: it is recorded (at most the
+        # principal meanwhile) and allocated by the scheme's order once the rate is added
+        other = _case(backend, policy_id, due)
+        payment = backend.admin("POST", f"/recovery-cases/{other['id']}/payments",
+                                json={"amount": "1000.00", "currency": "EUR"})
+        assert payment.status_code == 201, payment.text
+        after = _json(backend.admin("GET", f"/recovery-cases/{other['id']}"))
+        assert after["status"] != "RESOLVED"  # the charges are not known yet
+        assert after["lateCharges"]["errorCode"] == "reference-rate-missing"
     rates = _ensure_rates(backend, due, today)
     interest = _expected_interest(rates, due, today)
 

@@ -231,11 +231,13 @@ def for_case(
 
 def owed(session: Session, case: RecoveryCase) -> Decimal:
     """What a payment may cover: the total due with a scheme on, else the principal left.
-    Raises the missing rate (409) rather than guessing an allocation."""
+    While a reference rate is missing (an error the case shows to the admin) a payment is
+    still recorded, up to the principal left: money received is never refused, and once the
+    rate is added the scheme's order allocates every payment again."""
     charges = for_case(session, case)
-    if charges.error is not None:
-        raise Conflict(charges.error, code=charges.error_code or "late-charges-error")
-    return charges.total_due if charges.applicable else case.outstanding
+    if charges.error is not None or not charges.applicable:
+        return case.outstanding
+    return charges.total_due
 
 
 def settled(session: Session, case: RecoveryCase) -> bool:
