@@ -29,6 +29,8 @@ from .types import (
     RenderedMessage,
     Task,
     TaskBatchResult,
+    WebhookDelivery,
+    WebhookDeliveryState,
 )
 
 __all__ = ["AsyncAutomationApiClient"]
@@ -398,3 +400,32 @@ class AsyncAutomationApiClient:
         return cast(
             "Notification", as_object(await self._send(ep.get_notification(notification_id)))
         )
+
+    async def claim_webhook_deliveries(
+        self,
+        worker_id: str,
+        *,
+        limit: int = 10,
+        lease_seconds: int = 60,
+        idempotency_key: str | None = None,
+    ) -> list[WebhookDelivery]:
+        """Lease due outbound webhook deliveries (at most one per case and endpoint)."""
+        spec = ep.claim_webhook_deliveries(worker_id, limit, lease_seconds, idempotency_key)
+        return cast("list[WebhookDelivery]", as_list(await self._send(spec)))
+
+    async def report_webhook_delivery(
+        self,
+        delivery_id: str,
+        lease_token: str,
+        *,
+        succeeded: bool,
+        status_code: int | None = None,
+        latency_ms: int | None = None,
+        error: str | None = None,
+        permanent: bool = False,
+    ) -> WebhookDeliveryState:
+        """Record one attempt: succeeded, retried later with backoff, or failed for good."""
+        spec = ep.report_webhook_delivery(
+            delivery_id, lease_token, succeeded, status_code, latency_ms, error, permanent
+        )
+        return cast("WebhookDeliveryState", as_object(await self._send(spec)))
