@@ -294,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
                 report["grow_seconds"][str(size)] = round(seconds, 1)
                 have = size
                 progress(f"{size:,} cases in ({seconds:.1f}s)")
+                report.setdefault("load_at", {})[str(size)] = [round(x, 2) for x in os.getloadavg()]
                 report["results"][str(size)] = run_size(backend, client, token, size, args.rounds)
             report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
             client.close()
@@ -336,6 +337,7 @@ def print_table(report: dict[str, Any]) -> bool:
             f"{b['page_ms']} / {b['queries_ms']} ({b['page_over_queries']}) | {growth:.2f} |"
         )
     print(f"\ntargets: page / queries <= {PAGE_TARGET}, large / small page <= {GROWTH_TARGET}")
+    print(f"load average when each size was measured: {report.get('load_at')}")
     if failed:
         print("MISSED a target (see the table)", file=sys.stderr)
     return failed
