@@ -59,9 +59,11 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def case_view(session: Session, case_id: str, base_url: str) -> CaseView:
-    detail = case_detail(session, case_id, base_url)
+    # the case and its customer first: held here, `case_detail` finds them in the session's
+    # (weak) identity map instead of reading them again
     row = cases.get(session, case_id)
     customer = customers.get(session, row.customer_id)
+    detail = case_detail(session, case_id, base_url)
     found = policies.find(session, row.policy_id or customer.policy_id or "policy-default")
     zone = _zone(detail.customer.timezone)
     pending = sorted(
