@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +35,7 @@ from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.events.service import case_data, emit, resolved_or_updated
 from payrec.server.jsonio import exact_number, format_timestamp
 from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
-from payrec.server.models.base import MONEY_SCALE
+from payrec.server.models.base import MONEY_SCALE, new_id
 from payrec.server.pagination import next_cursor
 
 
@@ -225,7 +225,7 @@ def charged_out(
     return outs
 
 
-def validated_amount(amount: object, currency: str, field: str = "amount") -> object:
+def validated_amount(amount: object, currency: str, field: str = "amount") -> Decimal:
     try:
         return check_amount(amount, currency)  # type: ignore[arg-type]
     except InvalidMoney as exc:
@@ -250,18 +250,14 @@ def create(
         and session.get(Policy, data.policy_id) is None
     ):
         raise Invalid("unknown policy", field="policyId")
-    amount = validated_amount(data.amount, data.currency)
-    case = RecoveryCase(
+    case = new_case(
         customer_id=customer.id,
         invoice_number=data.invoice_number,
-        amount=amount,
-        amount_paid=Decimal(0),
+        amount=validated_amount(data.amount, data.currency),
         currency=data.currency,
         due_date=data.due_date,
-        issue_date=data.issue_date or default_issue_date(data.due_date, datetime.now(UTC).date()),
-        status=opening_status(data.due_date, datetime.now(UTC).date()),
+        issue_date=data.issue_date,
         priority=data.priority,
-        priority_rank=priority_rank(data.priority),
         policy_id=data.policy_id,
     )
     session.add(case)
@@ -281,6 +277,46 @@ def create(
     if data.notes:
         add_note(session, case, data.notes, actor)
     return case
+
+
+def new_case(
+    *,
+    customer_id: str,
+    invoice_number: str | None,
+    amount: Decimal,
+    currency: str,
+    due_date: date,
+    issue_date: date | None,
+    priority: str,
+    policy_id: str | None,
+    external_id: str | None = None,
+    today: date | None = None,
+) -> RecoveryCase:
+    """The one constructor of a case row (`create` and the bulk import both build with it):
+    its opening status, issue date and priority rank follow the domain's rules. The amount
+    must be validated already (`validated_amount`)."""
+    today = today or datetime.now(UTC).date()
+    return RecoveryCase(
+        id=new_id("case"),
+        customer_id=customer_id,
+        invoice_number=invoice_number,
+        external_id=external_id,
+        amount=amount,
+        amount_paid=Decimal(0),
+        currency=currency,
+        due_date=due_date,
+        issue_date=issue_date or default_issue_date(due_date, today),
+        status=opening_status(due_date, today),
+        priority=priority,
+        priority_rank=priority_rank(priority),
+        policy_id=policy_id,
+    )
+
+
+def announce_opened(session: Session, opened: list[RecoveryCase]) -> None:
+    """The `case.created` event of each case just opened in bulk (`create` emits its own)."""
+    for case in opened:
+        emit(session, "case.created", case_data(case))
 
 
 class DuplicateCase(Conflict):

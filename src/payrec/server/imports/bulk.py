@@ -6,12 +6,10 @@ are already validated; duplicates and policies were looked up for the whole chun
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from payrec.domain.cases import default_issue_date, opening_status, priority_rank
 from payrec.domain.imports.records import InvoiceRow
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record_many
@@ -75,20 +73,17 @@ def new_cases(
     made: list[RecoveryCase] = []
     for row in rows:
         made.append(
-            RecoveryCase(
-                id=new_id("case"),
+            cases.new_case(
                 customer_id=known[row.customer.key].id,
                 invoice_number=row.invoice_number,
                 external_id=row.external_id,
                 amount=row.amount,
-                amount_paid=Decimal(0),
                 currency=row.currency,
                 due_date=row.due_date,
-                issue_date=row.issue_date or default_issue_date(row.due_date, today),
-                status=opening_status(row.due_date, today),
+                issue_date=row.issue_date,
                 priority="MEDIUM",
-                priority_rank=priority_rank("MEDIUM"),
                 policy_id=row.policy_id,
+                today=today,
             )
         )
     session.add_all(made)
@@ -102,4 +97,5 @@ def new_cases(
             for c in made
         ],
     )
+    cases.announce_opened(session, made)
     return made
