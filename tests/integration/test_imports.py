@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -224,3 +225,20 @@ def test_cli_import_file_with_progress_and_summary(tmp_path: Any) -> None:
     assert (summary["counts"]["created"], summary["counts"]["failed"]) == (1, 1)
     assert "2/2 rows" in done.stderr and "line 3: date" in done.stderr
     assert "1 created, 0 updated, 0 unchanged, 1 failed" in done.stderr
+
+
+def test_imported_cases_are_announced_to_webhook_endpoints(
+    backend_factory: Callable[..., LiveBackend],
+) -> None:
+    """Cases the bulk path opens go to the outbox as `case.created`, as the API's do."""
+    backend = backend_factory("sqlite", env={"PAYREC_WEBHOOK_ALLOW_PRIVATE": "true"})
+    tag = secrets.token_hex(4)
+    made = backend.admin("POST", "/webhook-endpoints",
+                         json={"url": "http://127.0.0.1:9/hook", "events": ["case.created"]})
+    assert made.status_code == 201, made.text
+    endpoint = made.json()["id"]
+    data = f"name,invoice,due date,amount,currency\nHook {tag},H{tag},2026-12-31,5.00,EUR\n"
+    assert _counts(_import(backend, data.encode(), "hook.csv")) == (1, 0, 0, 0)
+    deliveries = backend.admin("GET", f"/webhook-endpoints/{endpoint}/deliveries").json()
+    assert any(d["type"] == "case.created" for d in deliveries["deliveries"]), deliveries
+    backend.admin("DELETE", f"/webhook-endpoints/{endpoint}")

@@ -32,7 +32,7 @@ from payrec.server.cases.settlement import stop_contact
 from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid, NotFound
-from payrec.server.events.service import case_data, emit, resolved_or_updated
+from payrec.server.events.service import case_data, emit, emit_many, resolved_or_updated
 from payrec.server.jsonio import exact_number, format_timestamp
 from payrec.server.models import CaseNote, Customer, Policy, RecoveryCase
 from payrec.server.models.base import MONEY_SCALE, new_id
@@ -315,8 +315,7 @@ def new_case(
 
 def announce_opened(session: Session, opened: list[RecoveryCase]) -> None:
     """The `case.created` event of each case just opened in bulk (`create` emits its own)."""
-    for case in opened:
-        emit(session, "case.created", case_data(case))
+    emit_many(session, "case.created", [case_data(case) for case in opened])
 
 
 class DuplicateCase(Conflict):

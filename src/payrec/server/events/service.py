@@ -28,8 +28,15 @@ from payrec.server.models import (
 
 def emit(session: Session, type: str, data: dict[str, Any]) -> None:
     """Queue `{type, timestamp, data}` for every live endpoint subscribed to `type`."""
+    emit_many(session, type, [data])
+
+
+def emit_many(session: Session, type: str, items: list[dict[str, Any]]) -> None:
+    """`emit` for many changes of one type at once (one endpoint look-up: bulk imports)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
+    if not items:
+        return
     endpoints = session.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.deleted_at.is_(None))
     ).all()
@@ -37,22 +44,23 @@ def emit(session: Session, type: str, data: dict[str, Any]) -> None:
     if not targets:
         return
     now = datetime.now(UTC)
-    case_id = data.get("recoveryCaseId")
-    body = dumps({"type": type, "timestamp": format_timestamp(now), "data": data}).decode()
-    message_id = f"msg_{secrets.token_hex(12)}"
-    for endpoint in targets:
-        session.add(
-            WebhookDelivery(
-                endpoint_id=endpoint.id,
-                message_id=message_id,
-                type=type,
-                recovery_case_id=str(case_id) if case_id else None,
-                body=body,
-                status="PENDING",
-                next_attempt_at=now,
-                created_at=now,
+    for data in items:
+        case_id = data.get("recoveryCaseId")
+        body = dumps({"type": type, "timestamp": format_timestamp(now), "data": data}).decode()
+        message_id = f"msg_{secrets.token_hex(12)}"
+        for endpoint in targets:
+            session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    message_id=message_id,
+                    type=type,
+                    recovery_case_id=str(case_id) if case_id else None,
+                    body=body,
+                    status="PENDING",
+                    next_attempt_at=now,
+                    created_at=now,
+                )
             )
-        )
     session.flush()
 
 
