@@ -17,6 +17,7 @@ from payrec.server.cases.replan import release_steps
 from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, NotFound
+from payrec.server.events.service import case_data, emit
 from payrec.server.models import CustomerCredit, Payment
 from payrec.server.payments.schemas import PaymentReceipt
 from payrec.server.payments.service import to_out
@@ -71,6 +72,7 @@ def reverse_payment(
         after={**cases.snapshot(case), "reason": reason, "restored": payment.amount,
                "creditWithdrawn": withdrawn, "stepsReplanned": released},
     )
+    emit(session, "payment.reversed", case_data(case, paymentId=payment.id, reason=reason))
     customer = customers.get(session, case.customer_id)
     return PaymentReceipt(payment=to_out(payment),
                           case=cases.charged_out(session, [(case, customer)])[0],
