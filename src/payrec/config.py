@@ -79,8 +79,29 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PAYREC_DB_POOL_SIZE", "db_pool_size"),
     )
     payment_link_template: str = Field(
-        default="http://localhost:8080/pay/{caseId}",
+        default="",
+        description="an outside payment page ({caseId}); empty: the customer page's link",
         validation_alias=AliasChoices("PAYREC_PAYMENT_LINK_TEMPLATE", "payment_link_template"),
+    )
+    portal_link_days: int = Field(
+        default=60,
+        ge=1,
+        le=3650,
+        validation_alias=AliasChoices("PAYREC_PORTAL_LINK_DAYS", "portal_link_days"),
+        description="how long a customer-page link in a reminder stays valid",
+    )
+    stripe_secret_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PAYREC_STRIPE_SECRET_KEY", "stripe_secret_key"),
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PAYREC_STRIPE_WEBHOOK_SECRET", "stripe_webhook_secret"),
+    )
+    stripe_api_base: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PAYREC_STRIPE_API_BASE", "stripe_api_base"),
+        description="Stripe's API address (tests point it at a local stand-in)",
     )
     sms_auth_token: str | None = Field(
         default=None,

@@ -114,17 +114,17 @@ def test_custom_templates_get_the_opt_out_line_of_their_language(
     customer = creditor_backend.new_customer(locale=f"{language}_{language.upper()}")
     case = creditor_backend.new_case(customer["id"], currency="EUR")
     email = _render(creditor_backend, case["id"], templateId=f"{tid}-email")
-    line = default_opt_out_line(language, Channel.EMAIL)
-    assert line != default_opt_out_line("en", Channel.EMAIL)
+    line = default_opt_out_line(language, Channel.EMAIL, email["paymentLink"])
+    assert line != default_opt_out_line("en", Channel.EMAIL, email["paymentLink"])
     assert email["text"].endswith(line) and str(escape(line)) in email["html"]
     sms = _render(creditor_backend, case["id"], templateId=f"{tid}-sms")
     assert sms["text"].endswith(default_opt_out_line(language, Channel.SMS))
     # an English customer sent the template anyway reads the template's language throughout
     english = creditor_backend.new_case(creditor_backend.new_customer(locale="en_GB")["id"])
-    forced = _render(
-        creditor_backend, english["id"], templateId=f"{tid}-email", language=language
+    forced = _render(creditor_backend, english["id"], templateId=f"{tid}-email", language=language)
+    assert forced["text"].endswith(
+        default_opt_out_line(language, Channel.EMAIL, forced["paymentLink"])
     )
-    assert forced["text"].endswith(line)
 
 
 def test_every_opt_out_language_has_both_lines() -> None:
@@ -133,6 +133,8 @@ def test_every_opt_out_language_has_both_lines() -> None:
     for language in OPT_OUT_LANGUAGES[1:]:
         for channel in (Channel.EMAIL, Channel.SMS):
             assert default_opt_out_line(language, channel) != english[channel]
+        page_line = default_opt_out_line(language, Channel.EMAIL, "https://x.test/c/t")
+        assert page_line.endswith("https://x.test/c/t") and page_line != english[Channel.EMAIL]
 
 
 @pytest.mark.parametrize(

@@ -371,8 +371,14 @@ class ReminderSender:
                 text=str(rendered.get("text") or ""),
                 html=rendered.get("html"),
                 message_id_seed=reminder_id,
-                list_unsubscribe=rendered.get("unsubscribeUrl")
-                or f"mailto:{self.channels.collections_email}?subject=unsubscribe",
+                list_unsubscribe=", ".join(
+                    f"<{uri}>"
+                    for uri in (
+                        rendered.get("unsubscribeUrl"),
+                        f"mailto:{self.channels.collections_email}?subject=unsubscribe",
+                    )
+                    if uri
+                ),
             )
         )
 

@@ -23,9 +23,9 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _HEADER_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}")
 # CRLF line ends for SMTP, and 7-bit transfer encodings (quoted-printable/base64 for non-ASCII
 # text) so no server needs 8BITMIME.
-_POLICY = policy.SMTP.clone(cte_type="7bit")
+_POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
 # RFC 6532 headers (a non-ASCII local part is written as UTF-8): only sent with SMTPUTF8.
-_UTF8_POLICY = policy.SMTPUTF8.clone(cte_type="7bit")
+_UTF8_POLICY = policy.SMTPUTF8.clone(cte_type="7bit", refold_source="none")
 
 # Headers this module sets itself; callers may not override them through ``headers``.
 _RESERVED = frozenset(
@@ -181,7 +181,9 @@ def build_message(email: OutgoingEmail, *, sender: str, now: datetime | None = N
     if email.list_unsubscribe:
         _check_header_value("List-Unsubscribe", email.list_unsubscribe)
         value, one_click = _list_unsubscribe(email.list_unsubscribe)
-        msg["List-Unsubscribe"] = value
+        # as given, one URI a line: folding would turn a long https URI into encoded words
+        # (RFC 2047), which no mail client reads as a URI; `refold_source="none"` keeps it
+        msg.set_raw("List-Unsubscribe", value.replace(", ", ",\n "))
         if one_click:
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"

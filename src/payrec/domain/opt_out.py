@@ -24,9 +24,15 @@ def shipped_data() -> Mapping[str, Any]:
     return data
 
 
-def default_opt_out_line(locale: str | Locale | None, channel: Channel = Channel.EMAIL) -> str:
+def default_opt_out_line(
+    locale: str | Locale | None, channel: Channel = Channel.EMAIL, link: str | None = None
+) -> str:
     """The shipped opt-out sentence for the locale's (or language's) language, English
-    when none is shipped for it."""
+    when none is shipped for it; with the customer page's `link`, the e-mail sentence points
+    there (``optOutPage``)."""
+    if link and channel is Channel.EMAIL:
+        pages: Mapping[str, str] = shipped_data()["optOutPage"]
+        return pages[pick_language(locale, pages)].replace("{link}", link)
     lines: Mapping[str, Mapping[str, str]] = shipped_data()["optOut"]
     language = pick_language(locale, lines)
     per_channel = lines[language]

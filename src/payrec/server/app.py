@@ -21,6 +21,7 @@ from payrec.server.auth.endpoints import clients_router, oauth_router
 from payrec.server.auth.secretbox import secret_box
 from payrec.server.auth.tokens import TokenService, TokenSettings
 from payrec.server.bank_statements.endpoints import router as bank_statements_router
+from payrec.server.card_payments.endpoints import router as stripe_router
 from payrec.server.cases import due_check
 from payrec.server.cases.action_endpoints import router as case_actions_router
 from payrec.server.cases.endpoints import automation_router as cases_automation
@@ -45,6 +46,10 @@ from payrec.server.payments.endpoints import reversal_router as payment_reversal
 from payrec.server.payments.endpoints import router as payments_router
 from payrec.server.policies.endpoints import automation_router as policies_automation
 from payrec.server.policies.endpoints import router as policies_router
+from payrec.server.portal import links as portal_links
+from payrec.server.portal.endpoints import router as portal_api_router
+from payrec.server.portal.links import PortalConfig
+from payrec.server.portal.pages import router as portal_router
 from payrec.server.ratelimit import RateLimits
 from payrec.server.reminders.endpoints import router as reminders_router
 from payrec.server.reports.endpoints import router as reports_router
@@ -125,6 +130,8 @@ def _management_router() -> APIRouter:
         reports_router,
         webhooks_router,
         webhook_endpoints_router,
+        stripe_router,
+        portal_api_router,
         users_router,
         worklist_router,
         manual_tasks_router,
@@ -177,6 +184,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings = settings or load_settings()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     rendering.configure(db.session_info, settings.creditor, settings.team_language)
+    portal_links.configure(
+        db.session_info,
+        PortalConfig(
+            settings.public_url or f"http://{settings.host}:{settings.port}",
+            settings.portal_link_days,
+        ),
+    )
     if not settings.creditor_name.strip():
         logger.warning("PAYREC_CREDITOR_NAME is not set: reminders are signed by nobody")
     tokens = TokenService(
@@ -242,6 +256,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_settings_router)
     app.include_router(web_settings_content_router)
     app.include_router(web_import_router)
+    app.include_router(portal_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(PasswordChangeRequired, password_redirect)

@@ -13,6 +13,7 @@ from payrec.server.models.imports import ImportJob
 from payrec.server.models.infra import AuditEvent, IdempotencyRecord
 from payrec.server.models.messaging import Notification, Reminder
 from payrec.server.models.policies import MessageTemplate, Policy
+from payrec.server.models.portal import CardPayment, PortalLink, StripeEvent
 from payrec.server.models.tasks import Task
 from payrec.server.models.users import User, UserSession
 from payrec.server.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -21,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "BankEntry",
     "Base",
+    "CardPayment",
     "CaseNote",
     "ChargeWaiver",
     "Customer",
@@ -34,12 +36,14 @@ __all__ = [
     "Notification",
     "Payment",
     "Policy",
+    "PortalLink",
     "Promise",
     "RecoveryCase",
     "ReferenceRateRow",
     "Reminder",
     "ServiceClient",
     "SigningKey",
+    "StripeEvent",
     "Task",
     "User",
     "UserSession",

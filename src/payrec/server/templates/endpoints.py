@@ -129,6 +129,8 @@ def get_template_for_workers(
 def render_for_case(case_id: str, body: RenderRequest, ctx: AutomationContext) -> Response:
     """Render a template for the case's customer: language and formatting from their locale."""
     link_template = ctx.state.settings.payment_link_template
-    with ctx.read() as session:
-        out = rendering.render_for_case(session, case_id, body, link_template=link_template)
-    return json_response(out)
+
+    def action(session: Session) -> RenderedOut:  # a write: it issues a customer-page link
+        return rendering.render_for_case(session, case_id, body, link_template=link_template)
+
+    return ctx.write(action)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from payrec.channels import PermanentChannelError, normalise_phone
 from payrec.domain import creditor_reference
 from payrec.domain.creditor import Creditor
+from payrec.domain.opt_out import default_opt_out_line
 from payrec.domain.policy import Channel
 from payrec.domain.templates import (
     InvoiceItem,
@@ -28,6 +29,7 @@ from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, Unavailable
 from payrec.server.models import Customer, RecoveryCase
+from payrec.server.portal import links as portal_links
 from payrec.server.templates import service
 from payrec.server.templates.schemas import PreviewRequest, RenderedOut, RenderRequest
 
@@ -142,20 +144,23 @@ def render_template(
     """A template rendered for the case's customer (formatting from their locale, the
     opt-out line in the template's language, the creditor of the session's settings);
     422 naming the part when it cannot be rendered."""
-    try:
-        link = payment_link(link_template, case.id, case.invoice_number)
-        items = [
-            InvoiceItem(
-                other.invoice_number or other.id,
-                other.outstanding,
-                other.due_date,
-                payment_link(link_template, other.id, other.invoice_number),
-            )
-            for other in others
-            if other.id != case.id and other.currency == case.currency
-        ]
-    except ValueError as exc:
-        raise Unavailable(f"PAYREC_PAYMENT_LINK_TEMPLATE is misconfigured: {exc}") from exc
+    unsubscribe: str | None = None
+    if link_template:
+        try:
+            link = payment_link(link_template, case.id, case.invoice_number)
+            links = [payment_link(link_template, o.id, o.invoice_number) for o in others]
+        except ValueError as exc:
+            raise Unavailable(f"PAYREC_PAYMENT_LINK_TEMPLATE is misconfigured: {exc}") from exc
+    else:  # the customer page, which lists every open invoice of the customer
+        token = portal_links.issue(session, case)
+        link = portal_links.page_url(session, token)
+        unsubscribe = portal_links.unsubscribe_url(session, token)
+        links = [link for _ in others]
+    items = [
+        InvoiceItem(other.invoice_number or other.id, other.outstanding, other.due_date, url)
+        for other, url in zip(others, links, strict=True)
+        if other.id != case.id and other.currency == case.currency
+    ]
     charges = late_charges.for_case(session, case, customer)
     late = None
     if charges.applicable and charges.error is None:  # a missing rate: no figures, never 0
@@ -176,6 +181,9 @@ def render_template(
         today=local_today(customer.timezone),
         locale=customer.locale,
         payment_link=link,
+        opt_out_line=default_opt_out_line(
+            template.language, template.channel, link if unsubscribe else None
+        ),
         channel=template.channel,
         language=template.language,
         creditor=creditor_of(session),
@@ -201,6 +209,7 @@ def render_template(
         recipient=recipient_of(customer, template.channel),
         opted_out=opted_out(customer, template.channel),
         payment_link=link,
+        unsubscribe_url=unsubscribe,
     )
 
 

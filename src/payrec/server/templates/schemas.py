@@ -80,3 +80,4 @@ class RenderedOut(OutModel):
     recipient: str | None
     opted_out: bool
     payment_link: str
+    unsubscribe_url: str | None = None

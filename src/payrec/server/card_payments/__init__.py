@@ -1,0 +1,1 @@
+"""Card payments through Stripe Checkout: the session for a case, and Stripe's webhook."""

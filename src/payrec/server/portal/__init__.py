@@ -1,0 +1,1 @@
+"""The customer page behind every reminder: links, the page and the customer's actions."""

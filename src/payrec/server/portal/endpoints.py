@@ -1,0 +1,36 @@
+"""`POST /api/v1/recovery-cases/{id}/portal-links/revoke`: every customer-page link sent
+for the case stops working at once (ADMIN)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from payrec.server.audit.service import record
+from payrec.server.automation_deps import AdminContext
+from payrec.server.cases import service as cases
+from payrec.server.portal import links
+from payrec.server.routing import api_router
+
+router = api_router(tags=["customer page"])
+
+
+@router.post("/recovery-cases/{case_id}/portal-links/revoke")
+def revoke_portal_links(case_id: str, ctx: AdminContext) -> Response:
+    def action(session: Session) -> dict[str, Any]:
+        case = cases.get(session, case_id)
+        revoked = links.revoke_case(session, case.id)
+        record(
+            session,
+            ctx.actor,
+            action="portal_links.revoked",
+            entity_type="recovery_case",
+            entity_id=case.id,
+            case_id=case.id,
+            after={"revoked": revoked},
+        )
+        return {"caseId": case.id, "revoked": revoked}
+
+    return ctx.write(action)
