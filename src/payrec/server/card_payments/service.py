@@ -141,7 +141,7 @@ def _paid(session: Session, obj: dict[str, Any], kind: str, actor: Actor) -> str
         return "already recorded"
     amount = from_minor_units(minor, currency.upper())
     row.recovery_case_id, row.amount, row.currency = case.id, amount, currency.upper()
-    if is_terminal(case.status) or amount > case.outstanding:
+    if is_terminal(case.status):  # a closed case takes no payment: the team sees it here
         record(
             session,
             actor,
@@ -155,7 +155,12 @@ def _paid(session: Session, obj: dict[str, Any], kind: str, actor: Actor) -> str
     receipt = payments.record_payment(
         session,
         case.id,
-        PaymentCreate(amount=amount, currency=currency.upper(), reference=f"stripe:{intent}"),
+        PaymentCreate(
+            amount=amount,
+            currency=currency.upper(),
+            reference=f"stripe:{intent}",
+            surplus_as_credit=True,  # paid twice or above what is owed: the customer's credit
+        ),
         actor,
     )
     row.payment_id = receipt.payment.id
