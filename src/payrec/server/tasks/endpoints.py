@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext
+from payrec.server.documents.endpoints import base_url, store_of
 from payrec.server.jsonio import json_response
 from payrec.server.routing import api_router
-from payrec.server.tasks import claiming, manual, repository, service
+from payrec.server.tasks import claiming, letter_step, manual, repository, service
 from payrec.server.tasks.claim_schemas import ClaimedTasks
 from payrec.server.tasks.schemas import (
     HeartbeatsOut,
@@ -70,6 +71,9 @@ def create_task(body: TaskCreate, ctx: AutomationContext) -> Response:
         )
         link = ctx.state.settings.payment_link_template
         manual.describe_new(session, [(task, created)], link_template=link)
+        letter_step.prepare(
+            session, [(task, created)], store_of(ctx), ctx.actor, base_url=base_url(ctx)
+        )
         return json_response(service.to_out(task), 201 if created else 200)
 
     return ctx.write(action)
@@ -88,6 +92,7 @@ def create_tasks(body: TaskBatch, ctx: AutomationContext) -> Response:
         )
         link = ctx.state.settings.payment_link_template
         manual.describe_new(session, made, link_template=link)
+        letter_step.prepare(session, made, store_of(ctx), ctx.actor, base_url=base_url(ctx))
         return {
             "tasks": [service.to_out(task) for task, _ in made],
             "created": [created for _, created in made],

@@ -1,0 +1,123 @@
+"""Issue 18.4: a policy's LETTER step renders the formal reminder letter when its manual task
+is created (the real scheduler against the real backend, SQLite and PostgreSQL): the task's
+metadata links the LETTER document, whose PDF text (pdftotext) names the invoice number and
+the total due; one letter per task however often the step is planned or posted; a customer
+without a postal address still gets the task, with the reason instead of a letter."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from payrec.automation.scheduler import Scheduler
+from payrec.client import AutomationApiClient
+from tests.support.backend import LiveBackend
+
+CREDITOR_ENV = {
+    "PAYREC_CREDITOR_NAME": "Northwind Supplies Ltd",
+    "PAYREC_CREDITOR_ADDRESS": "1 Harbour Road\\nBristol BS1 4QA\\nUnited Kingdom",
+    "PAYREC_CREDITOR_IBAN": "DE89370400440532013000",
+    "PAYREC_CREDITOR_BIC": "COBADEFFXXX",
+}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def letter_backend(
+    request: pytest.FixtureRequest, backend_factory: Callable[..., LiveBackend]
+) -> Iterator[LiveBackend]:
+    yield backend_factory(request.param, env=CREDITOR_ENV)
+
+
+def _letter_policy(backend: LiveBackend) -> str:
+    made = backend.admin("POST", "/policies", json={
+        "id": f"letter-{secrets.token_hex(4)}", "name": "Letter at once",
+        "steps": [{"offsetDays": 1, "channel": "LETTER", "templateId": "letter-reminder"}],
+        "maxContactsPer7Days": 3})
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+def _schedule(backend: LiveBackend) -> None:
+    with AutomationApiClient(backend.automation_url, backend.automation_key) as client:
+        Scheduler(client, collections_email="team@example.com").step()
+
+
+def _letter_tasks(backend: LiveBackend, case_id: str) -> list[dict[str, Any]]:
+    listed = backend.admin("GET", "/tasks", params={"type": "LETTER", "recoveryCaseId": case_id})
+    assert listed.status_code == 200, listed.text
+    tasks: list[dict[str, Any]] = listed.json()["tasks"]
+    return tasks
+
+
+def _letters(backend: LiveBackend, case_id: str) -> list[dict[str, Any]]:
+    detail = backend.admin("GET", f"/recovery-cases/{case_id}").json()
+    return [d for d in detail["documents"] if d["type"] == "LETTER"]
+
+
+def test_a_letter_step_has_its_letter_pdf_ready_exactly_once(
+    letter_backend: LiveBackend, tmp_path: Path
+) -> None:
+    backend = letter_backend
+    customer = backend.new_customer(
+        name="Contoso Trading Ltd", email=f"ap-{secrets.token_hex(4)}@example.com",
+        postalAddress="22 Mill Lane\nLeeds LS1 5AB\nUnited Kingdom",
+        policyId=_letter_policy(backend), locale="en_GB", timezone="UTC")
+    invoice = f"INV-L-{secrets.token_hex(3)}"
+    due = datetime.now(UTC).date() - timedelta(days=10)
+    case = backend.new_case(customer["id"], amount="1234.56", currency="EUR",
+                            dueDate=due.isoformat(), invoiceNumber=invoice)
+
+    _schedule(backend)
+    _schedule(backend)  # a second pass plans nothing new
+    (task,) = _letter_tasks(backend, case["id"])
+    meta = task["metadata"]
+    assert "letterError" not in meta, meta
+    (document,) = _letters(backend, case["id"])
+    assert meta["letterDocumentId"] == document["id"] and document["status"] == "GENERATED"
+    assert meta["letterDownloadUrl"].endswith(f"/api/v1/documents/{document['id']}/content")
+
+    # the same task posted again (the scheduler retrying a batch) makes no second letter
+    again = backend.auto("POST", "/tasks", json={
+        "type": "LETTER", "scheduledAt": task["scheduledAt"], "recoveryCaseId": case["id"],
+        "dedupeKey": task["dedupeKey"], "metadata": {"reminderType": "LETTER"}})
+    assert again.status_code == 200, again.text
+    assert again.json()["metadata"]["letterDocumentId"] == document["id"]
+    assert [d["id"] for d in _letters(backend, case["id"])] == [document["id"]]
+
+    content = backend.http.get(
+        meta["letterDownloadUrl"] if meta["letterDownloadUrl"].startswith("http")
+        else backend.base_url + meta["letterDownloadUrl"],
+        headers={"Authorization": f"Bearer {backend.agent_key}"})
+    assert content.status_code == 200 and content.content.startswith(b"%PDF")
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(content.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    for item in (invoice, "Total due", "1,234.56", "Contoso Trading Ltd", "22 Mill Lane",
+                 "Northwind Supplies Ltd"):
+        assert item in flat, f"{item!r} missing from the letter:\n{text}"
+    assert flat.count(invoice) >= 1
+
+
+def test_a_letter_step_without_a_postal_address_keeps_its_task_and_says_why(
+    letter_backend: LiveBackend,
+) -> None:
+    backend = letter_backend
+    customer = backend.new_customer(
+        name="No Address GmbH", email=f"ap-{secrets.token_hex(4)}@example.com",
+        policyId=_letter_policy(backend), timezone="UTC")
+    due = datetime.now(UTC).date() - timedelta(days=10)
+    case = backend.new_case(customer["id"], currency="EUR", dueDate=due.isoformat())
+    _schedule(backend)
+    (task,) = _letter_tasks(backend, case["id"])
+    assert task["status"] == "PENDING" and task["metadata"]["instruction"]["body"]
+    error = task["metadata"]["letterError"]
+    assert "postal address" in error["detail"] and "letterDocumentId" not in task["metadata"]
+    assert _letters(backend, case["id"]) == []
