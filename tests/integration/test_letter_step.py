@@ -1,8 +1,9 @@
 """Issue 18.4: a policy's LETTER step renders the formal reminder letter when its manual task
-is created (the real scheduler against the real backend, SQLite and PostgreSQL): the task's
-metadata links the LETTER document, whose PDF text (pdftotext) names the invoice number and
-the total due; one letter per task however often the step is planned or posted; a customer
-without a postal address still gets the task, with the reason instead of a letter."""
+is created (the real scheduler against the real backend, SQLite and PostgreSQL, asking
+`POST /automation/tasks/{id}/letter`): the task's metadata links the LETTER document, whose
+PDF text (pdftotext) names the invoice number and the total due; one letter per task however
+often the step is planned, posted or its letter asked for; a customer without a postal address
+still gets the task, with the reason instead of a letter, until a collector asks again."""
 
 from __future__ import annotations
 
@@ -88,7 +89,15 @@ def test_a_letter_step_has_its_letter_pdf_ready_exactly_once(
         "dedupeKey": task["dedupeKey"], "metadata": {"reminderType": "LETTER"}})
     assert again.status_code == 200, again.text
     assert again.json()["metadata"]["letterDocumentId"] == document["id"]
+    for _ in range(2):  # asked for twice (a scheduler retrying): the same letter
+        asked = backend.auto("POST", f"/tasks/{task['id']}/letter")
+        assert asked.status_code == 200, asked.text
+        assert asked.json()["metadata"]["letterDocumentId"] == document["id"]
     assert [d["id"] for d in _letters(backend, case["id"])] == [document["id"]]
+    not_a_letter = backend.new_reminder_task(case["id"])
+    refused = backend.auto("POST", f"/tasks/{not_a_letter['id']}/letter")
+    assert refused.status_code == 409 and refused.json()["type"].endswith("task-not-a-letter")
+    assert backend.auto("POST", "/tasks/no-such-task/letter").status_code == 404
 
     content = backend.http.get(
         meta["letterDownloadUrl"] if meta["letterDownloadUrl"].startswith("http")
@@ -121,3 +130,14 @@ def test_a_letter_step_without_a_postal_address_keeps_its_task_and_says_why(
     error = task["metadata"]["letterError"]
     assert "postal address" in error["detail"] and "letterDocumentId" not in task["metadata"]
     assert _letters(backend, case["id"]) == []
+
+    # the address added, a collector asks for the letter again: made now, the error gone
+    fixed = backend.admin("PATCH", f"/customers/{customer['id']}",
+                          json={"postalAddress": "Ringstraße 1\n10115 Berlin"})
+    assert fixed.status_code == 200, fixed.text
+    asked = backend.http.post(f"{backend.base_url}/api/v1/tasks/{task['id']}/letter",
+                              headers={"Authorization": f"Bearer {backend.agent_key}"})
+    assert asked.status_code == 200, asked.text
+    meta = asked.json()["metadata"]
+    (document,) = _letters(backend, case["id"])
+    assert meta["letterDocumentId"] == document["id"] and "letterError" not in meta

@@ -262,8 +262,19 @@ class Scheduler:
         if step.priority and step.priority != case.get("priority"):
             self.api.update_recovery_case(case["id"], {"priority": step.priority})
             case["priority"] = step.priority
+        if step.channel == Channel.LETTER:
+            task = self._prepare_letter(task)
         if step.channel in MANUAL:
             self._notify_collections(case, item.customer, step, task, item.when)
+
+    def _prepare_letter(self, task: Task) -> Task:
+        """The backend makes the LETTER task's PDF (once; its own short transaction): the
+        collector's task links it (`metadata.letterDocumentId`)."""
+        try:
+            return self.api.prepare_task_letter(task["id"])
+        except ApiError as exc:  # the task stays; a collector can ask for the letter again
+            logger.warning("LETTER task %s: no letter: %s", task["id"], type(exc).__name__)
+            return task
 
     def _notify_collections(
         self,

@@ -221,6 +221,11 @@ class AsyncAutomationApiClient:
             as_object(await self._send(ep.create_scheduled_tasks(tasks, idempotency_key))),
         )
 
+    async def prepare_task_letter(self, task_id: str) -> Task:
+        """Have the backend make an open LETTER task's formal reminder letter (once): the
+        task with ``metadata.letterDocumentId`` (or ``letterError`` saying why there is none)."""
+        return cast("Task", as_object(await self._send(ep.prepare_task_letter(task_id))))
+
     async def update_task_status(
         self,
         task_id: str,

@@ -81,6 +81,10 @@ def create_scheduled_tasks(
     return RequestSpec("POST", "/tasks/batch", body=body, idempotency_key=idempotency_key)
 
 
+def prepare_task_letter(task_id: str) -> RequestSpec:
+    return RequestSpec("POST", f"/tasks/{path_id(task_id)}/letter", body={}, repeatable=True)
+
+
 def update_task_status(
     task_id: str,
     status: str,

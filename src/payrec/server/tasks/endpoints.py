@@ -71,9 +71,6 @@ def create_task(body: TaskCreate, ctx: AutomationContext) -> Response:
         )
         link = ctx.state.settings.payment_link_template
         manual.describe_new(session, [(task, created)], link_template=link)
-        letter_step.prepare(
-            session, [(task, created)], store_of(ctx), ctx.actor, base_url=base_url(ctx)
-        )
         return json_response(service.to_out(task), 201 if created else 200)
 
     return ctx.write(action)
@@ -92,7 +89,6 @@ def create_tasks(body: TaskBatch, ctx: AutomationContext) -> Response:
         )
         link = ctx.state.settings.payment_link_template
         manual.describe_new(session, made, link_template=link)
-        letter_step.prepare(session, made, store_of(ctx), ctx.actor, base_url=base_url(ctx))
         return {
             "tasks": [service.to_out(task) for task, _ in made],
             "created": [created for _, created in made],
@@ -108,6 +104,18 @@ def claim_tasks(body: TaskClaim, ctx: AutomationContext) -> Response:
         return {"tasks": claiming.claim(session, body, ctx.actor, link_template=link)}
 
     return ctx.write(action)
+
+
+@router.post("/{task_id}/letter", response_model=TaskOut)
+def prepare_letter(task_id: str, ctx: AutomationContext) -> Response:
+    """Make the formal reminder letter of an open LETTER task (once) and answer the task:
+    `metadata.letterDocumentId` and `letterDownloadUrl`, or `letterError` saying why there is
+    none; 409 for any other task."""
+    return ctx.write(
+        lambda session: service.to_out(
+            letter_step.prepare(session, task_id, store_of(ctx), ctx.actor, base_url=base_url(ctx))
+        )
+    )
 
 
 @router.get("/{task_id}", response_model=TaskOut)

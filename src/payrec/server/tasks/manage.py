@@ -11,10 +11,11 @@ from starlette.responses import Response
 
 from payrec.domain.manual_tasks import MANUAL_TASK_TYPES
 from payrec.server.automation_deps import ManagementContext, StaffContext
+from payrec.server.documents.endpoints import base_url, store_of
 from payrec.server.jsonio import json_response
 from payrec.server.pagination import decode_cursor, next_cursor
 from payrec.server.routing import api_router
-from payrec.server.tasks import manual, repository, service
+from payrec.server.tasks import letter_step, manual, repository, service
 from payrec.server.tasks.schemas import (
     ManualTaskList,
     ManualTaskType,
@@ -67,3 +68,14 @@ def complete_manual_task(task_id: str, body: TaskCompletion, ctx: StaffContext) 
         return service.to_out(manual.complete(session, task_id, body, ctx.actor))
 
     return ctx.write(action)
+
+
+@router.post("/{task_id}/letter", response_model=TaskOut)
+def prepare_manual_task_letter(task_id: str, ctx: StaffContext) -> Response:
+    """The LETTER task's formal reminder letter, made now if it has none yet (after an address
+    was added, say): the task with `metadata.letterDocumentId`, or `letterError`."""
+    return ctx.write(
+        lambda session: service.to_out(
+            letter_step.prepare(session, task_id, store_of(ctx), ctx.actor, base_url=base_url(ctx))
+        )
+    )
