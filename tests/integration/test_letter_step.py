@@ -82,6 +82,9 @@ def test_a_letter_step_has_its_letter_pdf_ready_exactly_once(
     (document,) = _letters(backend, case["id"])
     assert meta["letterDocumentId"] == document["id"] and document["status"] == "GENERATED"
     assert meta["letterDownloadUrl"].endswith(f"/api/v1/documents/{document['id']}/content")
+    (notice,) = backend.admin("GET", f"/recovery-cases/{case['id']}").json()["notifications"]
+    assert f"Letter (PDF): {meta['letterWorkspaceUrl']}" in notice["body"]
+    assert meta["letterWorkspaceUrl"].endswith(f"/app/review/{document['id']}/document")
 
     # the same task posted again (the scheduler retrying a batch) makes no second letter
     again = backend.auto("POST", "/tasks", json={

@@ -291,6 +291,9 @@ class Scheduler:
             f"{step.channel.value} {customer.get('name')}: invoice {case.get('invoiceNumber')}"
         )
         body = shown.get("body") or f"{title} ({step.template_id})"
+        letter = (task.get("metadata") or {}).get("letterWorkspaceUrl")
+        if letter:  # the LETTER step's PDF, ready to print and send
+            body = f"{body}\n\nLetter (PDF): {letter}"
         self.api.create_notification(
             {
                 "recoveryCaseId": case["id"],

@@ -6,7 +6,8 @@ The scheduler asks for it right after creating the task (`POST
 /api/v1/automation/tasks/{id}/letter`); a collector can ask again (`POST /api/v1/tasks/{id}/letter`,
 after fixing an address). Each call is one short transaction of its own: a scheduler's batch of
 tasks is never held open while PDFs render. The task's metadata links the letter
-(`letterDocumentId`, `letterDownloadUrl`), or says why there is none (`letterError`: code and
+(`letterDocumentId`, `letterDownloadUrl` for the API, `letterWorkspaceUrl` for a signed-in
+collector), or says why there is none (`letterError`: code and
 detail; no postal address, no creditor address, a reference rate missing). One letter per task:
 once linked, a call answers the task as it is (the task row is locked while it is made).
 """
@@ -64,6 +65,7 @@ def prepare(
             **meta,
             "letterDocumentId": document.id,
             "letterDownloadUrl": f"{base_url}/api/v1/documents/{document.id}/content",
+            "letterWorkspaceUrl": f"{base_url}/app/review/{document.id}/document",
         }
     session.flush()
     return task
