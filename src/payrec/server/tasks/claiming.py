@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from payrec.server.actor import Actor
 from payrec.server.cases import repository as cases
 from payrec.server.cases.service import row_to_wire as case_to_wire
+from payrec.server.charges import service as late_charges
 from payrec.server.reminders import claimed as reminders
 from payrec.server.tasks import contact_plan, service
 from payrec.server.tasks.schemas import TaskClaim
@@ -41,6 +42,7 @@ def claim(
 def _attach_cases(session: Session, claimed: list[dict[str, Any]]) -> None:
     ids = sorted({str(t["recoveryCaseId"]) for t in claimed if t["recoveryCaseId"]})
     by_id = {row[0]: case_to_wire(row) for row in cases.wire_rows_by_id(session, ids)}
+    late_charges.annotate_wire(session, list(by_id.values()))  # as GET /recovery-cases/{id}
     for task in claimed:
         if task["recoveryCaseId"]:
             task["recoveryCase"] = by_id.get(task["recoveryCaseId"])
