@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import timedelta
+from typing import Literal, get_args
 
-EVENT_TYPES: tuple[str, ...] = (
+EventType = Literal[
     "case.created",
     "case.updated",
     "case.resolved",
@@ -19,7 +20,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "dispute.resolved",
     "document.needs_review",
     "customer.opted_out",
-)
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 MAX_DELAY = timedelta(hours=6)
 

@@ -7,23 +7,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from payrec.domain.webhooks import EventType
 from payrec.server.types import ApiModel, OutModel
 
-EventType = Literal[
-    "case.created",
-    "case.updated",
-    "case.resolved",
-    "payment.recorded",
-    "payment.reversed",
-    "reminder.sent",
-    "reminder.failed",
-    "promise.created",
-    "promise.broken",
-    "dispute.opened",
-    "dispute.resolved",
-    "document.needs_review",
-    "customer.opted_out",
-]
 DeliveryStatus = Literal["PENDING", "IN_PROGRESS", "SUCCEEDED", "FAILED", "CANCELLED"]
 
 
