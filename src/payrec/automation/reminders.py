@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from payrec.automation.senders import Channels
 from payrec.channels import (
     ChannelError,
     DeliveryResult,
+    EmailAttachment,
     OutgoingEmail,
     OutgoingSms,
     PermanentChannelError,
@@ -42,6 +44,17 @@ CLAIM_TYPES = ["REMINDER"]
 # A task that waited longer than this since its lease was last confirmed (claimed or renewed)
 # has it confirmed again right before sending: the case may have been paid meanwhile.
 CONFIRMED_WITHIN_SECONDS = 1.0
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024  # PAYREC_ATTACHMENT_MAX_BYTES
+
+
+def attachment_max_bytes() -> int:
+    """The largest invoice a reminder carries (`PAYREC_ATTACHMENT_MAX_BYTES`, default 5 MB)."""
+    raw = os.environ.get("PAYREC_ATTACHMENT_MAX_BYTES")
+    try:
+        return max(0, int(raw)) if raw else ATTACHMENT_MAX_BYTES
+    except ValueError:
+        logger.warning("PAYREC_ATTACHMENT_MAX_BYTES=%r is not a number: using 5 MB", raw)
+        return ATTACHMENT_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class ReminderSender:
         self.batch = batch or max(1, concurrency * 2)
         self.leases = LeaseKeeper(client, lease_seconds)
         self._include = ["recoveryCase", "reminder"]
+        self.attachment_max_bytes = attachment_max_bytes()
         self.concurrency = max(1, concurrency)
         self._in_flight: set[Future[Outcome]] = set()
         self._asked = time.monotonic()
@@ -201,7 +215,7 @@ class ReminderSender:
             # the task when the lease runs out): either way, sending now would be wrong.
             return Outcome(task_id, "LOST", "lease not held (or not confirmed) to send")
         try:
-            delivery = self._deliver(channel, recipient, rendered, reminder_id)
+            delivery = self._deliver(channel, recipient, rendered, reminder)
         except PermanentChannelError as exc:
             return self._fail(task_id, token, str(case_id), channel, recipient, reminder_id, exc)
         except ChannelError as exc:
@@ -355,9 +369,45 @@ class ReminderSender:
             return "customer has no phone number"
         return None
 
+    def _attachments(self, reminder: Reminder) -> tuple[EmailAttachment, ...]:
+        """The invoice the claim named for this reminder, unless over the size cap or gone
+        (then the reminder goes without it, logged)."""
+        named = reminder.get("attachment")
+        if not named:
+            return ()
+        cap = self.attachment_max_bytes
+        if int(named.get("size") or 0) > cap:
+            logger.info(
+                "reminder %s: invoice %s is over %d bytes: sent without it",
+                reminder["id"],
+                named["documentId"],
+                cap,
+            )
+            return ()
+        try:
+            data = self.api.download_document(str(named["documentId"]))
+        except NotFoundError:
+            logger.info(
+                "reminder %s: invoice %s is gone: sent without it",
+                reminder["id"],
+                named["documentId"],
+            )
+            return ()
+        if len(data) > cap:
+            logger.info(
+                "reminder %s: invoice %s is over %d bytes: sent without it",
+                reminder["id"],
+                named["documentId"],
+                cap,
+            )
+            return ()
+        name = str(named.get("fileName") or "invoice.pdf")
+        return (EmailAttachment(name, str(named.get("mimeType") or "application/pdf"), data),)
+
     def _deliver(
-        self, channel: str, recipient: str, rendered: RenderedMessage, reminder_id: str
+        self, channel: str, recipient: str, rendered: RenderedMessage, reminder: Reminder
     ) -> DeliveryResult:
+        reminder_id = str(reminder["id"])
         if channel == "SMS":
             return self.channels.sms.send(
                 OutgoingSms(
@@ -379,6 +429,8 @@ class ReminderSender:
                     )
                     if uri
                 ),
+                thread_seeds=tuple(str(i) for i in reminder.get("threadReminderIds") or ()),
+                attachments=self._attachments(reminder),
             )
         )
 

@@ -211,6 +211,8 @@ class Scheduler:
             "policyId": policy.id,
             "plannedAt": iso(decision.scheduled_at or now),
         }
+        if step.attach_invoice and channel == Channel.EMAIL:
+            metadata["attachInvoice"] = True
         if decision.deferred_from is not None:  # the backend folds it by the step's own time
             metadata["deferredFrom"] = iso(decision.deferred_from)
         skip = None

@@ -38,6 +38,8 @@ _RESERVED = frozenset(
         "Subject",
         "Date",
         "Message-ID",
+        "In-Reply-To",
+        "References",
         "Reply-To",
         "Sender",
         "List-Unsubscribe",
@@ -178,6 +180,10 @@ def build_message(email: OutgoingEmail, *, sender: str, now: datetime | None = N
     msg["Message-ID"] = message_id
     if reply_to is not None:
         msg["Reply-To"] = reply_to.header
+    if email.thread_seeds:  # one conversation per case: mail clients thread on these
+        earlier = [message_id_for(seed, sender_box.address) for seed in email.thread_seeds]
+        msg["In-Reply-To"] = earlier[-1]
+        msg["References"] = " ".join(earlier)
     if email.list_unsubscribe:
         _check_header_value("List-Unsubscribe", email.list_unsubscribe)
         value, one_click = _list_unsubscribe(email.list_unsubscribe)
@@ -193,4 +199,10 @@ def build_message(email: OutgoingEmail, *, sender: str, now: datetime | None = N
     msg.set_content(email.text)
     if email.html is not None:
         msg.add_alternative(email.html, subtype="html")
+    for item in email.attachments:  # the body becomes the first part of a multipart/mixed
+        maintype, _, subtype = item.content_type.partition("/")
+        _check_header_value("attachment file name", item.filename)
+        msg.add_attachment(
+            item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename
+        )
     return BuiltEmail(msg, sender_box.address, recipient.address, message_id, smtputf8)

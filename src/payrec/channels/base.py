@@ -20,6 +20,7 @@ __all__ = [
     "ClosingSender",
     "DeliveryChannel",
     "DeliveryResult",
+    "EmailAttachment",
     "EmailSender",
     "OutgoingEmail",
     "OutgoingSms",
@@ -64,11 +65,22 @@ class PermanentChannelError(ChannelError):
 
 
 @dataclass(frozen=True, slots=True)
+class EmailAttachment:
+    """A file sent with an email (``content_type`` as ``maintype/subtype``)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class OutgoingEmail:
     """One email to one recipient.
 
     ``message_id_seed`` is a stable business id (the reminder id): the ``Message-ID`` and the
     outbox file name derive from it, so a re-send of the same reminder is recognisable.
+    ``thread_seeds`` are the seeds of the earlier messages of the same conversation (oldest
+    first): they become ``References``, the last one ``In-Reply-To``.
     """
 
     to: str
@@ -79,6 +91,8 @@ class OutgoingEmail:
     list_unsubscribe: str | None = None
     reply_to: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    thread_seeds: tuple[str, ...] = ()
+    attachments: tuple[EmailAttachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

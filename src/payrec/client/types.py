@@ -26,6 +26,7 @@ __all__ = [
     "PolicyStep",
     "RecoveryCase",
     "Reminder",
+    "ReminderAttachment",
     "RenderedMessage",
     "RenewedLease",
     "SendWindow",
@@ -155,6 +156,18 @@ class Reminder(TypedDict):
     updatedAt: str
     content: NotRequired[RenderedMessage | None]  # created with render: true
     task: NotRequired[Task | None]  # the sent-mark with completeTask
+    # claimed e-mail reminders: the case's earlier SENT e-mail reminders, oldest first
+    threadReminderIds: NotRequired[list[str]]
+    attachment: NotRequired[ReminderAttachment]  # the step's attachInvoice, a PDF uploaded
+
+
+class ReminderAttachment(TypedDict):
+    """The case's invoice document a claimed reminder sends along."""
+
+    documentId: str
+    fileName: str
+    mimeType: str
+    size: int
 
 
 class TaskPage(TypedDict):
@@ -234,6 +247,7 @@ class PolicyStep(TypedDict):
     channel: str
     templateId: str
     priority: NotRequired[str | None]
+    attachInvoice: NotRequired[bool]
 
 
 class SendWindow(TypedDict):

@@ -99,8 +99,12 @@ class PolicyStep:
     channel: Channel
     template_id: str
     priority: Priority | None = None
+    attach_invoice: bool = False
+    """An e-mail step sends the case's uploaded invoice PDF with the reminder."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.attach_invoice, bool):
+            raise PolicyError("must be true or false", "attachInvoice")
         if isinstance(self.offset_days, bool) or not isinstance(self.offset_days, int):
             raise PolicyError("must be an integer", "offsetDays")
         if abs(self.offset_days) > MAX_OFFSET_DAYS:
@@ -248,7 +252,7 @@ _POLICY_KEYS = {
     "catchUp",
     "skipHolidays",
 }
-_STEP_KEYS = {"offsetDays", "channel", "templateId", "priority"}
+_STEP_KEYS = {"offsetDays", "channel", "templateId", "priority", "attachInvoice"}
 _WINDOW_KEYS = {"start", "end", "weekends"}
 
 
@@ -295,6 +299,7 @@ def _step_from_dict(raw: object, i: int) -> PolicyStep:
             channel=data["channel"],
             template_id=data["templateId"],
             priority=data.get("priority"),
+            attach_invoice=data.get("attachInvoice", False),
         )
     except PolicyError as exc:
         raise PolicyError(exc.message, f"{fld}.{exc.field}" if exc.field else fld) from None
@@ -355,6 +360,7 @@ def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
                 "channel": s.channel.value,
                 "templateId": s.template_id,
                 "priority": s.priority.value if s.priority is not None else None,
+                "attachInvoice": s.attach_invoice,
             }
             for s in policy.steps
         ],

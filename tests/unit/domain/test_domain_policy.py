@@ -97,8 +97,20 @@ API_JSON: dict[str, Any] = {
     "id": "policy-gentle",
     "name": "Gentle",
     "steps": [
-        {"offsetDays": -3, "channel": "EMAIL", "templateId": "reminder-friendly", "priority": None},
-        {"offsetDays": 10, "channel": "LETTER", "templateId": "letter-1", "priority": "LOW"},
+        {
+            "offsetDays": -3,
+            "channel": "EMAIL",
+            "templateId": "reminder-friendly",
+            "priority": None,
+            "attachInvoice": True,
+        },
+        {
+            "offsetDays": 10,
+            "channel": "LETTER",
+            "templateId": "letter-1",
+            "priority": "LOW",
+            "attachInvoice": False,
+        },
     ],
     "sendWindow": {"start": "09:30", "end": "18:00", "weekends": False},
     "businessDaysOnly": True,

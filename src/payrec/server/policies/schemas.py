@@ -30,6 +30,10 @@ class StepOut(OutModel):
     channel: PolicyChannel
     template_id: str
     priority: PolicyPriority | None = None
+    attach_invoice: bool = Field(
+        default=False,
+        description="An EMAIL step attaches the case's latest uploaded PDF (size-capped)",
+    )
 
 
 class SendWindowOut(OutModel):

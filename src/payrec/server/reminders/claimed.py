@@ -6,6 +6,11 @@ task: the claim records (or finds) the task's reminder exactly as that call woul
 be refused or could not be made (the case may not be contacted, the customer opted out, no
 recipient, no such template), the task carries no reminder and the worker makes the call
 itself, which answers the reason.
+
+Each e-mail reminder also carries what the worker needs to thread and attach it (no extra
+calls): `threadReminderIds`, the case's e-mail reminders already SENT (oldest first, the
+first and the latest few), from which the worker writes `In-Reply-To`/`References`; and, when
+the policy step says `attachInvoice`, `attachment` naming the case's latest uploaded PDF.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
 from payrec.server.errors import DomainError
-from payrec.server.models import Customer, RecoveryCase, Reminder
+from payrec.server.models import Customer, Document, RecoveryCase, Reminder
 from payrec.server.reminders import service
 from payrec.server.reminders.schemas import ReminderCreate
 from payrec.server.templates.schemas import RenderedOut
 
 DEFAULT_TEMPLATE = "reminder-1"
+THREAD_IDS = 10  # the first reminder and the latest ones: References stays short (RFC 5322)
 
 
 def attach(
@@ -62,6 +68,52 @@ def attach(
             continue
         task["reminder"] = _wire(reminder, content)
     _insert(session, actor, made)
+    _add_thread_and_attachment(session, [t for t in tasks if t.get("reminder")])
+
+
+def _add_thread_and_attachment(session: Session, tasks: list[dict[str, Any]]) -> None:
+    """Put `threadReminderIds` and `attachment` on each claimed e-mail reminder."""
+    emails = [t for t in tasks if t["reminder"].get("type") == "EMAIL"]
+    if not emails:
+        return
+    case_ids = sorted({t["recoveryCaseId"] for t in emails})
+    sent: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(Reminder.recovery_case_id, Reminder.id)
+        .where(
+            Reminder.recovery_case_id.in_(case_ids),
+            Reminder.type == "EMAIL",
+            Reminder.status == "SENT",
+        )
+        .order_by(Reminder.sent_at, Reminder.id)
+    )
+    for case_id, reminder_id in rows:
+        sent.setdefault(case_id, []).append(reminder_id)
+    wanted = sorted(
+        {t["recoveryCaseId"] for t in emails if (t.get("metadata") or {}).get("attachInvoice")}
+    )
+    pdfs: dict[str, Document] = {}
+    if wanted:
+        docs = session.scalars(
+            select(Document)
+            .where(Document.recovery_case_id.in_(wanted), Document.mime_type == "application/pdf")
+            .order_by(Document.uploaded_at, Document.id)
+        )
+        pdfs = {str(doc.recovery_case_id): doc for doc in docs}  # the latest wins
+    for task in emails:
+        reminder = task["reminder"]
+        earlier = [i for i in sent.get(task["recoveryCaseId"], []) if i != reminder["id"]]
+        if len(earlier) > THREAD_IDS:
+            earlier = earlier[:1] + earlier[-(THREAD_IDS - 1) :]
+        reminder["threadReminderIds"] = earlier
+        doc = pdfs.get(task["recoveryCaseId"])
+        if doc is not None and (task.get("metadata") or {}).get("attachInvoice"):
+            reminder["attachment"] = {
+                "documentId": doc.id,
+                "fileName": doc.file_name,
+                "mimeType": doc.mime_type,
+                "size": doc.size,
+            }
 
 
 def _insert(
