@@ -38,7 +38,12 @@ def _own_policy_and_template(backend: LiveBackend, tag: str) -> tuple[str, str]:
             "name": f"Browser ladder {tag}",
             "steps": [
                 {"offsetDays": 1, "channel": "EMAIL", "templateId": template_id},
-                {"offsetDays": 10, "channel": "EMAIL", "templateId": "reminder-2"},
+                {
+                    "offsetDays": 10,
+                    "channel": "EMAIL",
+                    "templateId": "reminder-2",
+                    "attachInvoice": True,
+                },
             ],
             "sendWindow": {"start": "09:00", "end": "18:00", "weekends": False},
             "businessDaysOnly": True,
@@ -68,12 +73,15 @@ def test_admin_edits_policy_and_template_with_preview_creates_user_and_api_key(
     page.get_by_role("link", name="Policies").click()
     page.get_by_role("link", name=f"Browser ladder {tag}").click()
     page.get_by_label("Days after due, step 2").fill("12")
+    expect(page.get_by_label("Attach the invoice PDF, step 2")).to_be_checked()
+    page.get_by_label("Attach the invoice PDF, step 1").check()
     page.get_by_label("Contacts per 7 days (per channel)").fill("3")
     screenshots(page, "settings-policy")
     page.get_by_role("button", name="Save policy").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     stored = backend.admin("GET", f"/policies/{policy_id}").json()
     assert [s["offsetDays"] for s in stored["steps"]] == [1, 12]
+    assert [s["attachInvoice"] for s in stored["steps"]] == [True, True]
     assert stored["maxContactsPer7Days"] == 3
     assert stored["businessDaysOnly"] is True
 

@@ -110,6 +110,8 @@ def policy_body(base: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
         }
         if values.get(prefix + "priority"):
             step["priority"] = values[prefix + "priority"]
+        if values.get(prefix + "attachInvoice"):
+            step["attachInvoice"] = True
         steps.append(step)
     cap = values.get("maxContactsPer7Days", "")
     return {
