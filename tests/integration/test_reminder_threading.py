@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import Any
 
 import pytest
 
 from payrec.automation.reminders import ReminderSender
+from payrec.automation.scheduler import Scheduler
 from payrec.automation.senders import Channels
 from payrec.channels import SmtpEmailSender
 from payrec.client import AutomationApiClient
@@ -194,3 +196,36 @@ def test_the_policy_api_keeps_attach_invoice(live: LiveBackend) -> None:
         "POST", "/policies", json={**body, "steps": [{**body["steps"][0], "attachInvoice": 1}]}
     )
     assert bad.status_code == 422, bad.text
+
+
+def test_the_scheduler_plans_an_attach_invoice_step_with_it(live: LiveBackend) -> None:
+    """Last in the module: the scheduler plans every case of the backend."""
+    made = live.admin(
+        "POST",
+        "/policies",
+        json={
+            "name": "Invoice at once",
+            "steps": [
+                {"offsetDays": 1, "channel": "EMAIL", "templateId": "reminder-1"},
+                {
+                    "offsetDays": 2,
+                    "channel": "EMAIL",
+                    "templateId": "reminder-2",
+                    "attachInvoice": True,
+                },
+            ],
+            "catchUp": "LATEST_STEP",
+        },
+    )
+    assert made.status_code == 201, made.text
+    customer = live.new_customer(policyId=made.json()["id"], timezone="UTC")
+    due = datetime.now(UTC).date() - timedelta(days=5)
+    case = live.new_case(customer["id"], dueDate=due.isoformat())["id"]
+    with AutomationApiClient(live.automation_url, live.automation_key) as client:
+        Scheduler(client, collections_email="team@example.com").step()
+        tasks = client.get_scheduled_tasks(
+            status="PENDING", type="REMINDER", due_before="2100-01-01T00:00:00Z", size=100
+        )
+    [task] = [t for t in tasks if t["recoveryCaseId"] == case]
+    assert task["metadata"]["templateId"] == "reminder-2"
+    assert task["metadata"]["attachInvoice"] is True
