@@ -201,8 +201,8 @@ def build_message(email: OutgoingEmail, *, sender: str, now: datetime | None = N
         msg.add_alternative(email.html, subtype="html")
     for item in email.attachments:  # the body becomes the first part of a multipart/mixed
         maintype, _, subtype = item.content_type.partition("/")
-        _check_header_value("attachment file name", item.filename)
+        name = _CONTROL_RE.sub("_", item.filename) or "attachment"  # an uploaded name: no CR/LF
         msg.add_attachment(
-            item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename
+            item.data, maintype=maintype, subtype=subtype or "octet-stream", filename=name
         )
     return BuiltEmail(msg, sender_box.address, recipient.address, message_id, smtputf8)
