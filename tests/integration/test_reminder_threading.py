@@ -85,12 +85,12 @@ def _pdf() -> bytes:
     )
 
 
-def _upload(live: LiveBackend, case_id: str, data: bytes) -> dict[str, Any]:
+def _upload(live: LiveBackend, case_id: str, data: bytes, kind: str = "INVOICE") -> dict[str, Any]:
     response = live.admin(
         "POST",
         "/documents",
-        files={"file": ("INV-42.pdf", data, "application/pdf")},
-        data={"type": "INVOICE", "recoveryCaseId": case_id},
+        files={"file": (f"{kind}-42.pdf", data, "application/pdf")},
+        data={"type": kind, "recoveryCaseId": case_id},
     )
     assert response.status_code in (200, 201), response.text
     document: dict[str, Any] = response.json()
@@ -129,11 +129,12 @@ def test_a_step_with_attach_invoice_sends_the_cases_pdf(
     _upload(live, case, _pdf())  # an older upload: the latest one is the invoice sent
     data = _pdf()
     _upload(live, case, data)
+    _upload(live, case, _pdf(), kind="PAYMENT")  # a payment proof is not the invoice
     plain = _send_one(live, sink, reminders, case)  # the step does not say so
     assert _pdf_parts(plain) == []
     message = _send_one(live, sink, reminders, case, attachInvoice=True)
     [part] = _pdf_parts(message)
-    assert part.get_filename() == "INV-42.pdf"
+    assert part.get_filename() == "INVOICE-42.pdf"
     assert part.get_content_disposition() == "attachment"
     assert part.get_payload(decode=True) == data
     assert message.get_content_type() == "multipart/mixed"

@@ -10,7 +10,8 @@ itself, which answers the reason.
 Each e-mail reminder also carries what the worker needs to thread and attach it (no extra
 calls): `threadReminderIds`, the case's e-mail reminders already SENT (oldest first, the
 first and the latest few), from which the worker writes `In-Reply-To`/`References`; and, when
-the policy step says `attachInvoice`, `attachment` naming the case's latest uploaded PDF.
+the policy step says `attachInvoice`, `attachment` naming the case's latest uploaded
+invoice PDF (type INVOICE, not rejected in review).
 """
 
 from __future__ import annotations
@@ -96,7 +97,12 @@ def _add_thread_and_attachment(session: Session, tasks: list[dict[str, Any]]) ->
     if wanted:
         docs = session.scalars(
             select(Document)
-            .where(Document.recovery_case_id.in_(wanted), Document.mime_type == "application/pdf")
+            .where(
+                Document.recovery_case_id.in_(wanted),
+                Document.type == "INVOICE",  # not a payment proof, nor payrec's own letter
+                Document.mime_type == "application/pdf",
+                Document.status != "REJECTED",
+            )
             .order_by(Document.uploaded_at, Document.id)
         )
         pdfs = {str(doc.recovery_case_id): doc for doc in docs}  # the latest wins
