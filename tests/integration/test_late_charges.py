@@ -139,6 +139,11 @@ def test_eu_b2b_45_days_overdue_interest_compensation_and_principal_only_payment
     total = f"{1000 + interest + 40:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
     assert f"Insgesamt sind jetzt {total}\xa0€ fällig" in rendered["text"]
     assert rendered["html"] and f"bisher {euro}" in rendered["html"]
+    # and the customer page behind the reminder's link (the customer's German)
+    page = httpx.get(str(rendered["paymentLink"]), timeout=30)
+    assert page.status_code == 200, page.text
+    assert "Verzugskosten" in page.text and f"{interest + 40:.2f}".replace(".", ",") in page.text
+    assert total in page.text
 
     # the same figures in the automation API, the case and the pending list
     auto = _json(backend.auto("GET", f"/recovery-cases/{case['id']}"))

@@ -80,6 +80,8 @@ def _page(
             "number": inv.invoice_number,
             "due": inv.due_date.isoformat(),
             "amount": format_money(inv.outstanding, inv.currency, locale),
+            "charges": format_money(inv.charges, inv.currency, locale) if inv.charges else "",
+            "total": format_money(inv.total_due, inv.currency, locale),
             "pdf": inv.document_id is not None,
         }
         for inv in page.invoices
@@ -89,6 +91,7 @@ def _page(
         t=t,
         creditor=creditor_of(session),
         invoices=invoices,
+        any_charges=any(inv.charges for inv in page.invoices),
         base=links.PAGE_PATH + token,
         csrf=links.csrf_token(token),
         stripe=_stripe(request) is not None,

@@ -14,6 +14,7 @@ from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.cases import disputes, holds, promises
 from payrec.server.cases import service as cases
+from payrec.server.charges import service as late_charges
 from payrec.server.customers import service as customers
 from payrec.server.errors import Invalid, NotFound
 from payrec.server.models import Customer, PortalLink, RecoveryCase
@@ -38,10 +39,15 @@ def actor_for(link: PortalLink, request_id: str | None = None) -> Actor:
 class Invoice:
     case_id: str
     invoice_number: str
-    outstanding: Decimal
+    outstanding: Decimal  # the principal left
     currency: str
     due_date: date
     document_id: str | None
+    charges: Decimal = Decimal(0)  # late charges still owed (issue 18)
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.outstanding + self.charges
 
 
 @dataclass(frozen=True)
@@ -56,12 +62,22 @@ def view(session: Session, link: PortalLink) -> PageView:
     case = cases.get(session, link.recovery_case_id)
     open_cases = repository.open_cases(session, customer.id)
     docs = repository.pdfs(session, [c.id for c in open_cases])
-    invoices = [
-        Invoice(
-            c.id, c.invoice_number or c.id, c.outstanding, c.currency, c.due_date, docs.get(c.id)
+    charged = late_charges.for_cases(session, open_cases, {customer.id: customer.policy_id})
+    invoices = []
+    for c in open_cases:
+        owed = charged[c.id]
+        on = owed.applicable and owed.error is None
+        invoices.append(
+            Invoice(
+                c.id,
+                c.invoice_number or c.id,
+                owed.principal_outstanding if on else c.outstanding,
+                c.currency,
+                c.due_date,
+                docs.get(c.id),
+                owed.outstanding if on else Decimal(0),
+            )
         )
-        for c in open_cases
-    ]
     return PageView(customer, case, invoices)
 
 

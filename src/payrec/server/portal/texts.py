@@ -14,6 +14,18 @@ _TEXTS: dict[str, dict[str, str]] = {
     "invoice": {"en": "Invoice", "de": "Rechnung", "fr": "Facture", "es": "Factura"},
     "due": {"en": "Due", "de": "Fällig", "fr": "Échéance", "es": "Vencimiento"},
     "outstanding": {"en": "Outstanding", "de": "Offen", "fr": "Restant dû", "es": "Pendiente"},
+    "charges": {
+        "en": "Late charges",
+        "de": "Verzugskosten",
+        "fr": "Pénalités de retard",
+        "es": "Recargos por demora",
+    },
+    "total_due": {
+        "en": "Total due",
+        "de": "Gesamt fällig",
+        "fr": "Total dû",
+        "es": "Total adeudado",
+    },
     "pdf": {
         "en": "Invoice PDF",
         "de": "Rechnung (PDF)",
