@@ -28,7 +28,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.support.backend import create_pg_database, drop_pg_database  # noqa: E402
+
+from bench.sql_capture import captured  # noqa: E402
 
 HOT_TABLES = {"recovery_cases", "tasks", "customers"}
 # Below this many cases the planner rightly prefers a sequential scan of a small table.
@@ -91,22 +93,6 @@ def grow(url: str, start: int, stop: int) -> float:
         # what autovacuum leaves behind on a live database: statistics and the visibility map
         conn.execute("VACUUM (ANALYZE) customers, recovery_cases, tasks")
     return time.monotonic() - began
-
-
-@contextmanager
-def captured(engine: Any) -> Iterator[list[tuple[str, Any]]]:
-    from sqlalchemy import event
-
-    statements: list[tuple[str, Any]] = []
-
-    def listener(_c: Any, _cur: Any, statement: str, parameters: Any, *_a: Any) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def hot_paths() -> dict[str, Callable[[Any], Any]]:

@@ -33,8 +33,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.support.backend import LiveBackend, create_pg_database, drop_pg_database  # noqa: E402
+
+from bench.sql_capture import captured  # noqa: E402
 
 PAGE_TARGET = 3.0
 GROWTH_TARGET = 1.5
@@ -109,22 +111,6 @@ def grow(url: str, start: int, stop: int, user_id: str) -> float:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE) customers, recovery_cases, tasks")
     return time.monotonic() - began
-
-
-@contextmanager
-def captured(engine: Any) -> Iterator[list[tuple[str, Any]]]:
-    from sqlalchemy import event
-
-    statements: list[tuple[str, Any]] = []
-
-    def listener(_c: Any, _cur: Any, statement: str, parameters: Any, *_a: Any) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def page_statements(url: str, token: str, case_id: str) -> dict[str, list[tuple[str, Any]]]:
