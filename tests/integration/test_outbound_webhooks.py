@@ -8,8 +8,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import event, select
 
 from payrec.automation.webhooks import RefusedAddress, pin_target
+from payrec.server.db import Database
+from payrec.server.events.service import emit
+from payrec.server.models import WebhookDelivery
 from tests.support.backend import LiveBackend, wait_until
 from tests.support.webhook_receiver import Receiver
 from tests.support.workers import start_worker
@@ -226,3 +230,40 @@ def test_delivery_connects_only_to_the_checked_address() -> None:
         "http://h.example/x", allow_private=False, resolver=lambda h, p: ["2606:4700::1"]
     )
     assert v6.url == "http://[2606:4700::1]/x" and v6.sni_hostname is None
+
+
+def test_subscribers_are_read_once_per_transaction_and_seen_at_once_from_another_backend(
+    hooks_backend: LiveBackend, receiver: Receiver
+) -> None:
+    """The events of one transaction ask for the endpoints once; an endpoint created on another
+    backend receives the events of the very next transaction (no cache across transactions)."""
+    backend = hooks_backend
+    db = Database(backend.db_url, pool_size=1)  # this process is "another backend"
+    lookups: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "webhook_endpoints" in statement:
+            lookups.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with db.write() as session:
+            for _ in range(3):
+                emit(session, "dispute.resolved", {"recoveryCaseId": "case_memo"})
+        assert len(lookups) == 1
+        path = f"/memo-{backend.kind}"
+        endpoint_id = _endpoint(backend, receiver, path, ["dispute.resolved"])
+        with db.write() as session:
+            emit(session, "dispute.resolved", {"recoveryCaseId": "case_memo"})
+        assert len(lookups) == 2
+        assert [d["type"] for d in _deliveries(backend, endpoint_id)] == ["dispute.resolved"]
+        assert backend.admin("DELETE", f"/webhook-endpoints/{endpoint_id}").status_code == 204
+        with db.write() as session:
+            emit(session, "dispute.resolved", {"recoveryCaseId": "case_memo"})
+        with db.read() as session:
+            statuses = session.scalars(
+                select(WebhookDelivery.status).where(WebhookDelivery.endpoint_id == endpoint_id)
+            ).all()
+        assert statuses == ["CANCELLED"]  # a deleted endpoint gets no more
+    finally:
+        db.dispose()

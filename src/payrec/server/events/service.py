@@ -3,6 +3,13 @@
 The event is written into the outbox (`webhook_deliveries`, one row per subscribed endpoint)
 in the caller's session, so it commits or rolls back with the change it reports. The worker
 delivers it (`webhook_endpoints.deliveries`).
+
+Which endpoints subscribe is read once per transaction (one small query, only `id` and
+`events` of live endpoints) and kept on the session for that transaction: a payment that
+emits `payment.recorded` and `case.resolved`, or an import that emits one event per row,
+asks once. No cache outlives the transaction, so an endpoint created on any backend is seen
+by every transaction that begins after its creation committed; creating or deleting one in
+the same transaction drops the memo (`endpoints_changed`).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from payrec.domain.webhooks import EVENT_TYPES
 from payrec.server.jsonio import dumps, format_timestamp
@@ -25,6 +32,32 @@ from payrec.server.models import (
     WebhookEndpoint,
 )
 
+_MEMO = "payrec.events.subscribers"
+
+Subscribers = tuple[tuple[str, frozenset[str]], ...]
+
+
+def subscribers(session: Session) -> Subscribers:
+    """The live endpoints as (id, event types), read once per transaction of `session`."""
+    transaction: SessionTransaction | None = session.get_transaction()
+    memo = session.info.get(_MEMO)
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        found: Subscribers = memo[1]
+        return found
+    rows = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events)
+        .where(WebhookEndpoint.deleted_at.is_(None))
+        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+    ).all()
+    found = tuple((row.id, frozenset(row.events or ())) for row in rows)
+    session.info[_MEMO] = (session.get_transaction(), found)
+    return found
+
+
+def endpoints_changed(session: Session) -> None:
+    """Forget the memo: an endpoint was created or deleted in this transaction."""
+    session.info.pop(_MEMO, None)
+
 
 def emit(session: Session, type: str, data: dict[str, Any]) -> None:
     """Queue `{type, timestamp, data}` for every live endpoint subscribed to `type`."""
@@ -32,15 +65,12 @@ def emit(session: Session, type: str, data: dict[str, Any]) -> None:
 
 
 def emit_many(session: Session, type: str, items: list[dict[str, Any]]) -> None:
-    """`emit` for many changes of one type at once (one endpoint look-up: bulk imports)."""
+    """`emit` for many changes of one type at once (bulk imports)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
     if not items:
         return
-    endpoints = session.scalars(
-        select(WebhookEndpoint).where(WebhookEndpoint.deleted_at.is_(None))
-    ).all()
-    targets = [e for e in endpoints if type in (e.events or [])]
+    targets = [endpoint_id for endpoint_id, types in subscribers(session) if type in types]
     if not targets:
         return
     now = datetime.now(UTC)
@@ -48,10 +78,10 @@ def emit_many(session: Session, type: str, items: list[dict[str, Any]]) -> None:
         case_id = data.get("recoveryCaseId")
         body = dumps({"type": type, "timestamp": format_timestamp(now), "data": data}).decode()
         message_id = f"msg_{secrets.token_hex(12)}"
-        for endpoint in targets:
+        for endpoint_id in targets:
             session.add(
                 WebhookDelivery(
-                    endpoint_id=endpoint.id,
+                    endpoint_id=endpoint_id,
                     message_id=message_id,
                     type=type,
                     recovery_case_id=str(case_id) if case_id else None,

@@ -21,6 +21,7 @@ from payrec.server.actor import Actor
 from payrec.server.audit.service import record
 from payrec.server.auth.secretbox import SecretBox
 from payrec.server.errors import Conflict, Invalid, NotFound
+from payrec.server.events.service import endpoints_changed
 from payrec.server.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from payrec.server.webhook_endpoints import repository
 from payrec.server.webhook_endpoints.schemas import (
@@ -93,6 +94,7 @@ def create(
     )
     session.add(endpoint)
     session.flush()
+    endpoints_changed(session)
     record(
         session,
         actor,
@@ -119,6 +121,7 @@ def delete(session: Session, endpoint_id: str, actor: Actor) -> None:
     """Stop sending to the endpoint: it is kept (its deliveries' history), open ones cancelled."""
     endpoint = get(session, endpoint_id)
     endpoint.deleted_at = datetime.now(UTC)
+    endpoints_changed(session)
     for item in repository.open_deliveries_of(session, endpoint_id):
         item.status = "CANCELLED"
         item.lease_token = None
