@@ -267,3 +267,61 @@ def test_subscribers_are_read_once_per_transaction_and_seen_at_once_from_another
         assert statuses == ["CANCELLED"]  # a deleted endpoint gets no more
     finally:
         db.dispose()
+
+
+def test_a_worker_reports_several_results_in_one_request(
+    hooks_backend: LiveBackend, receiver: Receiver
+) -> None:
+    backend = hooks_backend
+    endpoint_id = _endpoint(backend, receiver, f"/batch-{backend.kind}", ["promise.created"])
+    db = Database(backend.db_url, pool_size=1)
+    try:
+        with db.write() as session:
+            for case_id in ("case_batch_1", "case_batch_2"):
+                emit(session, "promise.created", {"recoveryCaseId": case_id})
+    finally:
+        db.dispose()
+    claimed = backend.auto(
+        "POST", "/webhook-deliveries/claim", json={"workerId": "t", "limit": 100}
+    )
+    assert claimed.status_code == 200, claimed.text
+    ours = {d["id"]: d for d in _deliveries(backend, endpoint_id)}
+    first, second = sorted(
+        (d for d in claimed.json()["deliveries"] if d["id"] in ours),
+        key=lambda d: str(d["recoveryCaseId"]),
+    )
+    results = [
+        {"id": first["id"], "leaseToken": first["leaseToken"], "succeeded": True,
+         "statusCode": 200, "latencyMs": 5},
+        {"id": second["id"], "leaseToken": second["leaseToken"], "succeeded": False,
+         "statusCode": 503, "latencyMs": 7, "error": "HTTP 503"},
+        {"id": "whd-nope", "leaseToken": "x", "succeeded": True},
+        {"id": first["id"], "leaseToken": first["leaseToken"], "succeeded": False},
+    ]  # fmt: skip
+    answer = backend.auto("POST", "/webhook-deliveries/results", json={"results": results})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "recorded": [
+            {"id": first["id"], "status": "SUCCEEDED"},
+            {"id": second["id"], "status": "PENDING"},  # retried later, with backoff
+        ],
+        "stale": [
+            {"id": "whd-nope", "reason": "not-found"},
+            {"id": first["id"], "reason": "stale-lease"},  # its lease was spent just before
+        ],
+    }
+    by_id = {d["id"]: d for d in _deliveries(backend, endpoint_id)}
+    assert [(a["statusCode"], a["latencyMs"]) for a in by_id[first["id"]]["attemptLog"]] == [
+        (200, 5)
+    ]
+    assert by_id[second["id"]]["attempts"] == 1 and by_id[second["id"]]["lastError"] == "HTTP 503"
+    # the one-result PUT answers as before: 409 for a spent lease, 404 for no such delivery
+    body = {"leaseToken": first["leaseToken"], "succeeded": True}
+    assert (
+        backend.auto("PUT", f"/webhook-deliveries/{first['id']}/result", json=body).status_code
+        == 409
+    )
+    assert backend.auto("PUT", "/webhook-deliveries/whd-nope/result", json=body).status_code == 404
+    empty = backend.auto("POST", "/webhook-deliveries/results", json={"results": []})
+    assert empty.status_code == 422
+    assert backend.admin("DELETE", f"/webhook-endpoints/{endpoint_id}").status_code == 204

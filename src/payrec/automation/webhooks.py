@@ -4,7 +4,8 @@ Each delivery's host is resolved here, every address checked (`domain.webhooks`)
 request goes to the checked address itself (the `Host` header and TLS SNI keep the name), so
 a DNS answer that changes between the check and the connection cannot redirect it. The
 backend hands out at most one delivery per case and endpoint at a time, so a batch is posted
-in parallel without breaking a case's order.
+in parallel without breaking a case's order; the batch's results go back in one request
+(`report_webhook_deliveries`), before the next claim.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from standardwebhooks import Webhook
 
-from payrec.client import ApiError, AutomationApiClient, ConflictError, WebhookDelivery
+from payrec.client import ApiError, AutomationApiClient, WebhookDelivery, WebhookDeliveryResult
 from payrec.domain.webhooks import address_refusal
 
 logger = logging.getLogger("payrec.worker.webhooks")
@@ -100,30 +101,46 @@ class WebhookDeliverer:
         self.http.close()
 
     def step(self) -> int:
+        """Claim a batch, post it in parallel, report its results in one request (those still
+        posting when half the lease has gone are reported as each one ends instead)."""
         items = self.api.claim_webhook_deliveries(
             self.worker_id, limit=self.batch, lease_seconds=self.lease_seconds
         )
-        list(self.pool.map(self._deliver_and_report, items))
+        if not items:
+            return 0
+        report_by = time.monotonic() + self.lease_seconds / 2
+        results: list[WebhookDeliveryResult] = []
+        for future in as_completed([self.pool.submit(self.deliver, item) for item in items]):
+            results.append(future.result())
+            if time.monotonic() > report_by:
+                self._report(results)
+                results = []
+        if results:
+            self._report(results)
         return len(items)
 
-    def _deliver_and_report(self, item: WebhookDelivery) -> None:
+    def _report(self, results: list[WebhookDeliveryResult]) -> None:
         try:
-            self.deliver(item)
-        except ConflictError:
-            logger.info("webhook delivery %s: lease lost", item["id"])
+            answer = self.api.report_webhook_deliveries(results)
         except ApiError as exc:
-            logger.warning("webhook delivery %s: backend error %s", item["id"], type(exc).__name__)
+            # the leases run out and the backend counts the attempts: delivered again later
+            ids = ", ".join(r["id"] for r in results)
+            logger.warning("webhook results %s: backend error %s", ids, type(exc).__name__)
+            return
+        for stale in answer["stale"]:
+            logger.info("webhook delivery %s: %s", stale["id"], stale["reason"])
 
-    def deliver(self, item: WebhookDelivery) -> None:
-        report = self.api.report_webhook_delivery
+    def deliver(self, item: WebhookDelivery) -> WebhookDeliveryResult:
+        """Post one delivery to the address checked for it; its result, to be reported."""
+        result = WebhookDeliveryResult(
+            id=item["id"], leaseToken=item["leaseToken"], succeeded=False
+        )
         try:
             target = pin_target(
                 item["url"], allow_private=item["allowPrivate"], resolver=self.resolver
             )
         except RefusedAddress as exc:
-            error = f"refused: {exc}"
-            report(item["id"], item["leaseToken"], succeeded=False, error=error, permanent=True)
-            return
+            return result | {"error": f"refused: {exc}", "permanent": True}
         body = item["body"].encode("utf-8")
         now = datetime.now(UTC)
         headers = {
@@ -140,17 +157,12 @@ class WebhookDeliverer:
                 target.url, content=body, headers=headers, extensions=extensions
             )
         except httpx.HTTPError as exc:
-            latency = int((time.monotonic() - started) * 1000)
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            report(item["id"], item["leaseToken"], succeeded=False, latency_ms=latency, error=error)
-            return
-        latency = int((time.monotonic() - started) * 1000)
-        ok = 200 <= response.status_code < 300
-        report(
-            item["id"],
-            item["leaseToken"],
-            succeeded=ok,
-            status_code=response.status_code,
-            latency_ms=latency,
-            error=None if ok else f"HTTP {response.status_code}",
-        )
+            result["latencyMs"] = int((time.monotonic() - started) * 1000)
+            result["error"] = f"{type(exc).__name__}: {exc}"[:500]
+            return result
+        result["latencyMs"] = int((time.monotonic() - started) * 1000)
+        result["statusCode"] = response.status_code
+        result["succeeded"] = 200 <= response.status_code < 300
+        if not result["succeeded"]:
+            result["error"] = f"HTTP {response.status_code}"
+        return result

@@ -44,6 +44,8 @@ from .types import (
     TaskBatchResult,
     TaskPage,
     WebhookDelivery,
+    WebhookDeliveryReports,
+    WebhookDeliveryResult,
     WebhookDeliveryState,
 )
 
@@ -84,6 +86,8 @@ __all__ = [
     "TaskPage",
     "UnprocessableEntityError",
     "WebhookDelivery",
+    "WebhookDeliveryReports",
+    "WebhookDeliveryResult",
     "WebhookDeliveryState",
     "retry_with_backoff",
 ]

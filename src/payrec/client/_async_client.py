@@ -30,6 +30,8 @@ from .types import (
     Task,
     TaskBatchResult,
     WebhookDelivery,
+    WebhookDeliveryReports,
+    WebhookDeliveryResult,
     WebhookDeliveryState,
 )
 
@@ -434,3 +436,11 @@ class AsyncAutomationApiClient:
             delivery_id, lease_token, succeeded, status_code, latency_ms, error, permanent
         )
         return cast("WebhookDeliveryState", as_object(await self._send(spec)))
+
+    async def report_webhook_deliveries(
+        self, results: Sequence[WebhookDeliveryResult]
+    ) -> WebhookDeliveryReports:
+        """Record several attempts in one request (``POST /webhook-deliveries/results``):
+        answers ``{"recorded": [{id, status}], "stale": [{id, reason}]}``."""
+        spec = ep.report_webhook_deliveries(results)
+        return cast("WebhookDeliveryReports", as_object(await self._send(spec)))

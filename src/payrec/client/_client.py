@@ -29,6 +29,8 @@ from .types import (
     Task,
     TaskBatchResult,
     WebhookDelivery,
+    WebhookDeliveryReports,
+    WebhookDeliveryResult,
     WebhookDeliveryState,
 )
 
@@ -424,3 +426,11 @@ class AutomationApiClient:
             delivery_id, lease_token, succeeded, status_code, latency_ms, error, permanent
         )
         return cast("WebhookDeliveryState", as_object(self._send(spec)))
+
+    def report_webhook_deliveries(
+        self, results: Sequence[WebhookDeliveryResult]
+    ) -> WebhookDeliveryReports:
+        """Record several attempts in one request (``POST /webhook-deliveries/results``):
+        answers ``{"recorded": [{id, status}], "stale": [{id, reason}]}``."""
+        spec = ep.report_webhook_deliveries(results)
+        return cast("WebhookDeliveryReports", as_object(self._send(spec)))

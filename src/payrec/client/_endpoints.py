@@ -288,3 +288,13 @@ def report_webhook_delivery(
     if permanent:
         payload["permanent"] = True
     return RequestSpec("PUT", f"/webhook-deliveries/{path_id(delivery_id)}/result", body=payload)
+
+
+def report_webhook_deliveries(results: Sequence[Mapping[str, Any]]) -> RequestSpec:
+    """Several attempts' results; repeating it records nothing more (the leases are spent)."""
+    return RequestSpec(
+        "POST",
+        "/webhook-deliveries/results",
+        body={"results": [dict(r) for r in results]},
+        repeatable=True,
+    )

@@ -304,3 +304,30 @@ class WebhookDeliveryState(TypedDict):
     lastError: str | None
     createdAt: str
     deliveredAt: str | None
+
+
+class WebhookDeliveryResult(TypedDict):
+    """One attempt's result for ``report_webhook_deliveries``."""
+
+    id: str
+    leaseToken: str
+    succeeded: bool
+    statusCode: NotRequired[int | None]
+    latencyMs: NotRequired[int | None]
+    error: NotRequired[str | None]
+    permanent: NotRequired[bool]
+
+
+class RecordedWebhookDelivery(TypedDict):
+    id: str
+    status: str
+
+
+class StaleWebhookReport(TypedDict):
+    id: str
+    reason: str  # "stale-lease" | "not-found"
+
+
+class WebhookDeliveryReports(TypedDict):
+    recorded: list[RecordedWebhookDelivery]
+    stale: list[StaleWebhookReport]

@@ -17,6 +17,8 @@ from payrec.server.webhook_endpoints.schemas import (
     DeliveryClaim,
     DeliveryList,
     DeliveryOut,
+    DeliveryReports,
+    DeliveryReportsOut,
     DeliveryResult,
     WebhookEndpointCreate,
     WebhookEndpointList,
@@ -95,3 +97,10 @@ def claim_deliveries(body: DeliveryClaim, ctx: AutomationContext) -> Response:
 def report_result(delivery_id: str, body: DeliveryResult, ctx: AutomationContext) -> Response:
     settings = ctx.state.settings
     return ctx.write(lambda s: service.report(s, delivery_id, body, settings=settings))
+
+
+@automation_router.post("/results", response_model=DeliveryReportsOut)
+def report_results(body: DeliveryReports, ctx: AutomationContext) -> Response:
+    """Several attempts' results in one request (what the `webhooks` worker sends)."""
+    settings = ctx.state.settings
+    return ctx.write(lambda s: service.report_many(s, body.results, settings=settings))

@@ -77,6 +77,17 @@ def delivery(
     return session.scalar(stmt)
 
 
+def deliveries_for_update(session: Session, ids: Sequence[str]) -> dict[str, WebhookDelivery]:
+    """The deliveries with these ids, locked in `seq` order (as every batch locks them)."""
+    rows = session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(list(ids)))
+        .order_by(WebhookDelivery.seq)
+        .with_for_update()
+    )
+    return {row.id: row for row in rows}
+
+
 def deliveries_of(
     session: Session, endpoint_id: str, status: str | None, limit: int
 ) -> Sequence[WebhookDelivery]:

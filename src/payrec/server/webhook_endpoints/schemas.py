@@ -86,3 +86,30 @@ class DeliveryResult(ApiModel):
     latency_ms: int | None = Field(default=None, ge=0)
     error: str | None = Field(default=None, max_length=2000)
     permanent: bool = False  # refused address: no retry
+
+
+class DeliveryReport(DeliveryResult):
+    """One attempt's result in a batched report: `DeliveryResult` with the delivery's id."""
+
+    id: str = Field(min_length=1, max_length=40)
+
+
+class DeliveryReports(ApiModel):
+    results: list[DeliveryReport] = Field(min_length=1, max_length=100)
+
+
+class RecordedDelivery(OutModel):
+    id: str
+    status: DeliveryStatus
+
+
+class StaleReport(OutModel):
+    id: str
+    reason: Literal["stale-lease", "not-found"]
+
+
+class DeliveryReportsOut(OutModel):
+    recorded: list[RecordedDelivery] = Field(description="Results kept, in request order")
+    stale: list[StaleReport] = Field(
+        description="Results not kept: the lease ran out (counted as an attempt) or no delivery"
+    )

@@ -29,7 +29,11 @@ from payrec.server.webhook_endpoints.schemas import (
     ClaimedDelivery,
     DeliveryClaim,
     DeliveryOut,
+    DeliveryReport,
+    DeliveryReportsOut,
     DeliveryResult,
+    RecordedDelivery,
+    StaleReport,
     WebhookEndpointCreate,
     WebhookEndpointOut,
 )
@@ -227,17 +231,55 @@ def claim(
     return claimed
 
 
+def report_many(
+    session: Session, reports: Sequence[DeliveryReport], *, settings: Settings
+) -> DeliveryReportsOut:
+    """Record several attempts at once (one query reads and locks their deliveries): each
+    succeeded, retried later with backoff, or failed for good. A result whose lease is gone
+    (ran out and was counted, or another worker holds it now) is answered stale, not kept."""
+    items = repository.deliveries_for_update(session, sorted({r.id for r in reports}))
+    now = datetime.now(UTC)
+    out = DeliveryReportsOut(recorded=[], stale=[])
+    for data in reports:
+        item = items.get(data.id)
+        if item is None:
+            out.stale.append(StaleReport(id=data.id, reason="not-found"))
+            continue
+        if (
+            item.status != "IN_PROGRESS"
+            or not item.lease_token
+            or not secrets.compare_digest(item.lease_token, data.lease_token)
+        ):
+            out.stale.append(StaleReport(id=data.id, reason="stale-lease"))
+            continue
+        _record_attempt(session, item, data, settings, now)
+        out.recorded.append(RecordedDelivery(id=item.id, status=item.status))
+    session.flush()
+    return out
+
+
 def report(
     session: Session, delivery_id: str, data: DeliveryResult, *, settings: Settings
 ) -> DeliveryOut:
-    item = repository.delivery(session, delivery_id, for_update=True)
+    """`PUT .../{id}/result`: `report_many` of one, answering the delivery (404/409 if not kept)."""
+    one = DeliveryReport(id=delivery_id, **data.model_dump())
+    for stale in report_many(session, [one], settings=settings).stale:
+        if stale.reason == "not-found":
+            raise NotFound("webhook delivery", delivery_id)
+        raise Conflict("stale or missing lease token for this delivery", code="stale-lease")
+    item = repository.delivery(session, delivery_id)
     if item is None:
         raise NotFound("webhook delivery", delivery_id)
-    if item.status != "IN_PROGRESS" or not item.lease_token:
-        raise Conflict("this delivery is not leased", code="stale-lease")
-    if not secrets.compare_digest(item.lease_token, data.lease_token):
-        raise Conflict("stale or missing lease token for this delivery", code="stale-lease")
-    now = datetime.now(UTC)
+    return delivery_out(item)
+
+
+def _record_attempt(
+    session: Session,
+    item: WebhookDelivery,
+    data: DeliveryResult,
+    settings: Settings,
+    now: datetime,
+) -> None:
     error = None if data.succeeded else (data.error or f"HTTP {data.status_code}")
     session.add(
         WebhookAttempt(
@@ -257,8 +299,6 @@ def report(
         item.last_error = None
     else:
         _failed_attempt(item, settings, now, error=error or "failed", final=data.permanent)
-    session.flush()
-    return delivery_out(item)
 
 
 def _failed_attempt(
