@@ -1,17 +1,24 @@
 """Admin settings in a real Chromium: edit a policy step, edit a template with its live
 preview for a real case (a broken template shows its error and is not saved), create a user
 and an API key (shown once, revocable); an AGENT is refused every settings page and POST.
-The policy and template are the test's own (the backend is shared). Screenshots saved."""
+Webhook endpoints: a private receiver refused on the shared backend, then (on a second backend
+process over the same database that admits it) added with its secret shown once, a delivery
+seen, one failed for good and redelivered. The policy and template are the test's own (the
+backend is shared). Screenshots saved."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
-from tests.support.backend import LiveBackend
+from tests.support.backend import LiveBackend, wait_until
+from tests.support.webhook_receiver import Receiver
+from tests.support.workers import start_worker
 from tests.support.workspace import AppClient, browser_sign_in, create_user
 
 
@@ -154,7 +161,7 @@ def test_an_agent_cannot_reach_settings_page_or_post(
     agent = create_user(backend, "AGENT")
     browser_sign_in(page, backend, agent)
     expect(page.get_by_role("link", name="Settings")).to_have_count(0)
-    for path in ("", "/users", "/api-keys", "/policies", "/templates"):
+    for path in ("", "/users", "/api-keys", "/policies", "/templates", "/webhooks"):
         answer = page.goto(backend.base_url + "/app/settings" + path)
         assert answer is not None and answer.status == 403, path
         expect(page.get_by_role("heading", level=1)).to_contain_text("403")
@@ -167,8 +174,132 @@ def test_an_agent_cannot_reach_settings_page_or_post(
             ("/app/settings/api-keys", {"name": f"sneak-{tag}", "roles": "ADMIN"}),
             ("/app/settings/policies/policy-default", {"name": "hijacked"}),
             ("/app/settings/templates/reminder-1/en", {"channel": "EMAIL", "bodyText": "x"}),
+            ("/app/settings/webhooks", {"url": "https://example.com/x", "events": "case.created"}),
         ):
             assert client.post(path, data).status_code == 403, path
     users = backend.admin("GET", "/users").json()
     listed = users.get("users", users) if isinstance(users, dict) else users
     assert f"sneak-{tag}@example.com" not in str(listed)
+    hooks = backend.admin("GET", "/webhook-endpoints").json()["endpoints"]
+    assert "https://example.com/x" not in [e["url"] for e in hooks]
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+def test_admin_adds_a_webhook_endpoint_sees_deliveries_and_redelivers_a_failed_one(
+    sqlite_backend: LiveBackend,
+    backend_factory: Callable[..., LiveBackend],
+    receiver: Receiver,
+    page: Any,
+    screenshots: Any,
+) -> None:
+    shared = sqlite_backend
+    admin = create_user(shared, "ADMIN", name="Hook Admin")
+    tag = secrets.token_hex(3)
+    path = f"/browser-{tag}"
+    url = receiver.base_url + path
+
+    # the shared backend refuses a receiver on 127.0.0.1: a plain error page, nothing stored
+    browser_sign_in(page, shared, admin)
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("URL").fill(url)
+    page.get_by_label("case.created").check()
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("422")
+    expect(page.locator("main")).to_contain_text("PAYREC_WEBHOOK_ALLOW_PRIVATE")
+    assert shared.admin("GET", "/webhook-endpoints").json()["endpoints"] == []
+
+    # a second backend on the same database admits it and retries fast (two attempts)
+    hooks = backend_factory(
+        db_url=shared.db_url,
+        env={
+            "PAYREC_WEBHOOK_ALLOW_PRIVATE": "true",
+            "PAYREC_WEBHOOK_RETRY_BASE_SECONDS": "0.05",
+            "PAYREC_WEBHOOK_MAX_ATTEMPTS": "2",
+        },
+    )
+    page.goto(hooks.base_url + "/app/settings/webhooks")  # signed in: the session is the DB's
+    page.get_by_label("URL").fill(url)
+    page.get_by_label("case.created").check()
+    page.get_by_label("payment.recorded").check()
+    page.get_by_role("button", name="Add endpoint").click()
+    secret = page.locator("#webhook-secret").inner_text()
+    assert secret.startswith("whsec_")
+    receiver.secrets[path] = secret
+    row = page.locator("#endpoints tr", has_text=url)
+    expect(row).to_contain_text("case.created, payment.recorded")
+    screenshots(page, "settings-webhooks")
+    page.goto(hooks.base_url + "/app/settings/webhooks")
+    expect(page.locator("#webhook-secret")).to_have_count(0)  # shown once only
+    (endpoint,) = hooks.admin("GET", "/webhook-endpoints").json()["endpoints"]
+
+    worker = start_worker(hooks, smtp_url=None, services="webhooks", name=f"wh-{tag}")
+    try:
+        customer = hooks.new_customer(name=f"Hook Co {tag}")
+        first = hooks.new_case(customer["id"], invoiceNumber=f"INV-H1-{tag}")
+        wait_until(
+            lambda: any(r.answered == 200 for r in receiver.of(path)),
+            timeout=30,
+            message="the first event is delivered",
+        )
+        page.reload()
+        expect(row).to_contain_text("SUCCEEDED")
+        row.get_by_role("link", name=url).click()
+        delivered = page.locator("#deliveries tr", has_text=first["id"])
+        expect(delivered).to_contain_text("SUCCEEDED")
+        expect(delivered).to_contain_text("HTTP 200")
+
+        # the receiver refuses: two attempts, then FAILED with a Redeliver button
+        receiver.always_fail.add(path)
+        second = hooks.new_case(customer["id"], invoiceNumber=f"INV-H2-{tag}")
+        failed = f"/webhook-endpoints/{endpoint['id']}/deliveries?status=FAILED"
+        wait_until(
+            lambda: len(hooks.admin("GET", failed).json()["deliveries"]) == 1,
+            timeout=30,
+            message="the refused delivery gives up",
+        )
+        page.get_by_label("Status").select_option("FAILED")
+        page.get_by_role("button", name="Filter").click()
+        refused = page.locator("#deliveries tbody tr")
+        expect(refused).to_have_count(1)
+        expect(refused).to_contain_text(second["id"])
+        expect(refused).to_contain_text("HTTP 500")
+        screenshots(page, "settings-webhook-deliveries")
+
+        receiver.always_fail.discard(path)
+        refused.get_by_role("button", name="Redeliver case.created").click()
+        wait_until(
+            lambda: [r.body["data"]["recoveryCaseId"] for r in receiver.of(path)
+                     if r.answered == 200] == [first["id"], second["id"]],
+            timeout=30,
+            message="the redelivery arrives",
+        )  # fmt: skip
+        page.get_by_label("Status").select_option("SUCCEEDED")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.locator("#deliveries tbody tr")).to_have_count(2)
+        assert all(r.verified for r in receiver.of(path))
+    finally:
+        worker.terminate()
+
+    # a form without its CSRF token, no event, an unknown status: refused, nothing changed
+    with AppClient(hooks) as client:
+        client.signed_in_as(admin)
+        form = {"url": receiver.base_url + "/other", "events": "case.created"}
+        assert client.post("/app/settings/webhooks", form, csrf=False).status_code == 403
+        client.get("/app/settings/webhooks")
+        no_event = client.post("/app/settings/webhooks", {"url": form["url"]})
+        assert no_event.status_code == 422 and "Choose at least one event." in no_event.text
+        odd = client.get(f"/app/settings/webhooks/{endpoint['id']}?status=LOST")
+        assert odd.status_code == 422
+    assert [e["url"] for e in hooks.admin("GET", "/webhook-endpoints").json()["endpoints"]] == [url]
+
+    page.goto(hooks.base_url + "/app/settings/webhooks")
+    page.get_by_role("button", name=f"Delete {url}").click()
+    expect(page.locator("#endpoints")).not_to_contain_text(url)
+    assert hooks.admin("GET", "/webhook-endpoints").json()["endpoints"] == []

@@ -165,6 +165,8 @@ def test_a_delivery_that_keeps_failing_is_failed_then_redelivered(
             message="the delivery gives up after its attempts",
         )
         (failed,) = _deliveries(backend, endpoint_id)
+        listed = backend.admin("GET", "/webhook-endpoints").json()["endpoints"]
+        assert {e["id"]: e["lastDeliveryStatus"] for e in listed}[endpoint_id] == "FAILED"
         assert (
             failed["attempts"] == 6 and [a["statusCode"] for a in failed["attemptLog"]] == [500] * 6
         )

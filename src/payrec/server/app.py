@@ -80,6 +80,7 @@ from payrec.server.web.routes import router as web_router
 from payrec.server.web.settings_content import router as web_settings_content_router
 from payrec.server.web.settings_pages import router as web_settings_router
 from payrec.server.web.signin import router as signin_router
+from payrec.server.web.webhook_pages import router as web_webhook_router
 from payrec.server.webhook_endpoints.endpoints import automation_router as deliveries_automation
 from payrec.server.webhook_endpoints.endpoints import router as webhook_endpoints_router
 from payrec.server.webhooks.endpoints import router as webhooks_router
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_settings_router)
     app.include_router(web_settings_content_router)
     app.include_router(web_import_router)
+    app.include_router(web_webhook_router)
     app.include_router(portal_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)

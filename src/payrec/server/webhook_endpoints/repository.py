@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from payrec.server.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -27,6 +27,23 @@ def live_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
         .where(WebhookEndpoint.deleted_at.is_(None))
         .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
     ).all()
+
+
+def last_statuses(session: Session, endpoint_ids: Sequence[str]) -> dict[str, str]:
+    """Each endpoint's newest delivery's status (endpoints without one are left out)."""
+    if not endpoint_ids:
+        return {}
+    newest = (
+        select(func.max(WebhookDelivery.seq))
+        .where(WebhookDelivery.endpoint_id.in_(list(endpoint_ids)))
+        .group_by(WebhookDelivery.endpoint_id)
+    )
+    rows = session.execute(
+        select(WebhookDelivery.endpoint_id, WebhookDelivery.status).where(
+            WebhookDelivery.seq.in_(newest)
+        )
+    )
+    return {row.endpoint_id: row.status for row in rows}
 
 
 def endpoints_by_id(session: Session, ids: Sequence[str]) -> dict[str, WebhookEndpoint]:

@@ -24,6 +24,7 @@ class WebhookEndpointOut(OutModel):
     events: list[str]
     created_at: datetime
     secret: str | None = None  # only in the answer to the creation
+    last_delivery_status: DeliveryStatus | None = None  # in lists: the newest delivery's
 
 
 class WebhookEndpointList(OutModel):

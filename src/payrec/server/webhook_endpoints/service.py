@@ -118,7 +118,13 @@ def get(session: Session, endpoint_id: str) -> WebhookEndpoint:
 
 
 def list_all(session: Session) -> list[WebhookEndpointOut]:
-    return [endpoint_out(e) for e in repository.live_endpoints(session)]
+    """The live endpoints, oldest first, each with its newest delivery's status."""
+    endpoints = repository.live_endpoints(session)
+    last = repository.last_statuses(session, [e.id for e in endpoints])
+    return [
+        endpoint_out(e).model_copy(update={"last_delivery_status": last.get(e.id)})
+        for e in endpoints
+    ]
 
 
 def delete(session: Session, endpoint_id: str, actor: Actor) -> None:
