@@ -96,6 +96,8 @@ def import_entries(
     """Match and record every credit not imported before; debits are skipped."""
     credits = [e for e in entries if e.credit and e.amount > 0]
     known = repository.known_references(session, {e.reference for e in credits})
+    late_charges.warm(session, [i for e in credits for i in referenced_case_ids(
+        e.structured_reference, e.remittance)])  # the referenced cases' terms, read at once
     results: list[ImportedEntry] = []
     matched = unmatched = duplicates = 0
     for entry in credits:

@@ -63,16 +63,33 @@ def waivers_of(session: Session, case_ids: Sequence[str]) -> dict[str, list[Char
     return found
 
 
-def customer_terms(session: Session, customer_ids: Sequence[str]) -> dict[str, tuple[Any, bool]]:
-    """(late_charges, is_business) per customer."""
+def customer_terms(
+    session: Session, customer_ids: Sequence[str]
+) -> dict[str, tuple[Any, bool, str | None]]:
+    """(late_charges, is_business, policy_id) per customer."""
     if not customer_ids:
         return {}
     rows = session.execute(
-        select(Customer.id, Customer.late_charges, Customer.is_business).where(
+        select(Customer.id, Customer.late_charges, Customer.is_business, Customer.policy_id).where(
             Customer.id.in_(customer_ids)
         )
     )
-    return {cid: (late, bool(business)) for cid, late, business in rows}
+    return {cid: (late, bool(business), policy) for cid, late, business, policy in rows}
+
+
+def customer_terms_of_cases(
+    session: Session, case_ids: Sequence[str]
+) -> dict[str, tuple[Any, bool, str | None]]:
+    """`customer_terms` of the customers of these cases, in one query."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(Customer.id, Customer.late_charges, Customer.is_business, Customer.policy_id)
+        .join(RecoveryCase, RecoveryCase.customer_id == Customer.id)
+        .where(RecoveryCase.id.in_(case_ids))
+        .distinct()
+    )
+    return {cid: (late, bool(business), policy) for cid, late, business, policy in rows}
 
 
 def policy_definitions(session: Session, policy_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from payrec.domain.cases import is_terminal, outstanding
 from payrec.domain.charges.compute import CaseCharges, CaseTerms, ChargeLine, Waiver, compute
@@ -39,7 +40,15 @@ from payrec.server.charges.schemas import (
     WaiverOut,
 )
 from payrec.server.errors import Conflict, NotFound
-from payrec.server.models import ChargeWaiver, Customer, RecoveryCase, ReferenceRateRow
+from payrec.server.models import (
+    ChargeWaiver,
+    Customer,
+    Payment,
+    Policy,
+    RecoveryCase,
+    ReferenceRateRow,
+    Reminder,
+)
 
 __all__ = [
     "CaseCharges",
@@ -54,6 +63,7 @@ __all__ = [
     "to_out",
     "waive",
     "waiver_out",
+    "warm",
     "wire_fields",
 ]
 
@@ -85,8 +95,7 @@ def _ref(case: RecoveryCase) -> _CaseRef:
     )
 
 
-def rate_table(session: Session) -> RateTable:
-    """The shipped rates plus those an admin added (an added one replaces a shipped one)."""
+def _added_rates_table(session: Session) -> RateTable:
     added = [
         ReferenceRate(r.reference, r.valid_from, r.rate, r.source, shipped=False)
         for r in repository.added_rates(session)
@@ -94,14 +103,116 @@ def rate_table(session: Session) -> RateTable:
     return shipped_table().with_rates(added)
 
 
+# -- the session's memo ---------------------------------------------------------------------
+# A unit of work (a request, a bank statement's import) asks for the same case's charges
+# several times: what a payment may cover, whether it settled the case, the case it answers.
+# The memo keeps, per session, what the computation read (customers' terms, policies' schemes,
+# the rate table) and each case's result under the case's own state; whatever could change a
+# result drops it: a flush or a bulk statement touching payments, reminders (sent steps),
+# waivers, customers, policies or rates, and the end of the transaction (commit or rollback).
+
+_MEMO = "payrec.late_charges"
+_CASE_TABLES = frozenset({"payments", "reminders", "charge_waivers"})
+_TERM_TABLES = frozenset({"customers", "policies", "reference_rates"})
+
+_CaseKey = tuple[Any, ...]
+_MEMO_CASES = 20_000
+
+
+@dataclass(slots=True)
+class _Memo:
+    customers: dict[str, tuple[Any, bool, str | None]]
+    policies: dict[str, LateCharges | None]
+    rates: RateTable | None = None
+    charges: dict[str, tuple[_CaseKey, CaseCharges]] | None = None
+
+    def forget_terms(self) -> None:
+        self.customers.clear()
+        self.policies.clear()
+        self.rates = None
+        self.charges = {}
+
+
+def _memo(session: Session) -> _Memo:
+    memo = session.info.get(_MEMO)
+    if memo is None:
+        memo = session.info[_MEMO] = _Memo({}, {}, None, {})
+    assert isinstance(memo, _Memo)
+    return memo
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    memo = session.info.get(_MEMO)
+    if memo is None:
+        return
+    assert memo.charges is not None
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Payment | ChargeWaiver | Reminder):
+            memo.charges.pop(obj.recovery_case_id, None)
+        elif isinstance(obj, Customer | Policy | ReferenceRateRow):
+            memo.forget_terms()
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    memo = state.session.info.get(_MEMO)
+    if memo is None:
+        return
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if table in _TERM_TABLES:
+        memo.forget_terms()
+    elif table in _CASE_TABLES:
+        memo.charges = {}
+
+
+event.listen(Session, "after_commit", _forget)
+event.listen(Session, "after_soft_rollback", _forget)
+
+
+def rate_table(session: Session) -> RateTable:
+    """The shipped rates plus those an admin added (an added one replaces a shipped one)."""
+    memo = _memo(session)
+    if memo.rates is None:
+        memo.rates = _added_rates_table(session)
+    return memo.rates
+
+
+def _load_customers(session: Session, memo: _Memo, customer_ids: Iterable[str]) -> None:
+    missing = sorted({c for c in customer_ids if c not in memo.customers})
+    for start in range(0, len(missing), 500):
+        memo.customers.update(repository.customer_terms(session, missing[start : start + 500]))
+
+
+def warm(session: Session, case_ids: Sequence[str]) -> None:
+    """Read the terms (customer's override, business flag, policy) of many cases at once,
+    before a unit of work asks for their charges one case at a time (a bank statement)."""
+    memo = _memo(session)
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 500):
+        for customer_id, terms in repository.customer_terms_of_cases(
+            session, ids[start : start + 500]
+        ).items():
+            memo.customers.setdefault(customer_id, terms)
+
+
 class _Configs:
     """Resolves a case's `lateCharges`: the customer's override, else the case's policy,
     else the customer's policy, else the default policy (dangling ids fall through)."""
 
     def __init__(self, session: Session, cases: Sequence[_CaseRef]) -> None:
-        self.customers = repository.customer_terms(session, sorted({c.customer_id for c in cases}))
         self.session = session
-        self.policies: dict[str, LateCharges | None] = {}
+        self.memo = _memo(session)
+        _load_customers(session, self.memo, (c.customer_id for c in cases))
+        self.customers = self.memo.customers
+        self.policies = self.memo.policies
 
     def _policy(self, policy_id: str) -> LateCharges | None:
         if policy_id not in self.policies:
@@ -119,10 +230,13 @@ class _Configs:
         return self.policies[policy_id]
 
     def business(self, case: _CaseRef) -> bool:
-        return self.customers.get(case.customer_id, (None, False))[1]
+        return self.customers.get(case.customer_id, (None, False, None))[1]
+
+    def customer_policy(self, case: _CaseRef) -> str | None:
+        return self.customers.get(case.customer_id, (None, False, None))[2]
 
     def of(self, case: _CaseRef, customer_policy_id: str | None) -> LateCharges:
-        override = self.customers.get(case.customer_id, (None, False))[0]
+        override = self.customers.get(case.customer_id, (None, False, None))[0]
         if override:
             return late_charges_from_dict(override)
         for policy_id in (case.policy_id, customer_policy_id, DEFAULT_POLICY.id):
@@ -179,25 +293,73 @@ def _compute(
         return failed
 
 
+def _flush_pending(session: Session) -> None:
+    """Flush a payment, reminder or waiver not yet written (it drops what it changes from
+    the memo): a result is never answered from before it."""
+    if session.info.get(_MEMO) is not None and any(
+        isinstance(o, Payment | ChargeWaiver | Reminder | Customer | Policy | ReferenceRateRow)
+        for o in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.flush()
+
+
+def _key(case: _CaseRef, customer_policy_id: str | None, as_of: date) -> _CaseKey:
+    return (
+        case.customer_id,
+        case.policy_id,
+        customer_policy_id,
+        case.amount,
+        case.amount_paid,
+        case.currency,
+        case.due_date,
+        case.status,
+        as_of,
+    )
+
+
 def for_cases(
     session: Session,
     cases: Sequence[RecoveryCase | _CaseRef],
-    customer_policy_ids: dict[str, str | None],
+    customer_policy_ids: dict[str, str | None] | None = None,
     *,
     today: date | None = None,
 ) -> dict[str, CaseCharges]:
     """Charges of a page of cases in a few queries (only cases whose scheme is on read
-    their payments, steps and waivers)."""
+    their payments, steps and waivers); a case asked for again in the same unit of work, in
+    the same state, is answered from the session's memo. `customer_policy_ids` (the
+    customers' policies, when the caller has them) saves reading them."""
     refs = [c if isinstance(c, _CaseRef) else _ref(c) for c in cases]
+    _flush_pending(session)
     configs = _Configs(session, refs)
-    chosen = {c.id: configs.of(c, customer_policy_ids.get(c.customer_id)) for c in refs}
-    on = [c.id for c in refs if chosen[c.id].is_on]
+    memo = configs.memo
+    assert memo.charges is not None
+    given = customer_policy_ids or {}
+    found: dict[str, CaseCharges] = {}
+    keys: dict[str, _CaseKey] = {}
+    todo: list[_CaseRef] = []
+    for c in refs:
+        policy_id = given[c.customer_id] if c.customer_id in given else configs.customer_policy(c)
+        keys[c.id] = key = _key(c, policy_id, _as_of(c, today))
+        cached = memo.charges.get(c.id)
+        if cached is not None and cached[0] == key:
+            found[c.id] = cached[1]
+        else:
+            todo.append(c)
+    if not todo:
+        return found
+    chosen = {c.id: configs.of(c, keys[c.id][2]) for c in todo}
+    on = [c.id for c in todo if chosen[c.id].is_on]
     payments = repository.payments_of(session, on)
     steps = repository.sent_steps_of(session, on)
     waivers = repository.waivers_of(session, on)
     rates = rate_table(session) if on else shipped_table()
-    return {
-        c.id: _compute(
+    # the reads above may have flushed (and so dropped entries): store after them
+    memo = _memo(session)
+    assert memo.charges is not None
+    if len(memo.charges) > _MEMO_CASES:  # a long report: keep the memo bounded
+        memo.charges.clear()
+    for c in todo:
+        found[c.id] = _compute(
             c,
             chosen[c.id],
             configs.business(c),
@@ -207,8 +369,8 @@ def for_cases(
             waivers.get(c.id, []),
             today,
         )
-        for c in refs
-    }
+        memo.charges[c.id] = (keys[c.id], found[c.id])
+    return found
 
 
 def for_case(
@@ -219,14 +381,8 @@ def for_case(
     today: date | None = None,
 ) -> CaseCharges:
     """The case's charges as of today (or as of its closing): the integrators' call."""
-    policy_id = (
-        customer.policy_id
-        if customer is not None
-        else (
-            session.get(Customer, case.customer_id).policy_id  # type: ignore[union-attr]
-        )
-    )
-    return for_cases(session, [case], {case.customer_id: policy_id}, today=today)[case.id]
+    policies = {case.customer_id: customer.policy_id} if customer is not None else None
+    return for_cases(session, [case], policies, today=today)[case.id]
 
 
 def owed(session: Session, case: RecoveryCase) -> Decimal:
