@@ -5,6 +5,8 @@ principal alone leaves what the allocation order says outstanding, waivers are a
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -117,6 +119,9 @@ def test_eu_b2b_45_days_overdue_interest_compensation_and_principal_only_payment
     interest = _expected_interest(rates, due, today)
 
     shown = _json(backend.admin("GET", f"/recovery-cases/{case['id']}"))
+    owed = _owed_elsewhere(backend, case)
+    assert owed["statement"] == owed["csv"] == (Decimal("1000.00"), interest + 40,
+                                                1000 + interest + 40)
     kinds = {c["kind"]: c for c in shown["charges"]}
     assert kinds["COMPENSATION"]["amount"] == Decimal("40.00")
     assert sum(c["amount"] for c in shown["charges"] if c["kind"] == "INTEREST") == interest
@@ -169,12 +174,36 @@ def test_eu_b2b_45_days_overdue_interest_compensation_and_principal_only_payment
     assert after["amountOutstanding"] == interest + 40
     assert after["chargesOutstanding"] == 0
     assert after["totalDue"] == interest + 40
+    # the customer's statement and the reports' case list say the same: the principal left
+    # after the allocation, no charges left, the total due (not `amount - amountPaid` = 0)
+    owed = _owed_elsewhere(backend, case)
+    assert owed["statement"] == (interest + 40, Decimal("0.00"), interest + 40)
+    assert owed["totals"] == (interest + 40, Decimal("0.00"), interest + 40)
+    assert owed["csv"] == (interest + 40, Decimal("0.00"), interest + 40)
     over = backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
                          json={"amount": str(interest + 41), "currency": "EUR"})
     assert over.status_code == 422 and over.json()["type"].endswith("overpayment")
     rest = _json(backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
                                json={"amount": str(interest + 40), "currency": "EUR"}), 201)
     assert rest["case"]["status"] == "RESOLVED" and rest["case"]["totalDue"] == 0
+
+
+def _owed_elsewhere(backend: LiveBackend, case: dict[str, Any]) -> dict[str, tuple[Decimal, ...]]:
+    """(principal left, charges left, total due) of the case on its customer's statement
+    (the case's line and the customer's EUR total) and on the reports' case list (CSV)."""
+    shown = _json(backend.admin("GET", f"/customers/{case['customerId']}/statement"))
+    line = next(c for c in shown["cases"] if c["id"] == case["id"])
+    total = next(t for t in shown["totals"] if t["currency"] == "EUR")
+    listed = backend.admin("GET", "/reports/cases.csv")
+    assert listed.status_code == 200, listed.text
+    rows = list(csv.DictReader(io.StringIO(listed.text)))
+    row = next(r for r in rows if r["caseId"] == case["id"])
+    keys = ("amountOutstanding", "chargesOutstanding", "totalDue")
+    return {
+        "statement": tuple(line[k] for k in keys),
+        "totals": tuple(total[k] for k in keys),
+        "csv": tuple(Decimal(row[k]) for k in keys),
+    }
 
 
 def test_principal_first_leaves_the_charges_outstanding_and_a_waiver_settles_them(

@@ -13,11 +13,17 @@ from payrec.domain.money import quantize
 
 @dataclass(frozen=True)
 class StatementLine:
+    """`principal_left` and `charges_left` as the case's late-charge allocation has them
+    (payments pay costs, then interest, then principal under a scheme); without them the
+    principal left is `amount - paid` and there are no charges."""
+
     currency: str
     amount: Decimal
     paid: Decimal
     due_date: date
     status: str
+    principal_left: Decimal | None = None
+    charges_left: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,11 @@ class CurrencyTotal:
     paid: Decimal
     outstanding: Decimal
     overdue: Decimal
+    charges: Decimal = Decimal(0)  # late charges the open cases still owe
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.outstanding + self.charges
 
 
 @dataclass
@@ -42,6 +53,7 @@ class _Sums:
     paid: Decimal = Decimal(0)
     outstanding: Decimal = Decimal(0)
     overdue: Decimal = Decimal(0)
+    charges: Decimal = Decimal(0)
 
 
 def totals(lines: Iterable[StatementLine], *, today: date) -> list[CurrencyTotal]:
@@ -50,7 +62,13 @@ def totals(lines: Iterable[StatementLine], *, today: date) -> list[CurrencyTotal
     for line in lines:
         entry = sums.setdefault(line.currency, _Sums())
         is_open = not is_terminal(line.status)
-        owed = outstanding(line.amount, line.paid) if is_open else Decimal(0)
+        principal = (
+            outstanding(line.amount, line.paid)
+            if line.principal_left is None
+            else line.principal_left
+        )
+        owed = principal if is_open else Decimal(0)
+        entry.charges += line.charges_left if is_open else Decimal(0)
         entry.cases += 1
         entry.open_cases += int(is_open)
         entry.amount += line.amount
@@ -67,6 +85,7 @@ def totals(lines: Iterable[StatementLine], *, today: date) -> list[CurrencyTotal
             paid=quantize(v.paid, currency),
             outstanding=quantize(v.outstanding, currency),
             overdue=quantize(v.overdue, currency),
+            charges=quantize(v.charges, currency),
         )
         for currency, v in sorted(sums.items())
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -121,11 +122,15 @@ class StatementCase(OutModel):
     status: str
     priority: str
     created_at: datetime
+    charges_outstanding: ExactNumber = Decimal(0)
+    total_due: ExactNumber = Decimal(0)
 
 
 class StatementTotal(OutModel):
-    """`amountOutstanding` is what the open cases still owe, `amountOverdue` the part of it
-    past due; closed cases (RESOLVED, WRITTEN_OFF) owe nothing."""
+    """`amountOutstanding` is the principal the open cases still owe (after the late-charge
+    allocation where a scheme applies), `chargesOutstanding` their late charges, `totalDue`
+    both; `amountOverdue` the part of the principal past due; closed cases (RESOLVED,
+    WRITTEN_OFF) owe nothing."""
 
     currency: str
     cases: int
@@ -134,6 +139,8 @@ class StatementTotal(OutModel):
     amount_paid: ExactNumber
     amount_outstanding: ExactNumber
     amount_overdue: ExactNumber
+    charges_outstanding: ExactNumber = Decimal(0)
+    total_due: ExactNumber = Decimal(0)
 
 
 class CustomerStatement(OutModel):

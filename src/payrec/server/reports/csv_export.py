@@ -10,7 +10,7 @@ from datetime import date
 from payrec.domain.money import quantize
 from payrec.server.jsonio import format_timestamp
 from payrec.server.reports.repository import CaseRow
-from payrec.server.reports.service import bucket_of, end_of, outstanding_at
+from payrec.server.reports.service import bucket_of, end_of, owed_at
 
 HEADER = (
     "caseId",
@@ -25,6 +25,8 @@ HEADER = (
     "agingBucket",
     "status",
     "createdAt",
+    "chargesOutstanding",
+    "totalDue",
 )
 
 
@@ -48,7 +50,8 @@ def csv_lines(rows: Iterable[CaseRow], *, as_of: date) -> Iterator[str]:
     writer.writerow(HEADER)
     yield flush()
     for row in rows:
-        owed = outstanding_at(row, until)
+        principal, charges = owed_at(row, until)
+        owed = principal + charges
         days = (as_of - row.due_date).days
         writer.writerow(
             (
@@ -58,12 +61,14 @@ def csv_lines(rows: Iterable[CaseRow], *, as_of: date) -> Iterator[str]:
                 row.currency,
                 str(quantize(row.amount, row.currency)),
                 str(quantize(row.paid, row.currency)),
-                str(quantize(owed, row.currency)),
+                str(quantize(principal, row.currency)),
                 row.due_date.isoformat(),
                 days,
                 bucket_of(days) if owed > 0 else "",
                 row.status,
                 format_timestamp(row.created_at),
+                str(quantize(charges, row.currency)),
+                str(quantize(owed, row.currency)),
             )
         )
         yield flush()

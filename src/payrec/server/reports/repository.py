@@ -34,6 +34,10 @@ class CaseRow:
     created_at: datetime
     issue_date: date
     assignee_user_id: str | None = None
+    # where a late-charge scheme applies (`service.with_charges`): the principal left after
+    # the scheme's allocation order and the charges left; else `amount - paid` and none
+    principal_left: Decimal | None = None
+    charges_left: Decimal = Decimal(0)
 
 
 def case_rows(session: Session, *, until: datetime) -> Iterator[CaseRow]:

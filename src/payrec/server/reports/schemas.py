@@ -18,7 +18,9 @@ DEFINITIONS: dict[str, str] = {
     ),
     "outstanding": (
         "amount minus payments received by asOf, for cases not RESOLVED or WRITTEN_OFF by "
-        "asOf; every case created by asOf counts, whatever `from` says"
+        "asOf; every case created by asOf counts, whatever `from` says. Where a late-charge "
+        "scheme applies: the total due, i.e. the principal left after the scheme's allocation "
+        "order (costs, interest, then principal by default) plus the late charges left"
     ),
     "aging": (
         "outstanding amounts by days past due on asOf: current (not yet due), 1-30, 31-60, "
@@ -30,7 +32,10 @@ DEFINITIONS: dict[str, str] = {
     ),
     "amountRecovered": "payments received by asOf on the cases in the population",
     "recoveryRate": "amountRecovered / billed, 4 decimal places; null when nothing was billed",
-    "amountWrittenOff": "unpaid balance of population cases WRITTEN_OFF by asOf",
+    "amountWrittenOff": (
+        "unpaid principal of population cases WRITTEN_OFF by asOf (after the late-charge "
+        "allocation where a scheme applies)"
+    ),
     "byPolicyStep": (
         "outstanding cases and amounts by the furthest policy step carried out for them by "
         "asOf (a COMPLETED step task); stepIndex null when no step has been carried out yet"

@@ -6,8 +6,8 @@ definitions travel with the answer (`schemas.DEFINITIONS`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from payrec.domain.cases import is_terminal, outstanding
 from payrec.domain.money import quantize
+from payrec.server.charges import reporting as late_charges
 from payrec.server.reports import repository
 from payrec.server.reports.breakdown import StepRef, StepTally, latest_steps, tally_key
 from payrec.server.reports.repository import CaseRow
@@ -64,10 +65,33 @@ class _Tally:
     collectors: dict[str | None, StepTally] = field(default_factory=dict)
 
 
-def outstanding_at(row: CaseRow, until: datetime) -> Decimal:
-    """What the case still owed at `until` (zero once it was closed by then)."""
+def principal_left(row: CaseRow) -> Decimal:
+    """The principal left: after the scheme's allocation order where one applies (payments
+    pay costs and interest first), else `amount - paid`."""
+    return outstanding(row.amount, row.paid) if row.principal_left is None else row.principal_left
+
+
+def owed_at(row: CaseRow, until: datetime) -> tuple[Decimal, Decimal]:
+    """(principal, late charges) the case still owed at `until` (zero once it was closed by
+    then)."""
     closed = is_terminal(row.status) and row.resolved_at is not None and row.resolved_at < until
-    return Decimal(0) if closed else outstanding(row.amount, row.paid)
+    if closed:
+        return Decimal(0), Decimal(0)
+    return principal_left(row), row.charges_left
+
+
+def outstanding_at(row: CaseRow, until: datetime) -> Decimal:
+    """What the case still owed at `until`: principal and late charges (its total due)."""
+    principal, charges = owed_at(row, until)
+    return principal + charges
+
+
+def with_charges(session: Session, rows: Iterable[CaseRow], as_of: date) -> Iterator[CaseRow]:
+    """The rows, those whose late-charge scheme applies with what they owe as of `as_of`."""
+    owed = late_charges.owed_by_case(session, as_of=as_of)
+    for row in rows:
+        found = owed.get(row.id)
+        yield row if found is None else replace(row, principal_left=found[0], charges_left=found[1])
 
 
 def summary(session: Session, *, as_of: date, since: date | None) -> Summary:
@@ -75,7 +99,10 @@ def summary(session: Session, *, as_of: date, since: date | None) -> Summary:
     until = end_of(as_of)
     steps = latest_steps(repository.completed_step_tasks(session, until=until))
     result = summarise(
-        repository.case_rows(session, until=until), as_of=as_of, since=since, steps=steps
+        with_charges(session, repository.case_rows(session, until=until), as_of),
+        as_of=as_of,
+        since=since,
+        steps=steps,
     )
     promises = repository.promise_counts(session, until=until)
     for currency in result.currencies:
@@ -88,8 +115,8 @@ def summary(session: Session, *, as_of: date, since: date | None) -> Summary:
 
 
 def case_rows_until(session: Session, day: date) -> Iterable[CaseRow]:
-    """The CSV's rows: every case created by the end of `day`."""
-    return repository.case_rows(session, until=end_of(day))
+    """The CSV's rows: every case created by the end of `day` (with its late charges)."""
+    return with_charges(session, repository.case_rows(session, until=end_of(day)), day)
 
 
 def summarise(
@@ -104,17 +131,17 @@ def summarise(
     tallies: dict[str, _Tally] = {}
     for row in rows:
         tally = tallies.setdefault(row.currency, _Tally())
-        owed = outstanding_at(row, until)
-        if owed > 0:
+        due = outstanding_at(row, until)
+        if due > 0:
             days = (as_of - row.due_date).days
-            tally.aging.setdefault(bucket_of(days), []).append(owed)
+            tally.aging.setdefault(bucket_of(days), []).append(due)
             if steps is not None:
                 step = tally.steps.setdefault(steps.get(row.id), StepTally())
                 step.count += 1
-                step.amount += owed
+                step.amount += due
             mine = tally.collectors.setdefault(row.assignee_user_id, StepTally())
             mine.count += 1
-            mine.amount += owed
+            mine.amount += due
         if window_start.date() <= row.issue_date <= as_of:
             tally.billed_90 += row.amount
         if since is not None and row.issue_date < since:
@@ -123,7 +150,7 @@ def summarise(
         tally.billed += row.amount
         tally.recovered += row.paid
         if row.status == "WRITTEN_OFF" and row.resolved_at is not None and row.resolved_at < until:
-            tally.written_off += outstanding(row.amount, row.paid)
+            tally.written_off += principal_left(row)
     return Summary(
         as_of=as_of,
         from_=since,
