@@ -52,6 +52,7 @@ from payrec.server.models import (
 
 __all__ = [
     "CaseCharges",
+    "CaseRef",
     "add_rate",
     "annotate_wire",
     "for_case",
@@ -79,6 +80,10 @@ class _CaseRef:
     due_date: date
     status: str
     resolved_at: datetime | None
+
+
+CaseRef = _CaseRef
+"""What the computation needs of a case, for callers that read cases as rows (exports)."""
 
 
 def _ref(case: RecoveryCase) -> _CaseRef:

@@ -1,5 +1,5 @@
-"""`GET /api/v1/exports/{cases|payments|reminders|audit}?from=&to=&format=csv|xlsx` (ADMIN):
-the rows of a date range (both days included, UTC), streamed."""
+"""`GET /api/v1/exports/{cases|payments|reminders|charges|audit}?from=&to=&format=csv|xlsx`
+(ADMIN): the rows of a date range (both days included, UTC), streamed."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ MEDIA = {
 @router.get("/{kind}", response_class=StreamingResponse)
 def export(
     ctx: AdminContext,
-    kind: Literal["cases", "payments", "reminders", "audit"],
+    kind: Literal["cases", "payments", "reminders", "charges", "audit"],
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
     file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",

@@ -22,12 +22,24 @@ def cases(session: Session, start: datetime, end: datetime) -> Iterator[Any]:
     return _stream(
         session,
         select(
-            RecoveryCase.id, RecoveryCase.external_id, RecoveryCase.customer_id,
-            Customer.external_id, Customer.name, Customer.email, RecoveryCase.invoice_number,
-            RecoveryCase.issue_date, RecoveryCase.due_date, RecoveryCase.amount,
-            RecoveryCase.amount_paid, RecoveryCase.currency, RecoveryCase.status,
-            RecoveryCase.priority, RecoveryCase.policy_id, RecoveryCase.created_at,
+            RecoveryCase.id,
+            RecoveryCase.external_id,
+            RecoveryCase.customer_id,
+            Customer.external_id,
+            Customer.name,
+            Customer.email,
+            RecoveryCase.invoice_number,
+            RecoveryCase.issue_date,
+            RecoveryCase.due_date,
+            RecoveryCase.amount,
+            RecoveryCase.amount_paid,
+            RecoveryCase.currency,
+            RecoveryCase.status,
+            RecoveryCase.priority,
+            RecoveryCase.policy_id,
+            RecoveryCase.created_at,
             RecoveryCase.resolved_at,
+            Customer.policy_id,  # (the last: for the late charges)
         )
         .join(Customer, Customer.id == RecoveryCase.customer_id)
         .where(RecoveryCase.created_at >= start, RecoveryCase.created_at < end)
@@ -39,8 +51,14 @@ def payments(session: Session, start: datetime, end: datetime) -> Iterator[Any]:
     return _stream(
         session,
         select(
-            Payment.id, Payment.recovery_case_id, RecoveryCase.invoice_number, Payment.amount,
-            Payment.currency, Payment.received_at, Payment.reference, Payment.created_at,
+            Payment.id,
+            Payment.recovery_case_id,
+            RecoveryCase.invoice_number,
+            Payment.amount,
+            Payment.currency,
+            Payment.received_at,
+            Payment.reference,
+            Payment.created_at,
         )
         .join(RecoveryCase, RecoveryCase.id == Payment.recovery_case_id)
         .where(Payment.received_at >= start, Payment.received_at < end)
@@ -52,9 +70,16 @@ def reminders(session: Session, start: datetime, end: datetime) -> Iterator[Any]
     return _stream(
         session,
         select(
-            Reminder.id, Reminder.recovery_case_id, RecoveryCase.invoice_number, Reminder.type,
-            Reminder.channel, Reminder.recipient, Reminder.template_id, Reminder.status,
-            Reminder.sent_at, Reminder.external_id,
+            Reminder.id,
+            Reminder.recovery_case_id,
+            RecoveryCase.invoice_number,
+            Reminder.type,
+            Reminder.channel,
+            Reminder.recipient,
+            Reminder.template_id,
+            Reminder.status,
+            Reminder.sent_at,
+            Reminder.external_id,
         )
         .join(RecoveryCase, RecoveryCase.id == Reminder.recovery_case_id)
         .where(Reminder.sent_at.is_not(None), Reminder.sent_at >= start, Reminder.sent_at < end)
@@ -66,9 +91,16 @@ def audit(session: Session, start: datetime, end: datetime) -> Iterator[Any]:
     return _stream(
         session,
         select(
-            AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.service_name,
-            AuditEvent.request_id, AuditEvent.action, AuditEvent.entity_type,
-            AuditEvent.entity_id, AuditEvent.recovery_case_id, AuditEvent.before,
+            AuditEvent.id,
+            AuditEvent.at,
+            AuditEvent.actor,
+            AuditEvent.service_name,
+            AuditEvent.request_id,
+            AuditEvent.action,
+            AuditEvent.entity_type,
+            AuditEvent.entity_id,
+            AuditEvent.recovery_case_id,
+            AuditEvent.before,
             AuditEvent.after,
         )
         .where(AuditEvent.at >= start, AuditEvent.at < end)
