@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
+import orjson
 
 from tests.support.backend import LiveBackend
 
@@ -216,7 +217,11 @@ def test_principal_first_leaves_the_charges_outstanding_and_a_waiver_settles_the
     before = _eur_report(backend)
     policy_id = _policy(backend, {"scheme": "EU_B2B",
                                   "allocationOrder": ["PRINCIPAL", "INTEREST", "COSTS"]})
+    hook = _json(backend.admin("POST", "/webhook-endpoints", json={
+        "url": "https://1.1.1.1/payrec-test-hook",  # never called: the test claims the outbox
+        "events": ["case.updated", "case.resolved", "payment.recorded"]}), 201)
     case = _case(backend, policy_id, due)
+    _json(backend.admin("PATCH", f"/recovery-cases/{case['id']}", json={"priority": "LOW"}))
     receipt = _json(backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
                                   json={"amount": "1000.00", "currency": "EUR"}), 201)
     after = receipt["case"]
@@ -242,6 +247,13 @@ def test_principal_first_leaves_the_charges_outstanding_and_a_waiver_settles_the
         assert last.status_code == 201, last.text
     closed = _json(backend.admin("GET", f"/recovery-cases/{case['id']}"))
     assert closed["status"] == "RESOLVED" and closed["totalDue"] == 0
+    # the webhooks say what is owed beside the amounts: the charges left and the total due
+    events = _webhooks(backend, hook["id"], case["id"], 3)
+    owed = [(e["type"], e["data"]["chargesOutstanding"], e["data"]["totalDue"]) for e in events]
+    charges = f"{interest + 40:.2f}"
+    assert owed == [("case.updated", charges, f"{1000 + interest + 40:.2f}"),
+                    ("payment.recorded", charges, charges),
+                    ("case.resolved", "0.00", "0.00")]  # the waiver settled it
     assert all(c["waived"] for c in closed["charges"])
     audit = _json(backend.admin("GET", "/audit-events", params={
         "recoveryCaseId": case["id"], "action": "charges.waived"}))
@@ -253,6 +265,25 @@ def test_principal_first_leaves_the_charges_outstanding_and_a_waiver_settles_the
     assert after_report["waived"] - before["waived"] == interest + 40
     assert after_report["collected"] == before["collected"]
     assert after_report["outstanding"] == before["outstanding"]
+
+
+def _webhooks(
+    backend: LiveBackend, endpoint_id: str, case_id: str, count: int
+) -> list[dict[str, Any]]:
+    """The endpoint's first `count` events of the case, as a webhook worker gets them
+    (claimed from the outbox one per case at a time, each reported delivered)."""
+    found: list[dict[str, Any]] = []
+    deadline = datetime.now(UTC) + timedelta(seconds=30)
+    while len(found) < count and datetime.now(UTC) < deadline:
+        claimed = _json(backend.auto("POST", "/webhook-deliveries/claim", json={
+            "workerId": "late-charges-test", "limit": 100, "leaseSeconds": 5}))["deliveries"]
+        for item in claimed:
+            if item["recoveryCaseId"] == case_id and item["url"].endswith("payrec-test-hook"):
+                found.append(orjson.loads(item["body"]))
+                _json(backend.auto("PUT", f"/webhook-deliveries/{item['id']}/result", json={
+                    "leaseToken": item["leaseToken"], "succeeded": True, "statusCode": 200}))
+    assert backend.admin("DELETE", f"/webhook-endpoints/{endpoint_id}").status_code == 204
+    return found
 
 
 def _eur_report(backend: LiveBackend) -> dict[str, Decimal]:

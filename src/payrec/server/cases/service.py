@@ -395,7 +395,11 @@ def update(
             before=before,
             after={**after, "reason": reason} if reason else after,
         )
-        emit(session, resolved_or_updated(before, after), case_data(case, before=before))
+        emit(
+            session,
+            resolved_or_updated(before, after),
+            case_data(case, before=before, **late_charges.event_fields(session, case)),
+        )
         if reason:
             add_note(session, case, f"{data.status}: {reason}", actor)
     if data.notes:

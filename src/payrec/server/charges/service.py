@@ -40,6 +40,7 @@ from payrec.server.charges.schemas import (
     WaiverOut,
 )
 from payrec.server.errors import Conflict, NotFound
+from payrec.server.events.service import case_data, emit
 from payrec.server.models import (
     ChargeWaiver,
     Customer,
@@ -55,6 +56,7 @@ __all__ = [
     "CaseRef",
     "add_rate",
     "annotate_wire",
+    "event_fields",
     "for_case",
     "for_cases",
     "list_rates",
@@ -412,6 +414,18 @@ def settled(session: Session, case: RecoveryCase) -> bool:
 # -- wire ----------------------------------------------------------------------------------
 
 
+def event_fields(session: Session, case: RecoveryCase) -> dict[str, Any]:
+    """A webhook's added fields for a case (`case.updated`, `case.resolved`,
+    `payment.recorded`): the late charges left and the total due, as strings like the
+    payload's other amounts (with no scheme: "0.00" and the principal left)."""
+    charges = for_case(session, case)
+    return {
+        "chargesOutstanding": str(quantize(charges.outstanding, case.currency)),
+        "totalDue": str(quantize(charges.total_due, case.currency)),
+    }
+
+
+
 def _line_wire(line: ChargeLine) -> dict[str, Any]:
     return {
         "kind": line.kind,
@@ -639,4 +653,5 @@ def resolve_if_settled(session: Session, case: RecoveryCase, actor: Actor) -> bo
         before={"status": before},
         after={"status": "RESOLVED"},
     )
+    emit(session, "case.resolved", case_data(case, **event_fields(session, case)))
     return True

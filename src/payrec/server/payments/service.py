@@ -108,9 +108,11 @@ def record_payment(
         after={**cases.snapshot(case), "payment": share.applied,
                **({"surplus": share.surplus, "credit": credit.id} if credit else {})},
     )
-    emit(session, "payment.recorded", case_data(case, paymentId=payment.id, payment=amount))
+    owes = late_charges.event_fields(session, case)  # chargesOutstanding, totalDue
+    emit(session, "payment.recorded",
+         case_data(case, paymentId=payment.id, payment=amount, **owes))
     if case.status == "RESOLVED":
-        emit(session, "case.resolved", case_data(case, paymentId=payment.id))
+        emit(session, "case.resolved", case_data(case, paymentId=payment.id, **owes))
     customer = customers.get(session, case.customer_id)
     return PaymentReceipt(
         payment=to_out(payment),
