@@ -3,7 +3,8 @@ is created (the real scheduler against the real backend, SQLite and PostgreSQL, 
 `POST /automation/tasks/{id}/letter`): the task's metadata links the LETTER document, whose
 PDF text (pdftotext) names the invoice number and the total due; one letter per task however
 often the step is planned, posted or its letter asked for; a customer without a postal address
-still gets the task, with the reason instead of a letter, until a collector asks again."""
+still gets the task, with the reason instead of a letter, until a collector asks again; an
+e-mail step that says `attachLetter` sends that PDF with the reminder (a real SMTP server)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,14 @@ from typing import Any
 
 import pytest
 
+from payrec.automation.reminders import ReminderSender
 from payrec.automation.scheduler import Scheduler
+from payrec.automation.senders import Channels
+from payrec.channels import SmtpEmailSender
 from payrec.client import AutomationApiClient
+from payrec.domain.policy import policy_from_dict, policy_to_dict
 from tests.support.backend import LiveBackend
+from tests.support.smtp_sink import SmtpSink
 
 CREDITOR_ENV = {
     "PAYREC_CREDITOR_NAME": "Northwind Supplies Ltd",
@@ -144,3 +150,47 @@ def test_a_letter_step_without_a_postal_address_keeps_its_task_and_says_why(
     meta = asked.json()["metadata"]
     (document,) = _letters(backend, case["id"])
     assert meta["letterDocumentId"] == document["id"] and "letterError" not in meta
+
+
+def test_an_email_step_with_attach_letter_sends_the_letter_step_pdf(
+    letter_backend: LiveBackend,
+) -> None:
+    backend = letter_backend
+    email = f"ap-{secrets.token_hex(4)}@example.com"
+    customer = backend.new_customer(
+        name="Fabrikam Ltd", email=email, postalAddress="3 Quay Street\nCork\nIreland",
+        policyId=_letter_policy(backend), locale="en_GB", timezone="UTC")
+    due = datetime.now(UTC).date() - timedelta(days=10)
+    case = backend.new_case(customer["id"], amount="640.00", currency="EUR",
+                            dueDate=due.isoformat())
+    _schedule(backend)  # the LETTER step makes the letter
+    (document,) = _letters(backend, case["id"])
+    letter = backend.http.get(f"{backend.base_url}/api/v1/documents/{document['id']}/content",
+                              headers={"Authorization": f"Bearer {backend.agent_key}"})
+    assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
+    # the step's option, as the scheduler plans it
+    step = {"offsetDays": 12, "channel": "EMAIL", "templateId": "reminder-2", "attachLetter": True}
+    planned = policy_from_dict({"id": "p", "name": "P", "steps": [step]})
+    assert planned.steps[0].attach_letter and policy_to_dict(planned)["steps"][0]["attachLetter"]
+    task = backend.new_reminder_task(case["id"], templateId="reminder-2", attachLetter=True)
+
+    sink = SmtpSink().start()
+    mail = SmtpEmailSender(sink.url, "Collections <collections@payrec.test>", timeout=10)
+    channels = Channels(email=mail, sms=mail, collections_email="c@payrec.test")  # type: ignore[arg-type]
+    try:
+        with AutomationApiClient(backend.base_url, backend.automation_key) as client:
+            sender = ReminderSender(client, channels, worker_id="w-letter", concurrency=1)
+            try:
+                mine = [t for t in sender._claim(20) if t["id"] == task["id"]]
+                assert mine, "the reminder task was not claimed"
+                assert sender.process(mine[0]).status == "COMPLETED"
+            finally:
+                sender.close()
+        (received,) = sink.to(email)
+    finally:
+        mail.close()
+        sink.stop()
+    parts = [p for p in received.message.walk() if p.get_content_type() == "application/pdf"]
+    assert [p.get_filename() for p in parts] == [document["fileName"]]
+    assert parts[0].get_content_disposition() == "attachment"
+    assert parts[0].get_payload(decode=True) == letter.content

@@ -61,6 +61,7 @@ def test_create_read_replace_round_trip(backend: LiveBackend) -> None:
         "templateId": "reminder-1",
         "priority": "MEDIUM",
         "attachInvoice": False,
+        "attachLetter": False,
     }
     assert created["sendWindow"] == {"start": "09:00", "end": "18:00", "weekends": False}
     assert backend.admin("GET", f"/policies/{policy_id}").json() == created

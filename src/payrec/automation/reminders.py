@@ -34,7 +34,7 @@ from payrec.client import (
     Task,
     UnprocessableEntityError,
 )
-from payrec.client.types import customer_of
+from payrec.client.types import ReminderAttachment, customer_of
 from payrec.domain.cases import OPEN
 
 logger = logging.getLogger("payrec.worker.reminders")
@@ -370,11 +370,16 @@ class ReminderSender:
         return None
 
     def _attachments(self, reminder: Reminder) -> tuple[EmailAttachment, ...]:
-        """The invoice the claim named for this reminder, unless over the size cap or gone
-        (then the reminder goes without it, logged)."""
-        named = reminder.get("attachment")
-        if not named:
-            return ()
+        """The documents the claim named for this reminder (its invoice, its formal letter),
+        each unless over the size cap or gone (then the reminder goes without it, logged)."""
+        named = reminder.get("attachments") or (
+            [reminder["attachment"]] if reminder.get("attachment") else []
+        )
+        return tuple(a for one in named for a in self._attachment(reminder, one))
+
+    def _attachment(
+        self, reminder: Reminder, named: ReminderAttachment
+    ) -> tuple[EmailAttachment, ...]:
         cap = self.attachment_max_bytes
         if int(named.get("size") or 0) > cap:
             logger.info(

@@ -213,6 +213,8 @@ class Scheduler:
         }
         if step.attach_invoice and channel == Channel.EMAIL:
             metadata["attachInvoice"] = True
+        if step.attach_letter and channel == Channel.EMAIL:
+            metadata["attachLetter"] = True
         if decision.deferred_from is not None:  # the backend folds it by the step's own time
             metadata["deferredFrom"] = iso(decision.deferred_from)
         skip = None

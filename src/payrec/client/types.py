@@ -159,6 +159,7 @@ class Reminder(TypedDict):
     # claimed e-mail reminders: the case's earlier SENT e-mail reminders, oldest first
     threadReminderIds: NotRequired[list[str]]
     attachment: NotRequired[ReminderAttachment]  # the step's attachInvoice, a PDF uploaded
+    attachments: NotRequired[list[ReminderAttachment]]  # invoice and/or letter (attachLetter)
 
 
 class ReminderAttachment(TypedDict):
@@ -248,6 +249,7 @@ class PolicyStep(TypedDict):
     templateId: str
     priority: NotRequired[str | None]
     attachInvoice: NotRequired[bool]
+    attachLetter: NotRequired[bool]
 
 
 class SendWindow(TypedDict):

@@ -101,10 +101,14 @@ class PolicyStep:
     priority: Priority | None = None
     attach_invoice: bool = False
     """An e-mail step sends the case's uploaded invoice PDF with the reminder."""
+    attach_letter: bool = False
+    """An e-mail step sends the case's latest formal letter (a LETTER step's PDF) with it."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.attach_invoice, bool):
             raise PolicyError("must be true or false", "attachInvoice")
+        if not isinstance(self.attach_letter, bool):
+            raise PolicyError("must be true or false", "attachLetter")
         if isinstance(self.offset_days, bool) or not isinstance(self.offset_days, int):
             raise PolicyError("must be an integer", "offsetDays")
         if abs(self.offset_days) > MAX_OFFSET_DAYS:
@@ -252,7 +256,7 @@ _POLICY_KEYS = {
     "catchUp",
     "skipHolidays",
 }
-_STEP_KEYS = {"offsetDays", "channel", "templateId", "priority", "attachInvoice"}
+_STEP_KEYS = {"offsetDays", "channel", "templateId", "priority", "attachInvoice", "attachLetter"}
 _WINDOW_KEYS = {"start", "end", "weekends"}
 
 
@@ -300,6 +304,7 @@ def _step_from_dict(raw: object, i: int) -> PolicyStep:
             template_id=data["templateId"],
             priority=data.get("priority"),
             attach_invoice=data.get("attachInvoice", False),
+            attach_letter=data.get("attachLetter", False),
         )
     except PolicyError as exc:
         raise PolicyError(exc.message, f"{fld}.{exc.field}" if exc.field else fld) from None
@@ -361,6 +366,7 @@ def policy_to_dict(policy: DunningPolicy) -> dict[str, Any]:
                 "templateId": s.template_id,
                 "priority": s.priority.value if s.priority is not None else None,
                 "attachInvoice": s.attach_invoice,
+                "attachLetter": s.attach_letter,
             }
             for s in policy.steps
         ],

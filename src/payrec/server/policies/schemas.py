@@ -34,6 +34,13 @@ class StepOut(OutModel):
         default=False,
         description="An EMAIL step attaches the case's latest uploaded PDF (size-capped)",
     )
+    attach_letter: bool = Field(
+        default=False,
+        description=(
+            "An EMAIL step attaches the case's latest formal letter PDF, as an earlier LETTER "
+            "step made it (size-capped; none made yet: sent without)"
+        ),
+    )
 
 
 class SendWindowOut(OutModel):

@@ -35,6 +35,13 @@ class ClaimedReminder(ReminderOut):
             "the worker downloads and attaches up to PAYREC_ATTACHMENT_MAX_BYTES"
         ),
     )
+    attachments: list[ReminderAttachmentOut] | None = Field(
+        default=None,
+        description=(
+            "Every document the step attaches, in order: the invoice (`attachInvoice`, as "
+            "`attachment`) and the case's latest formal letter PDF (`attachLetter`)"
+        ),
+    )
 
 
 class ClaimedTask(TaskOut):
