@@ -17,6 +17,9 @@ Measured in the same run:
   queries: the duplicate check (batched), the case named by the reference, the open cases
   of an invoice number, the payer's open cases.
 
+`statements_per_entry`: every statement payrec's import sent (`bench.sql_capture`), per
+entry: the figure the machine's load does not move.
+
 `lookup_share` = bare lookup seconds / payrec seconds (= payrec entries/s over bare lookup
 entries/s): the part of payrec's time that the lookups alone need; the rest is recording
 (payment, case update, settlement's cancellations, late charges, audit) and the ORM.
@@ -39,6 +42,8 @@ if str(REPO) not in sys.path:
 
 from tests.support.backend import create_pg_database, drop_pg_database  # noqa: E402
 from tests.support.camt import Credit, camt053  # noqa: E402
+
+from bench.sql_capture import captured  # noqa: E402
 
 
 def progress(message: str) -> None:
@@ -172,11 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"bare lookups: {report['bare_lookups_s']:.2f}s; importing through payrec")
         db = Database(url, pool_size=1)
         began = time.monotonic()
-        with db.write() as session:
+        with captured(db.engine) as statements, db.write() as session:
             summary = service.import_entries(
                 session, entries, Actor(name="bench", service_name="bench"), source="bench"
             )
         report["payrec_s"] = time.monotonic() - began
+        report["statements_per_entry"] = len(statements) / len(entries)
         db.dispose()
         report["matched"], report["unmatched"] = summary.matched, summary.unmatched
         report["payrec_entries_per_s"] = len(entries) / report["payrec_s"]
@@ -187,10 +193,11 @@ def main(argv: list[str] | None = None) -> int:
             drop_pg_database(url)
     print(
         f"| entries | cases | matched | parse s | payrec entries/s | bare lookups entries/s "
-        f"| lookups / payrec time |\n|---|---|---|---|---|---|---|\n"
+        f"| lookups / payrec time | statements / entry |\n|---|---|---|---|---|---|---|---|\n"
         f"| {args.entries:,} | {args.cases:,} | {report['matched']:,} | "
         f"{report['parse_s']:.2f} | {report['payrec_entries_per_s']:.0f} | "
-        f"{report['bare_lookup_entries_per_s']:.0f} | {report['lookup_share']:.2f} |"
+        f"{report['bare_lookup_entries_per_s']:.0f} | {report['lookup_share']:.2f} | "
+        f"{report['statements_per_entry']:.1f} |"
     )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
