@@ -56,9 +56,18 @@ class Plan:
         return f"{self.format.describe()}, decimal {self.locale.decimal!r}, {order}"
 
 
-def plan(content: bytes, filename: str, mapping: Mapping, *, complete: bool = True) -> Plan:
+def plan(
+    content: bytes,
+    filename: str,
+    mapping: Mapping,
+    *,
+    complete: bool = True,
+    known: tuple[FileLocale, int] | None = None,
+) -> Plan:
     """Detect the format, resolve the header, and decide the locale over all the values;
-    `complete=False` admits a header that lacks required columns (to be mapped)."""
+    `complete=False` admits a header that lacks required columns (to be mapped); `known`:
+    the locale and row count an earlier plan of the same file and mapping decided (the
+    pass over the values is not made again)."""
     stream = io.BytesIO(content)
     fmt = detect(stream, filename)
     iterator = rows(stream, fmt)
@@ -75,6 +84,18 @@ def plan(content: bytes, filename: str, mapping: Mapping, *, complete: bool = Tr
             f"no column for {', '.join(missing)} (header: {', '.join(header)}); "
             "name them in a mapping"
         )
+    if known is not None:
+        locale, total = known
+    else:
+        locale, total = _decide(iterator, columns, fmt, mapping)
+    truncated = fmt.kind == "csv" and ends_mid_row(stream)
+    return Plan(fmt, header, columns, locale, total, truncated)
+
+
+def _decide(
+    iterator: Iterator[Row], columns: dict[str, int], fmt: FileFormat, mapping: Mapping
+) -> tuple[FileLocale, int]:
+    """The file's locale from all its amounts and dates, and its number of data rows."""
     evidence = LocaleEvidence()
     total = 0
     for row in iterator:
@@ -90,8 +111,7 @@ def plan(content: bytes, filename: str, mapping: Mapping, *, complete: bool = Tr
     locale = evidence.decide(
         fmt.delimiter or ",", decimal=mapping.decimal, day_first=mapping.day_first
     )
-    truncated = fmt.kind == "csv" and ends_mid_row(stream)
-    return Plan(fmt, header, columns, locale, total, truncated)
+    return locale, total
 
 
 def read_rows(

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
 from importlib import resources
+from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -67,7 +68,10 @@ def _cell(cells: list[object], columns: dict[str, int], name: str) -> object:
 
 
 def _text(cells: list[object], columns: dict[str, int], name: str, limit: int) -> str | None:
-    value = _cell(cells, columns, name)
+    return _text_of(_cell(cells, columns, name), name, limit)
+
+
+def _text_of(value: object, name: str, limit: int) -> str | None:
     if value == "" or value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -96,36 +100,60 @@ def _phone(raw: str, country: str | None) -> str:
         raise BadValue(f"phone {raw!r}: {exc.detail}") from exc
 
 
+_CUSTOMER_COLUMNS = (
+    "customer_external_id",
+    "customer_name",
+    "country",
+    "language",
+    "timezone",
+    "email",
+    "phone",
+)
+
+
 def _customer(cells: list[object], columns: dict[str, int]) -> CustomerRow:
-    external_id = _text(cells, columns, "customer_external_id", 100)
-    name = _text(cells, columns, "customer_name", 300)
+    """The row's customer; read once per distinct set of customer cells (a customer's
+    cells repeat on each of its invoices)."""
+    return _customer_of(tuple(_cell(cells, columns, name) for name in _CUSTOMER_COLUMNS))
+
+
+@lru_cache(maxsize=16384)
+def _customer_of(values: tuple[object, ...]) -> CustomerRow:
+    external_cell, name_cell, country_cell, language_cell, zone_cell, email_cell, phone_cell = (
+        values
+    )
+    external_id = _text_of(external_cell, "customer_external_id", 100)
+    name = _text_of(name_cell, "customer_name", 300)
     if not name:
         raise BadValue("customer_name is empty")
-    country = (_text(cells, columns, "country", 2) or "").upper() or None
+    country = (_text_of(country_cell, "country", 2) or "").upper() or None
     if country and (not country.isalpha() or country not in _country_zones()):
         raise BadValue(f"country {country!r} is not an ISO 3166 code")
-    language = (_text(cells, columns, "language", 20) or "en").replace("-", "_")
+    language = (_text_of(language_cell, "language", 20) or "en").replace("-", "_")
     base = language.split("_")[0].lower()
     if base not in _LANGUAGES:
         raise BadValue(f"language {language!r} is not one of {', '.join(sorted(_LANGUAGES))}")
     territory = country or (language.split("_")[1].upper() if "_" in language else None)
     locale = f"{base}_{territory}" if territory else base
-    timezone = _text(cells, columns, "timezone", 64)
+    timezone = _text_of(zone_cell, "timezone", 64)
     if timezone is None:
         timezone = _country_zones().get(territory or "", "UTC")
-    else:
-        from zoneinfo import available_timezones
-
-        if timezone not in available_timezones() and timezone != "UTC":
-            raise BadValue(f"time zone {timezone!r} is not an IANA zone")
-    email = _text(cells, columns, "email", 320)
+    elif timezone not in _zones() and timezone != "UTC":
+        raise BadValue(f"time zone {timezone!r} is not an IANA zone")
+    email = _text_of(email_cell, "email", 320)
     if email:
         email = _email(email)
-    phone = _text(cells, columns, "phone", 40)
+    phone = _text_of(phone_cell, "phone", 40)
     if phone:
         phone = _phone(phone, territory)
     key = external_id or " ".join(name.lower().split())
     return CustomerRow(key, external_id, name, email, phone, locale, timezone)
+
+
+@cache
+def _zones() -> frozenset[str]:
+    """The IANA zones (`available_timezones` walks the zone files on every call)."""
+    return frozenset(available_timezones())
 
 
 def read_record(

@@ -250,15 +250,17 @@ def create(
         and session.get(Policy, data.policy_id) is None
     ):
         raise Invalid("unknown policy", field="policyId")
-    case = new_case(
-        customer_id=customer.id,
-        invoice_number=data.invoice_number,
-        amount=validated_amount(data.amount, data.currency),
-        currency=data.currency,
-        due_date=data.due_date,
-        issue_date=data.issue_date,
-        priority=data.priority,
-        policy_id=data.policy_id,
+    case = RecoveryCase(
+        **case_values(
+            customer_id=customer.id,
+            invoice_number=data.invoice_number,
+            amount=validated_amount(data.amount, data.currency),
+            currency=data.currency,
+            due_date=data.due_date,
+            issue_date=data.issue_date,
+            priority=data.priority,
+            policy_id=data.policy_id,
+        )
     )
     session.add(case)
     session.flush()
@@ -279,7 +281,7 @@ def create(
     return case
 
 
-def new_case(
+def case_values(
     *,
     customer_id: str,
     invoice_number: str | None,
@@ -291,30 +293,32 @@ def new_case(
     policy_id: str | None,
     external_id: str | None = None,
     today: date | None = None,
-) -> RecoveryCase:
-    """The one constructor of a case row (`create` and the bulk import both build with it):
-    its opening status, issue date and priority rank follow the domain's rules. The amount
-    must be validated already (`validated_amount`)."""
+) -> dict[str, Any]:
+    """The columns of a new case, the one constructor of a case row (`create` makes its
+    model of them, the import inserts them in bulk): its opening status, issue date and
+    priority rank follow the domain's rules. The amount must be validated already
+    (`validated_amount`)."""
     today = today or datetime.now(UTC).date()
-    return RecoveryCase(
-        id=new_id("case"),
-        customer_id=customer_id,
-        invoice_number=invoice_number,
-        external_id=external_id,
-        amount=amount,
-        amount_paid=Decimal(0),
-        currency=currency,
-        due_date=due_date,
-        issue_date=issue_date or default_issue_date(due_date, today),
-        status=opening_status(due_date, today),
-        priority=priority,
-        priority_rank=priority_rank(priority),
-        policy_id=policy_id,
-    )
+    return {
+        "id": new_id("case"),
+        "customer_id": customer_id,
+        "invoice_number": invoice_number,
+        "external_id": external_id,
+        "amount": amount,
+        "amount_paid": Decimal(0),
+        "currency": currency,
+        "due_date": due_date,
+        "issue_date": issue_date or default_issue_date(due_date, today),
+        "status": opening_status(due_date, today),
+        "priority": priority,
+        "priority_rank": priority_rank(priority),
+        "policy_id": policy_id,
+    }
 
 
-def announce_opened(session: Session, opened: list[RecoveryCase]) -> None:
-    """The `case.created` event of each case just opened in bulk (`create` emits its own)."""
+def announce_opened(session: Session, opened: Sequence[Any]) -> None:
+    """The `case.created` event of each case just opened in bulk (`create` emits its own):
+    models, or rows with the same attributes."""
     emit_many(session, "case.created", [case_data(case) for case in opened])
 
 

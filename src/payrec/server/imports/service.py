@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from payrec.domain.imports.reader import Mapping, Plan, RowsError, plan, read_rows
 from payrec.domain.imports.records import InvoiceRow
+from payrec.domain.imports.values import FileLocale
 from payrec.server.actor import Actor
 from payrec.server.db import Database
 from payrec.server.errors import Invalid, NotFound
@@ -103,7 +104,10 @@ def create(
         content=content,
         mapping=json.dumps(
             {"columns": mapping.columns, "decimal": mapping.decimal,
-             "dayFirst": mapping.day_first}
+             "dayFirst": mapping.day_first,
+             # what the plan decided, so the run reads the file once more, not twice
+             "decided": {"decimal": the_plan.locale.decimal,
+                         "dayFirst": the_plan.locale.day_first}}
         ),
         file_format=the_plan.describe()[:100],
         rows_total=the_plan.rows_total,
@@ -119,6 +123,13 @@ def _mapping_of(job: ImportJob) -> Mapping:
     return Mapping(data.get("columns") or {}, data.get("decimal"), data.get("dayFirst"))
 
 
+def _decided(job: ImportJob) -> tuple[FileLocale, int] | None:
+    decided = json.loads(job.mapping or "{}").get("decided")
+    if not decided:
+        return None
+    return FileLocale(decimal=decided["decimal"], day_first=decided["dayFirst"]), job.rows_total
+
+
 def run(
     db: Database,
     import_id: str,
@@ -132,9 +143,9 @@ def run(
         if job.status in DONE:
             return
         content, filename, done = job.content, job.filename, job.rows_done
-        mapping = _mapping_of(job)
+        mapping, known = _mapping_of(job), _decided(job)
     try:
-        the_plan = plan(content, filename, mapping)
+        the_plan = plan(content, filename, mapping, known=known)
     except RowsError as exc:
         _finish(db, import_id, "FAILED", str(exc))
         return
