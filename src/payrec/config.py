@@ -69,6 +69,14 @@ class Settings(BaseSettings):
         default=48,
         validation_alias=AliasChoices("PAYREC_IDEMPOTENCY_TTL_HOURS", "idempotency_ttl_hours"),
     )
+    import_file_retention_hours: float = Field(
+        default=48,
+        ge=0,
+        validation_alias=AliasChoices(
+            "PAYREC_IMPORT_FILE_RETENTION_HOURS", "import_file_retention_hours"
+        ),
+        description="how long a finished import's file (a validation's, to run it) is kept",
+    )
     default_max_attempts: int = Field(
         default=5, validation_alias=AliasChoices("PAYREC_TASK_MAX_ATTEMPTS", "default_max_attempts")
     )

@@ -12,7 +12,9 @@ from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 from openpyxl import Workbook
+from sqlalchemy import create_engine, text
 
 from tests.support.backend import LiveBackend, wait_until
 
@@ -242,3 +244,34 @@ def test_imported_cases_are_announced_to_webhook_endpoints(
     deliveries = backend.admin("GET", f"/webhook-endpoints/{endpoint}/deliveries").json()
     assert any(d["type"] == "case.created" for d in deliveries["deliveries"]), deliveries
     backend.admin("DELETE", f"/webhook-endpoints/{endpoint}")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_finished_imports_files_are_dropped_after_the_retention(
+    backend_factory: Callable[..., LiveBackend], kind: str
+) -> None:
+    """A validated (dry-run) import keeps its uploaded file so it can be run from the page;
+    past PAYREC_IMPORT_FILE_RETENTION_HOURS (here 0) the sweeper drops it, the import's
+    report stays; a completed run keeps no file at all."""
+    backend = backend_factory(kind, env={"PAYREC_IMPORT_FILE_RETENTION_HOURS": "0"})
+    tag = secrets.token_hex(4)
+    data = f"name,invoice,due date,amount,currency\nKeep {tag},K{tag},2026-12-31,5.00,EUR\n"
+    dry = _import(backend, data.encode(), "keep.csv", dry_run=True)
+    done = _import(backend, data.encode(), "keep.csv")
+    engine = create_engine(backend.db_url)
+
+    def dropped() -> dict[str, int] | None:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, length(content) FROM imports WHERE id IN (:a, :b)"),
+                {"a": dry["id"], "b": done["id"]},
+            ).all()
+        sizes = {str(row[0]): int(row[1]) for row in rows}
+        return None if any(sizes.values()) else sizes
+
+    try:
+        sizes = wait_until(dropped, timeout=30, message="the finished imports' files dropped")
+    finally:
+        engine.dispose()
+    assert sizes == {dry["id"]: 0, done["id"]: 0}
+    assert _counts(backend.admin("GET", f"/imports/{dry['id']}").json()) == (1, 0, 0, 0)

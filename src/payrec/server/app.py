@@ -171,6 +171,7 @@ class Sweeper:
             task_service.expire_leases(session, now=now, actor=SYSTEM)
         due_check.run(self._state.db, now)
         import_runner.resume_stalled(self._state.db)
+        import_runner.sweep_files(self._state.db, self._state.settings.import_file_retention_hours)
         with self._state.db.write() as session:
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
         if self._state.db.is_sqlite and time.monotonic() >= self._next_analyze:

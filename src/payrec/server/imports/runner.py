@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
 
 from payrec.server.actor import Actor
 from payrec.server.db import Database
@@ -46,3 +47,11 @@ def resume_stalled(db: Database) -> None:
         stalled = service.claim_stalled(session)
     for import_id in stalled:
         start(db, import_id, Actor(name="system", service_name="payrec-imports"))
+
+
+def sweep_files(db: Database, retention_hours: float) -> None:
+    """Called by the sweeper: finished imports' files kept past the retention are dropped."""
+    with db.write() as session:
+        swept = service.sweep_files(session, datetime.now(UTC), timedelta(hours=retention_hours))
+    if swept:
+        logger.info("dropped the files of %d finished imports", swept)

@@ -10,9 +10,9 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from payrec.domain.imports.reader import Mapping, Plan, RowsError, plan, read_rows
@@ -219,6 +219,24 @@ def fail(db: Database, import_id: str, detail: str) -> None:
     _finish(db, import_id, "FAILED", detail)
 
 
+def sweep_files(session: Session, now: datetime, retention: timedelta) -> int:
+    """Drop the stored file of every import finished (COMPLETED or FAILED, a dry run's
+    included) more than `retention` ago: a validation keeps its file that long to be run,
+    and a file holds customers' data that payrec does not keep for nothing. Returns how
+    many. (The size is read, not the file: `length` needs no detoasting on PostgreSQL.)"""
+    result = session.execute(
+        update(ImportJob)
+        .where(
+            ImportJob.status.in_(DONE),
+            ImportJob.updated_at < now - retention,
+            func.length(ImportJob.content) > 0,
+        )
+        .values(content=b"", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
 def claim_stalled(session: Session) -> list[str]:
     """Jobs queued or running whose lease ran out (their host died): leased to the caller."""
     now = datetime.now(UTC)
@@ -286,8 +304,14 @@ def again(
 ) -> ImportJob:
     """A new import of a validated (dry-run) import's file, with its or a new mapping."""
     previous = get(session, import_id)
-    if not previous.dry_run or not previous.content:
+    if not previous.dry_run:
         raise Invalid("only a validated file can be run again", field="import")
+    if not previous.content:
+        raise Invalid(
+            "the validated file is no longer kept (PAYREC_IMPORT_FILE_RETENTION_HOURS after "
+            "its validation); upload it again",
+            field="import",
+        )
     job = create(
         session,
         previous.content,
