@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -201,12 +201,21 @@ def get_out(session: Session, case_id: str) -> CaseOut:
 
 
 def charged_out(
-    session: Session, rows: Sequence[tuple[RecoveryCase, Customer]]
+    session: Session,
+    rows: Sequence[tuple[RecoveryCase, Customer]],
+    *,
+    definitions: Mapping[str, dict[str, Any] | None] | None = None,
 ) -> list[CaseOut]:
     """Cases as `CaseOut` with their late charges (`charges`, `chargesOutstanding`,
-    `totalDue`; `amountOutstanding` the principal left after the allocation order)."""
+    `totalDue`; `amountOutstanding` the principal left after the allocation order). The
+    customers are the rows' own (not read again), as are policy `definitions` the caller
+    already read (by id; None: known not to be stored)."""
     found = late_charges.for_cases(
-        session, [case for case, _c in rows], {c.id: c.policy_id for _case, c in rows}
+        session,
+        [case for case, _c in rows],
+        {c.id: c.policy_id for _case, c in rows},
+        customers={c.id: c for _case, c in rows},
+        definitions=definitions,
     )
     outs = []
     for case, customer in rows:

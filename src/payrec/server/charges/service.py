@@ -9,7 +9,7 @@ compensation sum is missing: shown, never read as zero).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -214,16 +214,30 @@ class _Configs:
     """Resolves a case's `lateCharges`: the customer's override, else the case's policy,
     else the customer's policy, else the default policy (dangling ids fall through)."""
 
-    def __init__(self, session: Session, cases: Sequence[_CaseRef]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        cases: Sequence[_CaseRef],
+        customers: Mapping[str, Customer] | None = None,
+        definitions: Mapping[str, dict[str, Any] | None] | None = None,
+    ) -> None:
         self.session = session
         self.memo = _memo(session)
+        # customers and policy definitions the caller already read cost no query here
+        for cid, c in (customers or {}).items():
+            self.memo.customers.setdefault(cid, (c.late_charges, bool(c.is_business), c.policy_id))
         _load_customers(session, self.memo, (c.customer_id for c in cases))
         self.customers = self.memo.customers
         self.policies = self.memo.policies
+        self.definitions = definitions or {}
 
     def _policy(self, policy_id: str) -> LateCharges | None:
         if policy_id not in self.policies:
-            stored = repository.policy_definitions(self.session, [policy_id]).get(policy_id)
+            stored = (
+                self.definitions[policy_id]
+                if policy_id in self.definitions
+                else repository.policy_definitions(self.session, [policy_id]).get(policy_id)
+            )
             if stored is not None:
                 try:
                     found: LateCharges | None = policy_from_dict(
@@ -330,14 +344,17 @@ def for_cases(
     customer_policy_ids: dict[str, str | None] | None = None,
     *,
     today: date | None = None,
+    customers: Mapping[str, Customer] | None = None,
+    definitions: Mapping[str, dict[str, Any] | None] | None = None,
 ) -> dict[str, CaseCharges]:
     """Charges of a page of cases in a few queries (only cases whose scheme is on read
     their payments, steps and waivers); a case asked for again in the same unit of work, in
     the same state, is answered from the session's memo. `customer_policy_ids` (the
-    customers' policies, when the caller has them) saves reading them."""
+    customers' policies), `customers` (by id) and policy `definitions` (by id, None for a
+    policy known not to be stored) that the caller already holds are not read again."""
     refs = [c if isinstance(c, _CaseRef) else _ref(c) for c in cases]
     _flush_pending(session)
-    configs = _Configs(session, refs)
+    configs = _Configs(session, refs, customers, definitions)
     memo = configs.memo
     assert memo.charges is not None
     given = customer_policy_ids or {}

@@ -131,6 +131,19 @@ def list_all(session: Session) -> Sequence[User]:
     return repository.all_users(session)
 
 
+@dataclass(frozen=True)
+class People:
+    """Who may be assigned a case (enabled users, oldest first) and everyone's name."""
+
+    collectors: list[tuple[str, str]]
+    names: dict[str, str]
+
+
+def people(session: Session) -> People:
+    rows = repository.directory(session)
+    return People([(i, n) for i, n, enabled in rows if enabled], {i: n for i, n, _e in rows})
+
+
 def names(session: Session, user_ids: Iterable[str | None]) -> dict[str, str]:
     """Display names of the given users (for "assigned to")."""
     wanted = {i for i in user_ids if i}
@@ -272,20 +285,19 @@ def signed_in(session: Session, token: str) -> SignedIn | None:
     found = repository.session_with_user(session, token_hash(token))
     if found is None:
         return None
-    row, user = found
-    if row.revoked_at is not None or row.expires_at <= datetime.now(UTC):
+    if found.revoked_at is not None or found.expires_at <= datetime.now(UTC):
         return None
-    if user.disabled_at is not None:
+    if found.disabled_at is not None:
         return None
     return SignedIn(
-        user_id=user.id,
-        name=user.name,
-        email=user.email,
-        role=user.role,
-        language=user.language,
-        csrf_token=row.csrf_token,
-        token_hash=row.token_hash,
-        password_change_required=user.password_change_required,
+        user_id=found.user_id,
+        name=found.name,
+        email=found.email,
+        role=found.role,
+        language=found.language,
+        csrf_token=found.csrf_token,
+        token_hash=found.token_hash,
+        password_change_required=bool(found.password_change_required),
     )
 
 

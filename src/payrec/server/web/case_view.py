@@ -1,5 +1,6 @@
-"""What the case page shows: the case detail the API answers, plus who may be assigned, the
-policy, the next planned step in the customer's zone and the open manual tasks."""
+"""What the case page shows: the case with its late charges as the API answers it, the lists
+of its timeline (`cases.timeline.case_page`: one statement per part), who may be assigned,
+the policy, the next planned step in the customer's zone and the open manual tasks."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from payrec.domain.manual_tasks import MANUAL_TASK_TYPES
-from payrec.domain.policy import DunningPolicy
+from payrec.domain.policy import DEFAULT_POLICY, DunningPolicy
 from payrec.server.auth.dependencies import app_state
-from payrec.server.cases import service as cases
+from payrec.server.cases import timeline
 from payrec.server.cases.action_schemas import DisputeReasonName
-from payrec.server.cases.schemas import CaseDetail
-from payrec.server.cases.timeline import case_detail
-from payrec.server.customers import service as customers
+from payrec.server.cases.schemas import CaseOut
+from payrec.server.cases.timeline import CaseHead, CasePage
 from payrec.server.documents.endpoints import origin
 from payrec.server.errors import NotFound
 from payrec.server.policies import service as policies
@@ -41,13 +41,14 @@ class NextStep:
 
 @dataclass(frozen=True)
 class CaseView:
-    case: CaseDetail
+    case: CaseOut
+    page: CasePage
     assignee: str | None
     assignee_id: str | None
     collectors: list[tuple[str, str]]
     policy: DunningPolicy | None
     next_step: NextStep | None
-    manual_tasks: list[dict[str, Any]]
+    manual_tasks: list[Any]
     zone: str
 
 
@@ -58,38 +59,40 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def _policy(head: CaseHead) -> DunningPolicy | None:
+    """The case's policy as `policies.find` answers it, from the row the page already read."""
+    if head.policy_row is not None:
+        return policies.to_domain(head.policy_row)
+    return DEFAULT_POLICY if head.policy_id == DEFAULT_POLICY.id else None
+
+
 def case_view(session: Session, case_id: str, base_url: str) -> CaseView:
-    # the case and its customer first: held here, `case_detail` finds them in the session's
-    # (weak) identity map instead of reading them again
-    row = cases.get(session, case_id)
-    customer = customers.get(session, row.customer_id)
-    detail = case_detail(session, case_id, base_url)
-    found = policies.find(session, row.policy_id or customer.policy_id or "policy-default")
-    zone = _zone(detail.customer.timezone)
-    pending = sorted(
-        (t for t in detail.tasks if t["status"] == "PENDING"), key=lambda t: t["scheduledAt"]
-    )
+    page = timeline.case_page(session, case_id, base_url)
+    case = page.head.case
+    zone = _zone(page.head.customer.timezone)
+    pending = sorted((t for t in page.tasks if t.status == "PENDING"), key=lambda t: t.scheduled_at)
     next_step = (
         NextStep(
-            type=pending[0]["type"],
-            channel=(pending[0]["metadata"] or {}).get("reminderType"),
-            at_local=pending[0]["scheduledAt"].astimezone(zone),
+            type=pending[0].type,
+            channel=(pending[0].metadata or {}).get("reminderType"),
+            at_local=pending[0].scheduled_at.astimezone(zone),
         )
         if pending
         else None
     )
-    collectors = [(u.id, u.name) for u in users.list_all(session) if u.disabled_at is None]
+    people = users.people(session)
     return CaseView(
-        case=detail,
-        assignee=users.names(session, {row.assignee_user_id}).get(row.assignee_user_id or ""),
-        assignee_id=row.assignee_user_id,
-        collectors=collectors,
-        policy=found[0] if found else None,
+        case=page.head.out,
+        page=page,
+        assignee=people.names.get(case.assignee_user_id or ""),
+        assignee_id=case.assignee_user_id,
+        collectors=people.collectors,
+        policy=_policy(page.head),
         next_step=next_step,
         manual_tasks=[
             t
-            for t in detail.tasks
-            if t["type"] in MANUAL_TASK_TYPES and t["status"] in ("PENDING", "IN_PROGRESS")
+            for t in page.tasks
+            if t.type in MANUAL_TASK_TYPES and t.status in ("PENDING", "IN_PROGRESS")
         ],
         zone=str(zone),
     )

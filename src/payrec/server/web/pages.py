@@ -17,6 +17,7 @@ from payrec.server.web.i18n import Formatter, language_of
 from payrec.server.web.security import SESSION_COOKIE
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.auto_reload = False  # compiled once per process: no stat of every file per page
 STATIC_DIR = str(Path(__file__).parent / "static")
 ACCOUNT_PAGE = "/app/password"
 _HEADERS = {
