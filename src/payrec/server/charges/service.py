@@ -442,7 +442,6 @@ def event_fields(session: Session, case: RecoveryCase) -> dict[str, Any]:
     }
 
 
-
 def _line_wire(line: ChargeLine) -> dict[str, Any]:
     return {
         "kind": line.kind,
