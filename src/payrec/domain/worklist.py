@@ -15,6 +15,15 @@ DISPUTED ones (they wait for a person), and of the held (PAUSED) ones only those
 is due or broken. A case paused by hand, or held by a promise whose date has not come, waits
 quietly and is not on the default list (filter by status PAUSED to see every held case).
 "Today" is the UTC date of the request.
+
+How the queries read that order (`TIERS`, `tier_of`): the order is cut into tiers that follow
+one another, each read by its own query stopping at the page's end, so a page costs the same
+with ten thousand cases or a million. First the cases whose most urgent flag is a broken
+promise, a promise due, a dispute (few: each found by its own index, sorted by the whole key);
+then, per aging bucket, the cases with a manual task due and, after them, the unflagged ones:
+inside such a tier every term of `rank_key` but the amount, the due date and the id is the
+same, so the tier is a walk of one index in (outstanding DESC, due date, id) order.
+The pager counts up to `COUNT_CAP` cases and shows "1,000+" beyond.
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ MAX_PAGE_SIZE = 100
 SEARCH_MAX = 100
 AGING_BUCKETS: tuple[int, ...] = (90, 60, 30, 0)
 """Lower bounds (exclusive) of the overdue buckets, oldest first: 91+, 61-90, 31-60, 1-30."""
+COUNT_CAP = 1000
+"""The worklist counts its cases up to this many (the pager shows "1,000+" beyond)."""
 PAUSED = "PAUSED"
 DISPUTED = "DISPUTED"
 STATUSES: tuple[str, ...] = (*OPEN, DISPUTED, PAUSED)
@@ -122,6 +133,36 @@ def rank_key(facts: Facts, today: date) -> tuple[object, ...]:
         facts.due_date,
         facts.case_id,
     )
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A run of the worklist's order: the cases whose most urgent flag is `flag` (None: no
+    flag), in aging bucket `bucket` (None: any bucket, the tier sorted by the whole key)."""
+
+    flag: Reason | None
+    bucket: int | None
+
+
+BUCKETED_FLAGS: tuple[Reason | None, ...] = (ORDER[-1], None)
+"""The flags whose tiers are cut per aging bucket (nothing but aging follows them in the key)."""
+
+TIERS: tuple[Tier, ...] = (
+    *(Tier(flag, None) for flag in ORDER if flag not in BUCKETED_FLAGS),
+    *(
+        Tier(flag, bucket)
+        for flag in BUCKETED_FLAGS
+        for bucket in range(len(AGING_BUCKETS) + 1)
+    ),
+)
+"""The tiers in the worklist's order: a case of an earlier tier ranks before any of a later."""
+
+
+def tier_of(facts: Facts, today: date) -> int:
+    """The index in `TIERS` of the tier a case is read in."""
+    first = next((reason for reason in ORDER if reason in facts.flags), None)
+    bucket = aging_bucket(facts.due_date, today) if first in BUCKETED_FLAGS else None
+    return TIERS.index(Tier(first, bucket))
 
 
 def reasons(facts: Facts, today: date) -> list[str]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from payrec.domain.worklist import (
+    ORDER,
+    TIERS,
     Facts,
     Reason,
     aging_bucket,
@@ -16,6 +19,7 @@ from payrec.domain.worklist import (
     rank_key,
     reasons,
     search_digits,
+    tier_of,
 )
 
 TODAY = date(2026, 6, 30)
@@ -115,3 +119,28 @@ def test_a_search_looks_like_a_phone_number_only_with_digits_and_separators() ->
     assert search_digits("+49 (30) 5550-1234") == "4930555012 34".replace(" ", "")
     assert search_digits("INV-2024-0001") is None
     assert search_digits("123") is None
+
+
+def test_the_tiers_the_queries_read_follow_the_rank_order() -> None:
+    """Every combination of flags, owner, bucket and amount: reading the tiers one after the
+    other, each in (outstanding DESC, due date, id) order when its bucket is fixed, gives the
+    very order `rank_key` gives, so the tiered queries show the same rows in the same order."""
+    every: list[Facts] = []
+    for n, (flag_bits, assigned, days, amount) in enumerate(
+        itertools.product(
+            itertools.product((False, True), repeat=len(ORDER)),
+            (False, True),
+            (200, 91, 75, 45, 10, 0, -20),
+            ("5", "700"),
+        )
+    ):
+        flags = frozenset(r for r, on in zip(ORDER, flag_bits, strict=True) if on)
+        every.append(replace(_facts(f"case-{n:04d}", days, amount, *flags), assigned=assigned))
+    by_rank = sorted(every, key=lambda f: rank_key(f, TODAY))
+    tiers = [tier_of(f, TODAY) for f in by_rank]
+    assert tiers == sorted(tiers) and set(tiers) == set(range(len(TIERS)))
+    for index, tier in enumerate(TIERS):
+        if tier.bucket is not None:
+            inside = [f for f in by_rank if tier_of(f, TODAY) == index]
+            walked = sorted(inside, key=lambda f: (-f.outstanding, f.due_date, f.case_id))
+            assert inside == walked

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payrec.domain.cases import outstanding
 from payrec.server.models.base import Base, Money, UtcDateTime, new_id, utcnow
+
+OPEN_WHERE = "status IN ('PENDING', 'OVERDUE', 'IN_PROGRESS')"
+"""The open cases (`domain.cases.OPEN`), the worklist index's partial WHERE."""
 
 
 class RecoveryCase(Base):
@@ -27,6 +30,36 @@ class RecoveryCase(Base):
         Index("ix_recovery_cases_customer_invoice", "customer_id", "invoice_number"),
         Index("ix_recovery_cases_paused_until", "paused_until"),  # the periodic auto-resume
         Index("ix_recovery_cases_external_id", "external_id"),  # imports upsert by it
+        # the worklist (server/worklist/repository.py, domain.worklist.TIERS): its bucketed
+        # tiers walk the open cases by what they owe; its flagged tiers find the few broken and
+        # due promises by these partial indexes (the disputes by ix_recovery_cases_open)
+        Index(
+            "ix_recovery_cases_worklist",
+            text("(amount - amount_paid) DESC"),
+            "due_date",
+            "id",
+            postgresql_where=text(OPEN_WHERE),
+            sqlite_where=text(OPEN_WHERE),
+        ),
+        Index(
+            "ix_recovery_cases_broken_promise",
+            "broken_promise_at",
+            postgresql_where=text("broken_promise_at IS NOT NULL"),
+            sqlite_where=text("broken_promise_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_recovery_cases_promise_due",
+            "promise_due",
+            postgresql_where=text("promise_due IS NOT NULL"),
+            sqlite_where=text("promise_due IS NOT NULL"),
+        ),
+        # the worklist's search by invoice number (`LIKE '%...%'`): trigrams, PostgreSQL only
+        Index(
+            "ix_recovery_cases_invoice_trgm",
+            func.lower(text("invoice_number")).label("invoice_lower"),
+            postgresql_using="gin",
+            postgresql_ops={"invoice_lower": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("case"))
@@ -44,9 +77,7 @@ class RecoveryCase(Base):
     priority: Mapped[str] = mapped_column(String(10))
     priority_rank: Mapped[int] = mapped_column(Integer)
     policy_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    assignee_user_id: Mapped[str | None] = mapped_column(
-        ForeignKey("users.id"), nullable=True
-    )
+    assignee_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     last_reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -23,6 +23,25 @@ class Customer(Base):
         # inbound SMS replies find their customer by the number's digits
         Index("ix_customers_phone_digits", "phone_digits"),
         Index("ix_customers_external_id", "external_id"),  # imports upsert by it
+        # the worklist's search (`LIKE '%...%'` on the name, e-mail, phone digits): trigrams,
+        # PostgreSQL only (0019_worklist_tiers)
+        Index(
+            "ix_customers_name_trgm",
+            func.lower(text("name")).label("name_lower"),
+            postgresql_using="gin",
+            postgresql_ops={"name_lower": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_customers_email_trgm",
+            func.lower(text("email")).label("email_lower"),
+            postgresql_using="gin",
+            postgresql_ops={"email_lower": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_customers_phone_digits_trgm",
+            text("phone_digits gin_trgm_ops"),  # an expression: SQLite's comparison skips it
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("cust"))

@@ -81,7 +81,8 @@ def worklist_page(
         "collector": collector,
     }
     kept = {k: v for k, v in query.items() if v}
-    pages = max(1, -(-result.total // PAGE_SIZE))
+    known = max(1, -(-result.total // PAGE_SIZE))
+    pages = f"{max(known, page)}+" if result.total_capped else str(known)
     context: dict[str, Any] = {
         "result": result,
         "page": page,
@@ -91,7 +92,9 @@ def worklist_page(
         "assigned_choices": WHO_CHOICES,
         "pages": pages,
         "previous_url": f"/app/?{urlencode({**kept, 'page': page - 1})}" if page > 1 else None,
-        "next_url": f"/app/?{urlencode({**kept, 'page': page + 1})}" if page < pages else None,
+        "next_url": (
+            f"/app/?{urlencode({**kept, 'page': page + 1})}" if result.next_cursor else None
+        ),
     }
     partial = (
         request.headers.get("hx-request") == "true"

@@ -1,4 +1,5 @@
-"""The worklist's queries: one page of open cases in `domain.worklist` order, and its count."""
+"""The worklist's queries: one page of open cases in `domain.worklist` order, read tier by tier,
+and its capped count."""
 
 from __future__ import annotations
 
@@ -7,11 +8,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from payrec.domain.cases import OPEN
-from payrec.domain.worklist import AGING_BUCKETS, DISPUTED, ORDER, PAUSED, Reason
+from payrec.domain.worklist import AGING_BUCKETS, DISPUTED, ORDER, PAUSED, TIERS, Reason, Tier
 from payrec.server.models import Customer, RecoveryCase, Task
 
 MANUAL_TASK_TYPES = ("CALL", "LETTER")
@@ -93,7 +107,75 @@ def _aging(today: date) -> ColumnElement[int]:
     return case(*whens, else_=len(AGING_BUCKETS))
 
 
+def _bucket(index: int, today: date) -> ColumnElement[bool]:
+    """The due dates of aging bucket `index` (`domain.worklist.aging_bucket` in SQL)."""
+    bounds = [today - timedelta(days=bound) for bound in AGING_BUCKETS]
+    terms: list[ColumnElement[bool]] = []
+    if index < len(bounds):
+        terms.append(RecoveryCase.due_date < bounds[index])
+    if index > 0:
+        terms.append(RecoveryCase.due_date >= bounds[index - 1])
+    return and_(*terms)
+
+
+OUTSTANDING = RecoveryCase.amount - RecoveryCase.amount_paid
+"""The amount a case still owes, as the worklist index (`ix_recovery_cases_worklist`) has it."""
+WALK_ORDER: tuple[ColumnElement[Any], ...] = (
+    OUTSTANDING.desc(),
+    RecoveryCase.due_date,
+    RecoveryCase.id,
+)
+"""A bucketed tier's order: `ix_recovery_cases_worklist`'s, so the tier is an index walk."""
+
+
+def _statuses(values: Sequence[str]) -> ColumnElement[bool]:
+    """`status IN (...)` with the values written into the SQL, so that PostgreSQL and SQLite
+    see that it implies the worklist index's partial WHERE."""
+    return RecoveryCase.status.in_(
+        [literal(value, String, literal_execute=True) for value in values]
+    )
+
+
+def _tier_where(tier: Tier, filters: Filters, today: date) -> ColumnElement[bool] | None:
+    """What puts a case in `tier` (None when the filters leave the tier empty)."""
+    flags = flag_expressions(today)
+    at = ORDER.index(tier.flag) if tier.flag is not None else len(ORDER)
+    terms = [not_(flags[reason]) for reason in ORDER[:at]]
+    if tier.flag is not None:
+        terms.append(flags[tier.flag])
+    if tier.bucket is None:
+        if tier.flag == Reason.DISPUTE_WAITING and filters.status not in (None, DISPUTED):
+            return None
+        return and_(*terms)
+    # after the disputes only cases of other statuses are left: the open ones (the only
+    # listed ones without a flag) unless the status filter asks for another
+    statuses = [s for s in ([filters.status] if filters.status else OPEN) if s != DISPUTED]
+    if not statuses:
+        return None
+    return and_(*terms, _statuses(statuses), _bucket(tier.bucket, today))
+
+
 AnyRows = Select[*tuple[Any, ...]]
+
+
+def _matching(text: str, digits: str | None) -> Select[tuple[str]]:
+    """The ids of the cases a search finds: by the customer's name, e-mail or phone, or by the
+    invoice number. A union of lookups each with its own index (PostgreSQL: trigram indexes on
+    the lower-cased texts, `0019_worklist_tiers`), not one OR over a join that reads them all."""
+    pattern = _like(text)
+    by_customer: list[ColumnElement[bool]] = [
+        func.lower(Customer.name).like(pattern, escape="\\"),
+        func.lower(Customer.email).like(pattern, escape="\\"),
+    ]
+    if digits:
+        by_customer.append(Customer.phone_digits.like(f"%{digits}%"))
+    customers = select(Customer.id).where(or_(*by_customer))
+    return union(
+        select(RecoveryCase.id).where(RecoveryCase.customer_id.in_(customers)),
+        select(RecoveryCase.id).where(
+            func.lower(RecoveryCase.invoice_number).like(pattern, escape="\\")
+        ),
+    )
 
 
 def _where(query: AnyRows, filters: Filters, today: date) -> AnyRows:
@@ -129,56 +211,51 @@ def _where(query: AnyRows, filters: Filters, today: date) -> AnyRows:
             )
         )
     if filters.search:
-        pattern = _like(filters.search)
-        matches: list[ColumnElement[bool]] = [
-            func.lower(Customer.name).like(pattern, escape="\\"),
-            func.lower(RecoveryCase.invoice_number).like(pattern, escape="\\"),
-            func.lower(Customer.email).like(pattern, escape="\\"),
-        ]
-        if filters.search_digits:
-            matches.append(Customer.phone_digits.like(f"%{filters.search_digits}%"))
-        query = query.where(or_(*matches))
+        query = query.where(RecoveryCase.id.in_(_matching(filters.search, filters.search_digits)))
     return query
 
 
-def page(
-    session: Session,
-    filters: Filters,
-    *,
-    today: date,
-    offset: int,
-    limit: int,
-) -> Sequence[Any]:
-    """Rows of (case, customer, manual task due) in the worklist's order (the other flags
-    are read off the case by `domain.worklist.flags_of`)."""
+def page_ids(session: Session, filters: Filters, *, today: date, stop: int) -> list[str]:
+    """The ids of the first `stop` cases of the worklist, in its order: tier by tier
+    (`domain.worklist.TIERS`), each query stopping where the page ends."""
     flags = flag_expressions(today)
-    outstanding = RecoveryCase.amount - RecoveryCase.amount_paid
     ranks: list[ColumnElement[int]] = [case((flags[r], 0), else_=1) for r in ORDER]
     at = ORDER.index(Reason.DISPUTE_WAITING) + 1
     owner_wanted = case(
         (and_(flags[Reason.DISPUTE_WAITING], RecoveryCase.assignee_user_id.is_(None)), 0),
         else_=1,
     )
-    order = [
-        *ranks[:at],
-        owner_wanted,
-        *ranks[at:],
-        _aging(today),
-        outstanding.desc(),
-        RecoveryCase.due_date,
-        RecoveryCase.id,
-    ]
-    query: AnyRows = select(
-        RecoveryCase, Customer, flags[Reason.MANUAL_TASK_DUE].label("manual_task_due")
-    ).join(Customer, Customer.id == RecoveryCase.customer_id)
-    query = _where(query, filters, today).order_by(*order).offset(offset).limit(limit)
-    return session.execute(query).all()
+    whole_key = (*ranks[:at], owner_wanted, *ranks[at:], _aging(today), *WALK_ORDER)
+    ids: list[str] = []
+    for tier in TIERS:
+        where = _tier_where(tier, filters, today)
+        if where is None:
+            continue
+        query: AnyRows = select(RecoveryCase.id).where(where)
+        query = _where(query, filters, today).order_by(
+            *(whole_key if tier.bucket is None else WALK_ORDER)
+        )
+        ids.extend(session.scalars(query.limit(stop - len(ids))).all())
+        if len(ids) >= stop:
+            break
+    return ids
 
 
-def count(session: Session, filters: Filters, today: date) -> int:
-    """The page's total; customers are joined only when a search reads them (every case has
-    its customer: the foreign key), which at 1M cases saves hashing the customers table."""
-    query: AnyRows = select(func.count()).select_from(RecoveryCase)
-    if filters.search:
-        query = query.join(Customer, Customer.id == RecoveryCase.customer_id)
-    return int(session.scalar(_where(query, filters, today)) or 0)
+def rows_of(session: Session, ids: Sequence[str], today: date) -> list[Any]:
+    """Rows of (case, customer, manual task due) of `ids`, in their order (the other flags
+    are read off the case by `domain.worklist.flags_of`)."""
+    if not ids:
+        return []
+    query = (
+        select(RecoveryCase, Customer, manual_task_due(today).label("manual_task_due"))
+        .join(Customer, Customer.id == RecoveryCase.customer_id)
+        .where(RecoveryCase.id.in_(ids))
+    )
+    found = {row[0].id: row for row in session.execute(query).all()}
+    return [found[i] for i in ids if i in found]
+
+
+def count(session: Session, filters: Filters, today: date, cap: int) -> int:
+    """How many cases the worklist has, counted up to `cap` + 1 (the pager shows "cap+")."""
+    matching = _where(select(RecoveryCase.id), filters, today).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(matching)) or 0)

@@ -32,6 +32,8 @@ class WorklistItem(OutModel):
 class WorklistPage(OutModel):
     items: list[WorklistItem]
     total: int
+    total_capped: bool = False
+    """True when there are more than `total` cases (the count stops at 1,000)."""
     offset: int
     limit: int
     next_cursor: str | None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from payrec.domain.worklist import (
+    COUNT_CAP,
     MAX_PAGE_SIZE,
     SEARCH_MAX,
     STATUSES,
@@ -18,7 +19,7 @@ from payrec.domain.worklist import (
     search_digits,
 )
 from payrec.server.errors import Invalid
-from payrec.server.pagination import next_cursor
+from payrec.server.pagination import encode_cursor
 from payrec.server.worklist import repository
 from payrec.server.worklist.repository import Filters
 from payrec.server.worklist.schemas import WorklistCustomer, WorklistItem, WorklistPage
@@ -54,14 +55,17 @@ def worklist(
     now: datetime | None = None,
 ) -> WorklistPage:
     """One page (`offset`, `limit`) of the worklist in `domain.worklist` order; `nextCursor`
-    continues it (`server.pagination`'s cursors)."""
+    continues it (`server.pagination`'s cursors). `total` counts up to `COUNT_CAP` cases;
+    `totalCapped` says there are more."""
     if offset < 0:
         raise Invalid("offset starts at 0", field="cursor")
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise Invalid(f"limit is 1 to {MAX_PAGE_SIZE}", field="limit")
     filters = _checked(filters)
     today = (now or datetime.now(UTC)).date()
-    rows = repository.page(session, filters, today=today, offset=offset, limit=limit)
+    ids = repository.page_ids(session, filters, today=today, stop=offset + limit + 1)
+    more = len(ids) > offset + limit
+    rows = repository.rows_of(session, ids[offset : offset + limit], today)
     items = []
     for row in rows:
         case, customer, task_due = row
@@ -93,11 +97,12 @@ def worklist(
                 reasons=reasons(facts, today),
             )
         )
-    total = repository.count(session, filters, today)
+    counted = repository.count(session, filters, today, COUNT_CAP)
     return WorklistPage(
         items=items,
-        total=total,
+        total=min(counted, COUNT_CAP),
+        total_capped=counted > COUNT_CAP,
         offset=offset,
         limit=limit,
-        next_cursor=next_cursor(offset, len(items), total),
+        next_cursor=encode_cursor(offset + limit) if more else None,
     )

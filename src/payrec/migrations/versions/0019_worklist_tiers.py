@@ -1,0 +1,71 @@
+"""index the worklist's tiers and its search
+
+The worklist reads its order tier by tier (domain.worklist.TIERS): the broken and the due
+promises by two partial indexes, then per aging bucket a walk of the open cases in
+(outstanding DESC, due date, id) order, stopping where the page ends; before, PostgreSQL sorted
+every listed case for each page (1.5 s at 1M cases). Its search (`LIKE '%...%'` on the
+customer's name, e-mail and phone digits and the invoice number) gets trigram indexes on
+PostgreSQL (pg_trgm); SQLite keeps its plain LIKE.
+
+Revision ID: 0019_worklist_tiers
+Revises: 0018_customer_portal
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0019_worklist_tiers"
+down_revision: str | None = "0018_customer_portal"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+OPEN_WHERE = "status IN ('PENDING', 'OVERDUE', 'IN_PROGRESS')"
+TRIGRAMS = (
+    ("ix_customers_name_trgm", "customers", "lower(name)"),
+    ("ix_customers_email_trgm", "customers", "lower(email)"),
+    ("ix_customers_phone_digits_trgm", "customers", "phone_digits"),
+    ("ix_recovery_cases_invoice_trgm", "recovery_cases", "lower(invoice_number)"),
+)
+
+
+def upgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    where = {"postgresql_where": sa.text(OPEN_WHERE), "sqlite_where": sa.text(OPEN_WHERE)}
+    op.create_index(
+        "ix_recovery_cases_worklist",
+        "recovery_cases",
+        [sa.text("(amount - amount_paid) DESC"), "due_date", "id"],
+        **where,
+    )
+    for name, column in (
+        ("ix_recovery_cases_broken_promise", "broken_promise_at"),
+        ("ix_recovery_cases_promise_due", "promise_due"),
+    ):
+        present = sa.text(f"{column} IS NOT NULL")
+        op.create_index(
+            name,
+            "recovery_cases",
+            [column],
+            postgresql_where=present,
+            sqlite_where=present,
+        )
+    if postgres:
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for name, table, expression in TRIGRAMS:
+            op.execute(f"CREATE INDEX {name} ON {table} USING gin ({expression} gin_trgm_ops)")
+    else:
+        op.execute("ANALYZE recovery_cases")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for name, table, _expression in TRIGRAMS:
+            op.drop_index(name, table_name=table)
+    for name in (
+        "ix_recovery_cases_promise_due",
+        "ix_recovery_cases_broken_promise",
+        "ix_recovery_cases_worklist",
+    ):
+        op.drop_index(name, table_name="recovery_cases")
