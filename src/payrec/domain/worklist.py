@@ -149,11 +149,7 @@ BUCKETED_FLAGS: tuple[Reason | None, ...] = (ORDER[-1], None)
 
 TIERS: tuple[Tier, ...] = (
     *(Tier(flag, None) for flag in ORDER if flag not in BUCKETED_FLAGS),
-    *(
-        Tier(flag, bucket)
-        for flag in BUCKETED_FLAGS
-        for bucket in range(len(AGING_BUCKETS) + 1)
-    ),
+    *(Tier(flag, bucket) for flag in BUCKETED_FLAGS for bucket in range(len(AGING_BUCKETS) + 1)),
 )
 """The tiers in the worklist's order: a case of an earlier tier ranks before any of a later."""
 

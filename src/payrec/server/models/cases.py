@@ -13,6 +13,27 @@ from payrec.server.models.base import Base, Money, UtcDateTime, new_id, utcnow
 
 OPEN_WHERE = "status IN ('PENDING', 'OVERDUE', 'IN_PROGRESS')"
 """The open cases (`domain.cases.OPEN`), the worklist index's partial WHERE."""
+FLAGGED_INDEXES = (
+    ("ix_recovery_cases_broken_promise", "status", "broken_promise_at IS NOT NULL"),
+    ("ix_recovery_cases_promise_due", "status", "promise_due IS NOT NULL"),
+    ("ix_recovery_cases_disputed", "assignee_user_id", "status = 'DISPUTED'"),
+)
+"""The worklist's flagged tiers, each a partial index of its few cases."""
+FLAGGED_INCLUDE = (
+    "id",
+    "status",
+    "broken_promise_at",
+    "promise_due",
+    "assignee_user_id",
+    "due_date",
+    "amount",
+    "amount_paid",
+    "currency",
+)
+"""What the worklist's queries read of a flagged case (PostgreSQL: read off the index alone,
+not from the cases' pages all over the table)."""
+WALK_INCLUDE = ("status", "currency", "assignee_user_id", "broken_promise_at", "promise_due")
+"""What the worklist's walks read of an open case besides the index's key (likewise)."""
 
 
 class RecoveryCase(Base):
@@ -40,18 +61,17 @@ class RecoveryCase(Base):
             "id",
             postgresql_where=text(OPEN_WHERE),
             sqlite_where=text(OPEN_WHERE),
+            postgresql_include=list(WALK_INCLUDE),
         ),
-        Index(
-            "ix_recovery_cases_broken_promise",
-            "broken_promise_at",
-            postgresql_where=text("broken_promise_at IS NOT NULL"),
-            sqlite_where=text("broken_promise_at IS NOT NULL"),
-        ),
-        Index(
-            "ix_recovery_cases_promise_due",
-            "promise_due",
-            postgresql_where=text("promise_due IS NOT NULL"),
-            sqlite_where=text("promise_due IS NOT NULL"),
+        *(
+            Index(
+                name,
+                column,
+                postgresql_where=text(where),
+                sqlite_where=text(where),
+                postgresql_include=list(FLAGGED_INCLUDE),
+            )
+            for name, column, where in FLAGGED_INDEXES
         ),
         # the worklist's search by invoice number (`LIKE '%...%'`): trigrams, PostgreSQL only
         Index(

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from payrec.server.models.base import Base, JsonType, UtcDateTime, new_id, utcnow
+
+MANUAL_PENDING = "type IN ('CALL', 'LETTER') AND status = 'PENDING'"
+"""The pending manual tasks (someone has to call or write), `ix_tasks_manual_due`'s WHERE."""
 
 
 class Task(Base):
@@ -18,6 +21,14 @@ class Task(Base):
         Index("ix_tasks_lease", "status", "lease_expires_at"),
         Index("ix_tasks_case", "recovery_case_id"),
         Index("ix_tasks_type_due", "type", "status", "scheduled_at"),  # manual tasks due (worklist)
+        # a case's manual task due, probed per case by the worklist (0019_worklist_tiers)
+        Index(
+            "ix_tasks_manual_due",
+            "recovery_case_id",
+            "scheduled_at",
+            postgresql_where=text(MANUAL_PENDING),
+            sqlite_where=text(MANUAL_PENDING),
+        ),
         UniqueConstraint("recovery_case_id", "dedupe_key"),
     )
 

@@ -63,6 +63,7 @@ def worklist(
         raise Invalid(f"limit is 1 to {MAX_PAGE_SIZE}", field="limit")
     filters = _checked(filters)
     today = (now or datetime.now(UTC)).date()
+    filters = replace(filters, matches=repository.matching(session, filters, COUNT_CAP))
     ids = repository.page_ids(session, filters, today=today, stop=offset + limit + 1)
     more = len(ids) > offset + limit
     rows = repository.rows_of(session, ids[offset : offset + limit], today)
