@@ -72,7 +72,7 @@ class ClientCore:
             text = text.replace(self.api_key, _REDACTED)
         return text
 
-    def start(self, spec: RequestSpec) -> Call:
+    def start(self, spec: RequestSpec[Any]) -> Call:
         """Begin a logical call; raises :class:`CircuitOpenError` when the breaker says no."""
         call = Call(self, spec, new_id())  # validates the spec before taking a breaker slot
         if not self.breaker.allow():
@@ -91,7 +91,7 @@ class ClientCore:
 
 
 class Call:
-    def __init__(self, core: ClientCore, spec: RequestSpec, request_id: str) -> None:
+    def __init__(self, core: ClientCore, spec: RequestSpec[Any], request_id: str) -> None:
         self._core = core
         self.spec = spec
         self.request_id = request_id
@@ -266,24 +266,6 @@ def _check_idempotency_key(key: str) -> None:
         raise ValueError(f"idempotency_key must be 1..{MAX_IDEMPOTENCY_KEY} characters")
     if not key.isprintable() or not key.isascii():
         raise ValueError("idempotency_key must be printable ASCII")
-
-
-def as_object(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ApiError(f"expected a JSON object, got {type(value).__name__}")
-    return value
-
-
-def as_list(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        raise ApiError(f"expected a JSON array, got {type(value).__name__}")
-    return value
-
-
-def as_bytes(value: Any) -> bytes:
-    if not isinstance(value, bytes):
-        raise ApiError(f"expected bytes, got {type(value).__name__}")
-    return value
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlsplit
 
 from .. import __version__
 from . import _json
+from .errors import ApiError
 
 __all__ = [
     "AUTOMATION_PREFIX",
     "NO_BODY",
     "USER_AGENT",
     "RequestSpec",
+    "as_any",
+    "as_bytes",
+    "as_list",
+    "as_object",
     "build_headers",
     "new_id",
     "normalize_base_url",
@@ -36,16 +41,42 @@ class _NoBody:
 
 NO_BODY: Any = _NoBody()
 
+T = TypeVar("T")
+
+
+def as_object(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise ApiError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any) -> Any:
+    if not isinstance(value, list):
+        raise ApiError(f"expected a JSON array, got {type(value).__name__}")
+    return value
+
+
+def as_bytes(value: Any) -> Any:
+    if not isinstance(value, bytes):
+        raise ApiError(f"expected bytes, got {type(value).__name__}")
+    return value
+
+
+def as_any(value: Any) -> Any:
+    return value
+
 
 @dataclass(frozen=True, slots=True)
-class RequestSpec:
-    """One logical call: what to send and how to read the answer.
+class RequestSpec(Generic[T]):
+    """One logical call: what to send and how to read the answer (a ``T``).
 
     ``path`` is relative to the automation base URL unless ``absolute_url`` is set.
     ``unwrap`` names the key of the response object to return (e.g. ``"cases"``);
     ``raw`` returns the body bytes instead of decoded JSON. ``repeatable`` marks a POST whose
     repetition has no further effect (a heartbeat): it gets no generated ``Idempotency-Key``,
-    so the backend stores no answer for it.
+    so the backend stores no answer for it. ``expect`` checks the decoded answer's kind once
+    the call has succeeded (default: a JSON object; a list where ``unwrap`` is set, the bytes
+    where ``raw`` is); it raises :class:`ApiError` otherwise.
     """
 
     method: str
@@ -57,6 +88,19 @@ class RequestSpec:
     raw: bool = False
     absolute_url: str | None = None
     repeatable: bool = False
+    expect: Callable[[Any], Any] | None = None
+
+    def check(self, value: Any) -> T:
+        """The call's answer, once its kind is checked."""
+        if self.expect is not None:
+            checked: T = self.expect(value)
+        elif self.raw:
+            checked = as_bytes(value)
+        elif self.unwrap is not None:
+            checked = as_list(value)
+        else:
+            checked = as_object(value)
+        return checked
 
     @property
     def has_body(self) -> bool:

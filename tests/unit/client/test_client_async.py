@@ -39,7 +39,7 @@ def make(script: Script, sleeps: Sleeps, **kwargs: object) -> AsyncAutomationApi
 
 def test_same_public_methods_as_sync() -> None:
     def public(cls: type) -> set[str]:
-        return {n for n in vars(cls) if not n.startswith("_")}
+        return {n for n in dir(cls) if not n.startswith("_")}
 
     assert public(AutomationApiClient) - {"close"} == public(AsyncAutomationApiClient) - {"aclose"}
     for name in public(AsyncAutomationApiClient) - {"aclose", "from_env"}:
