@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from limits import parse as parse_limit
-from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import AliasChoices, AliasGenerator, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -14,67 +14,41 @@ from schwifty.exceptions import SchwiftyException
 from payrec.domain.creditor import Creditor
 
 
+def _env_names(name: str) -> AliasChoices:
+    return AliasChoices(f"PAYREC_{name.upper()}", name)
+
+
 class Settings(BaseSettings):
     """Every knob of the backend and the workers, read from the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="",
+        extra="ignore",
+        populate_by_name=True,
+        # Each setting is read from PAYREC_<NAME> (or its own name), unless it says otherwise.
+        alias_generator=AliasGenerator(validation_alias=_env_names),
+    )
 
-    database_url: str = Field(
-        default="sqlite:///./payrec-data/payrec.db",
-        validation_alias=AliasChoices("PAYREC_DATABASE_URL", "database_url"),
-    )
-    data_dir: Path = Field(
-        default=Path("./payrec-data"), validation_alias=AliasChoices("PAYREC_DATA_DIR", "data_dir")
-    )
-    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("PAYREC_HOST", "host"))
-    port: int = Field(default=8080, validation_alias=AliasChoices("PAYREC_PORT", "port"))
-    rate_limit: str = Field(
-        default="100/second", validation_alias=AliasChoices("PAYREC_RATE_LIMIT", "rate_limit")
-    )
+    database_url: str = "sqlite:///./payrec-data/payrec.db"
+    data_dir: Path = Path("./payrec-data")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    rate_limit: str = "100/second"
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level"))
-    public_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("PAYREC_PUBLIC_URL", "public_url")
-    )
-    max_upload_bytes: int = Field(
-        default=20 * 1024 * 1024,
-        validation_alias=AliasChoices("PAYREC_MAX_UPLOAD_BYTES", "max_upload_bytes"),
-    )
-    max_json_bytes: int = Field(
-        default=1024 * 1024,
-        validation_alias=AliasChoices("PAYREC_MAX_JSON_BYTES", "max_json_bytes"),
-    )
-    jwt_issuer: str = Field(
-        default="payrec", validation_alias=AliasChoices("PAYREC_JWT_ISSUER", "jwt_issuer")
-    )
-    jwt_audience: str = Field(
-        default="payrec-api", validation_alias=AliasChoices("PAYREC_JWT_AUDIENCE", "jwt_audience")
-    )
-    jwt_ttl_seconds: int = Field(
-        default=900, validation_alias=AliasChoices("PAYREC_JWT_TTL_SECONDS", "jwt_ttl_seconds")
-    )
-    jwks_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("PAYREC_JWKS_URL", "jwks_url")
-    )
-    jwks_issuer: str | None = Field(
-        default=None, validation_alias=AliasChoices("PAYREC_JWKS_ISSUER", "jwks_issuer")
-    )
-    jwks_audience: str | None = Field(
-        default=None, validation_alias=AliasChoices("PAYREC_JWKS_AUDIENCE", "jwks_audience")
-    )
-    auto_apply_confidence: Decimal = Field(
-        default=Decimal("0.9"),
-        validation_alias=AliasChoices("PAYREC_AUTO_APPLY_CONFIDENCE", "auto_apply_confidence"),
-    )
-    idempotency_ttl_hours: int = Field(
-        default=48,
-        validation_alias=AliasChoices("PAYREC_IDEMPOTENCY_TTL_HOURS", "idempotency_ttl_hours"),
-    )
+    public_url: str | None = None
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_json_bytes: int = 1024 * 1024
+    jwt_issuer: str = "payrec"
+    jwt_audience: str = "payrec-api"
+    jwt_ttl_seconds: int = 900
+    jwks_url: str | None = None
+    jwks_issuer: str | None = None
+    jwks_audience: str | None = None
+    auto_apply_confidence: Decimal = Decimal("0.9")
+    idempotency_ttl_hours: int = 48
     import_file_retention_hours: float = Field(
         default=48,
         ge=0,
-        validation_alias=AliasChoices(
-            "PAYREC_IMPORT_FILE_RETENTION_HOURS", "import_file_retention_hours"
-        ),
         description="how long a finished import's file (a validation's, to run it) is kept",
     )
     default_max_attempts: int = Field(
@@ -84,31 +58,21 @@ class Settings(BaseSettings):
         default=10,
         ge=1,
         le=200,
-        validation_alias=AliasChoices("PAYREC_DB_POOL_SIZE", "db_pool_size"),
     )
     payment_link_template: str = Field(
         default="",
         description="an outside payment page ({caseId}); empty: the customer page's link",
-        validation_alias=AliasChoices("PAYREC_PAYMENT_LINK_TEMPLATE", "payment_link_template"),
     )
     portal_link_days: int = Field(
         default=60,
         ge=1,
         le=3650,
-        validation_alias=AliasChoices("PAYREC_PORTAL_LINK_DAYS", "portal_link_days"),
         description="how long a customer-page link in a reminder stays valid",
     )
-    stripe_secret_key: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("PAYREC_STRIPE_SECRET_KEY", "stripe_secret_key"),
-    )
-    stripe_webhook_secret: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("PAYREC_STRIPE_WEBHOOK_SECRET", "stripe_webhook_secret"),
-    )
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("PAYREC_STRIPE_API_BASE", "stripe_api_base"),
         description="Stripe's API address (tests point it at a local stand-in)",
     )
     sms_auth_token: str | None = Field(
@@ -120,86 +84,58 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("PAYREC_SECRET_KEY", "secret_key"),
         description="encrypts the JWT signing key at rest (docs/configuration.md)",
     )
 
-    redis_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("PAYREC_REDIS_URL", "redis_url")
-    )
+    redis_url: str | None = None
     redis_prefix: str = Field(
         default="payrec",
-        validation_alias=AliasChoices("PAYREC_REDIS_PREFIX", "redis_prefix"),
         description="namespace of this deployment's keys in Redis (rate limits)",
     )
     auth_failure_limit: str = Field(
         default="10/minute",
-        validation_alias=AliasChoices("PAYREC_AUTH_FAILURE_LIMIT", "auth_failure_limit"),
         description="failed authentications allowed per client address and per key prefix",
     )
     anonymous_rate_limit: str = Field(
         default="20/second",
-        validation_alias=AliasChoices("PAYREC_ANONYMOUS_RATE_LIMIT", "anonymous_rate_limit"),
         description="requests per client address before its credential is checked",
     )
     signin_account_limit: str = Field(
         default="5 per 15 minutes",
-        validation_alias=AliasChoices("PAYREC_SIGNIN_ACCOUNT_LIMIT", "signin_account_limit"),
         description="failed sign-ins to the app allowed per account (then 429 until it ages)",
     )
     signin_address_limit: str = Field(
         default="30 per 15 minutes",
-        validation_alias=AliasChoices("PAYREC_SIGNIN_ADDRESS_LIMIT", "signin_address_limit"),
         description="failed sign-ins to the app allowed per client address",
     )
-    creditor_name: str = Field(
-        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_NAME", "creditor_name")
-    )
+    creditor_name: str = ""
     creditor_address: str = Field(
         default="",
-        validation_alias=AliasChoices("PAYREC_CREDITOR_ADDRESS", "creditor_address"),
         description="postal address, several lines (a literal \\n also breaks a line)",
     )
-    creditor_email: str = Field(
-        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_EMAIL", "creditor_email")
-    )
-    creditor_phone: str = Field(
-        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_PHONE", "creditor_phone")
-    )
-    creditor_signature: str = Field(
-        default="",
-        validation_alias=AliasChoices("PAYREC_CREDITOR_SIGNATURE", "creditor_signature"),
-    )
-    creditor_iban: str = Field(
-        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_IBAN", "creditor_iban")
-    )
-    creditor_bic: str = Field(
-        default="", validation_alias=AliasChoices("PAYREC_CREDITOR_BIC", "creditor_bic")
-    )
+    creditor_email: str = ""
+    creditor_phone: str = ""
+    creditor_signature: str = ""
+    creditor_iban: str = ""
+    creditor_bic: str = ""
     team_language: str = Field(
         default="en",
         pattern=r"^[a-z]{2,3}$",
-        validation_alias=AliasChoices("PAYREC_TEAM_LANGUAGE", "team_language"),
         description="language of the collections team's manual tasks (CALL/LETTER)",
     )
 
     webhook_allow_private: bool = Field(
         default=False,
-        validation_alias=AliasChoices("PAYREC_WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private"),
         description="admit webhook endpoints on loopback, private and link-local addresses",
     )
     webhook_retry_base_seconds: float = Field(
         default=10.0,
         gt=0,
-        validation_alias=AliasChoices(
-            "PAYREC_WEBHOOK_RETRY_BASE_SECONDS", "webhook_retry_base_seconds"
-        ),
         description="first retry delay of a webhook delivery; doubles per attempt (max 6 h)",
     )
     webhook_max_attempts: int = Field(
         default=16,
         ge=1,
-        validation_alias=AliasChoices("PAYREC_WEBHOOK_MAX_ATTEMPTS", "webhook_max_attempts"),
         description="attempts before a webhook delivery is FAILED (16 span about 30 hours)",
     )
 
