@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -25,6 +27,8 @@ DEFAULT_BASE_URL = "http://localhost:8080"
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_DELAY = 1.0
 DEFAULT_LOG_LEVEL = "INFO"
+
+N = TypeVar("N", int, float)
 
 
 def _first_env(*names: str) -> str | None:
@@ -43,30 +47,27 @@ def env_api_key() -> str:
     return _first_env("PAYREC_API_KEY", "JAVA_API_KEY") or ""
 
 
-def env_max_retries() -> int:
-    raw = _first_env("MAX_RETRIES")
+def _env_number(name: str, parse: Callable[[str], N], default: N, kind: str, bound: str) -> N:
+    """``name`` read by ``parse`` (``default`` when unset); a finite number, not negative."""
+    raw = _first_env(name)
     if raw is None:
-        return DEFAULT_MAX_RETRIES
+        return default
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError:
-        raise ValueError(f"MAX_RETRIES must be an integer, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"MAX_RETRIES must be >= 0, got {value}")
+        raise ValueError(f"{name} must be {kind}, got {raw!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be {bound}, got {raw!r}")
     return value
+
+
+def env_max_retries() -> int:
+    return _env_number("MAX_RETRIES", int, DEFAULT_MAX_RETRIES, "an integer", ">= 0")
 
 
 def env_retry_delay() -> float:
-    raw = _first_env("RETRY_DELAY")
-    if raw is None:
-        return DEFAULT_RETRY_DELAY
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"RETRY_DELAY must be a number of seconds, got {raw!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"RETRY_DELAY must be a finite number >= 0, got {raw!r}")
-    return value
+    kind, bound = "a number of seconds", "a finite number >= 0"
+    return _env_number("RETRY_DELAY", float, DEFAULT_RETRY_DELAY, kind, bound)
 
 
 def env_log_level() -> str:

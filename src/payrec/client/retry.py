@@ -54,10 +54,12 @@ def retry_with_backoff(
     if initial_delay < 0 or backoff_factor < 0:
         raise ValueError("initial_delay and backoff_factor must be >= 0")
 
-    def _should_retry(exc: BaseException, attempt: int) -> bool:
-        return attempt < attempts - 1 and retry_if(exc)
-
-    def _warn(name: str, attempt: int, exc: BaseException, delay: float) -> None:
+    def _retrying(name: str, attempt: int, exc: BaseException, delay: float) -> bool:
+        """Whether to try again after ``exc`` (logged either way), waiting ``delay``."""
+        if attempt >= attempts - 1 or not retry_if(exc):
+            if attempt == attempts - 1:
+                logger.error("%s: all %d attempts failed", name, attempts)
+            return False
         logger.warning(
             "%s: attempt %d/%d failed: %s. Retrying in %.3fs...",
             name,
@@ -66,6 +68,7 @@ def retry_with_backoff(
             exc,
             delay,
         )
+        return True
 
     def decorator(func: Callable[P, T]) -> Callable[P, T]:
         name = getattr(func, "__qualname__", repr(func))
@@ -79,13 +82,10 @@ def retry_with_backoff(
                     try:
                         return await func(*args, **kwargs)
                     except exceptions as exc:
-                        if not _should_retry(exc, attempt):
-                            if attempt == attempts - 1:
-                                logger.error("%s: all %d attempts failed", name, attempts)
+                        if not _retrying(name, attempt, exc, delay):
                             raise
-                        _warn(name, attempt, exc, delay)
-                        await async_sleep(delay)
-                        delay *= backoff_factor
+                    await async_sleep(delay)
+                    delay *= backoff_factor
                 raise AssertionError("unreachable")  # pragma: no cover
 
             return cast(Callable[P, T], async_wrapper)
@@ -97,13 +97,10 @@ def retry_with_backoff(
                 try:
                     return func(*args, **kwargs)
                 except exceptions as exc:
-                    if not _should_retry(exc, attempt):
-                        if attempt == attempts - 1:
-                            logger.error("%s: all %d attempts failed", name, attempts)
+                    if not _retrying(name, attempt, exc, delay):
                         raise
-                    _warn(name, attempt, exc, delay)
-                    sleep(delay)
-                    delay *= backoff_factor
+                sleep(delay)
+                delay *= backoff_factor
             raise AssertionError("unreachable")  # pragma: no cover
 
         return wrapper
