@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self, TypeVar
@@ -55,14 +54,12 @@ class AsyncAutomationApiClient(
         call = self._core.start(spec)
         try:
             while True:
-                request = call.build_request()
-                started = time.perf_counter()
                 try:
-                    response = await self._http.send(request)
+                    response = await self._http.send(call.build_request())
                 except httpx.TransportError as exc:
-                    step = call.on_transport_error(exc, time.perf_counter() - started)
+                    step = call.on_transport_error(exc)
                 else:
-                    step = call.on_response(response, time.perf_counter() - started)
+                    step = call.on_response(response)
                 if isinstance(step, Retry):
                     await self._sleep(step.delay)
                     continue

@@ -9,6 +9,7 @@ breaker, error mapping, JSON decoding and logging all live here, once.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,6 +102,7 @@ class Call:
         elif spec.needs_idempotency_key:
             self.idempotency_key = new_id()
         self.attempt = 0  # 0-based attempt number of the request being sent
+        self._started = 0.0  # time.perf_counter() when that request was built
         self._settled = False
         self._url = self._resolve_url()
         self._content = _json.dumps(spec.body).encode() if spec.has_body else None
@@ -121,23 +123,30 @@ class Call:
         return spec.absolute_url
 
     def build_request(self) -> httpx.Request:
+        """The next attempt's request; its clock starts now."""
         headers = build_headers(
             api_key=self._core.api_key,
             service_name=self._core.service_name,
             request_id=self.request_id,
             idempotency_key=self.idempotency_key,
         )
-        return httpx.Request(
+        request = httpx.Request(
             self.spec.method,
             self._url,
             params=self.spec.params,
             headers=headers,
             content=self._content,
         )
+        self._started = time.perf_counter()
+        return request
+
+    def _elapsed(self) -> float:
+        return time.perf_counter() - self._started
 
     # outcomes of one attempt -------------------------------------------------------------
 
-    def on_response(self, response: httpx.Response, elapsed: float) -> Step:
+    def on_response(self, response: httpx.Response) -> Step:
+        elapsed = self._elapsed()
         request_id = response.headers.get("x-request-id") or self.request_id
         if response.is_success:
             self._log_attempt(response.status_code, elapsed, logging.DEBUG)
@@ -156,7 +165,8 @@ class Call:
         self._log_attempt(response.status_code, elapsed, logging.INFO)
         return self._after_error(self._status_error(response, request_id))
 
-    def on_transport_error(self, exc: httpx.TransportError, elapsed: float) -> Step:
+    def on_transport_error(self, exc: httpx.TransportError) -> Step:
+        elapsed = self._elapsed()
         kind = ApiTimeoutError if isinstance(exc, httpx.TimeoutException) else ApiConnectionError
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
             error: ApiError = ApiError(self._describe_transport(exc), request_id=self.request_id)

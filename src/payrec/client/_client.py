@@ -58,14 +58,12 @@ class AutomationApiClient(
         call = self._core.start(spec)
         try:
             while True:
-                request = call.build_request()
-                started = time.perf_counter()
                 try:
-                    response = self._http.send(request)
+                    response = self._http.send(call.build_request())
                 except httpx.TransportError as exc:
-                    step = call.on_transport_error(exc, time.perf_counter() - started)
+                    step = call.on_transport_error(exc)
                 else:
-                    step = call.on_response(response, time.perf_counter() - started)
+                    step = call.on_response(response)
                 if isinstance(step, Retry):
                     self._sleep(step.delay)
                     continue
