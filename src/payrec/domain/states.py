@@ -81,16 +81,25 @@ class Priority(StrEnum):
 PRIORITY_RANK: Mapping[Priority, int] = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2}
 """Sort key for "ordered by priority": HIGH first."""
 
+
+def _leased_work(
+    pending: str, leased: str, done: str, failed: str, cancelled: str
+) -> Mapping[str, frozenset[str]]:
+    """The life of work a worker leases (a task, a notification): it is leased, done,
+    failed or cancelled; a leased one goes back to ``pending`` when its lease expires or the
+    worker hands it back, and is cancelled when its case settles (beyond contract §5); a
+    failed one may be retried."""
+    return {
+        pending: frozenset({leased, done, failed, cancelled}),
+        leased: frozenset({done, failed, pending, cancelled}),
+        failed: frozenset({pending}),
+        done: frozenset(),
+        cancelled: frozenset(),
+    }
+
+
 _T = TaskStatus
-TASK_TRANSITIONS: Mapping[str, frozenset[str]] = {
-    _T.PENDING: frozenset({_T.IN_PROGRESS, _T.COMPLETED, _T.FAILED, _T.CANCELLED}),
-    # IN_PROGRESS -> PENDING: lease expiry / worker hands it back.
-    # IN_PROGRESS -> CANCELLED: a settled case cancels in-flight work (beyond contract §5).
-    _T.IN_PROGRESS: frozenset({_T.COMPLETED, _T.FAILED, _T.PENDING, _T.CANCELLED}),
-    _T.FAILED: frozenset({_T.PENDING}),
-    _T.COMPLETED: frozenset(),
-    _T.CANCELLED: frozenset(),
-}
+TASK_TRANSITIONS = _leased_work(_T.PENDING, _T.IN_PROGRESS, _T.COMPLETED, _T.FAILED, _T.CANCELLED)
 
 _C = CaseStatus
 OPEN_CASE_STATUSES: frozenset[CaseStatus] = frozenset({_C.PENDING, _C.OVERDUE, _C.IN_PROGRESS})
@@ -122,13 +131,9 @@ REMINDER_TRANSITIONS: Mapping[str, frozenset[str]] = {
 }
 
 _N = NotificationStatus
-NOTIFICATION_TRANSITIONS: Mapping[str, frozenset[str]] = {
-    _N.PENDING: frozenset({_N.IN_PROGRESS, _N.SENT, _N.FAILED, _N.CANCELLED}),
-    _N.IN_PROGRESS: frozenset({_N.SENT, _N.FAILED, _N.CANCELLED, _N.PENDING}),
-    _N.FAILED: frozenset({_N.PENDING}),
-    _N.SENT: frozenset(),
-    _N.CANCELLED: frozenset(),
-}
+NOTIFICATION_TRANSITIONS = _leased_work(
+    _N.PENDING, _N.IN_PROGRESS, _N.SENT, _N.FAILED, _N.CANCELLED
+)
 
 
 @dataclass(frozen=True, slots=True)
