@@ -245,9 +245,13 @@ def _first_step(
             continue
         at = place(max(moment, now))
         anchors[kind] = (step.offset_days, at)
-        reason = f"due since {moment.isoformat()}"
-        decisions.append(StepDecision(i, step, "SCHEDULE", at, reason))
+        decisions.append(_scheduled(i, step, moment, at))
     return decisions
+
+
+def _scheduled(i: int, step: PolicyStep, moment: datetime, at: datetime) -> StepDecision:
+    """A step due since ``moment``, to go out ``at``."""
+    return StepDecision(i, step, "SCHEDULE", at, f"due since {moment.isoformat()}")
 
 
 def _latest_step(
@@ -278,9 +282,7 @@ def _latest_step(
             reason = f"superseded by {_describe(j, policy.steps[j])}, also due"
             decisions.append(StepDecision(i, step, "SUPERSEDED", None, reason))
             continue
-        at = place(max(moments[i], now))
-        reason = f"due since {moments[i].isoformat()}"
-        decisions.append(StepDecision(i, step, "SCHEDULE", at, reason))
+        decisions.append(_scheduled(i, step, moments[i], place(max(moments[i], now))))
     return decisions
 
 
