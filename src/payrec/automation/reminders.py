@@ -381,24 +381,20 @@ class ReminderSender:
         self, reminder: Reminder, named: ReminderAttachment
     ) -> tuple[EmailAttachment, ...]:
         cap = self.attachment_max_bytes
-        if int(named.get("size") or 0) > cap:
-            logger.info(
-                "reminder %s: invoice %s is over %d bytes: sent without it",
-                reminder["id"],
-                named["documentId"],
-                cap,
-            )
-            return ()
-        try:
-            data = self.api.download_document(str(named["documentId"]))
-        except NotFoundError:
-            logger.info(
-                "reminder %s: invoice %s is gone: sent without it",
-                reminder["id"],
-                named["documentId"],
-            )
-            return ()
-        if len(data) > cap:
+        data = b""
+        too_big = int(named.get("size") or 0) > cap  # as the claim says: not downloaded
+        if not too_big:
+            try:
+                data = self.api.download_document(str(named["documentId"]))
+            except NotFoundError:
+                logger.info(
+                    "reminder %s: invoice %s is gone: sent without it",
+                    reminder["id"],
+                    named["documentId"],
+                )
+                return ()
+            too_big = len(data) > cap
+        if too_big:
             logger.info(
                 "reminder %s: invoice %s is over %d bytes: sent without it",
                 reminder["id"],
