@@ -267,26 +267,38 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--database-url", help="SQLAlchemy URL (env PAYREC_DATABASE_URL)")
         p.add_argument("--data-dir", help="documents, outbox (env PAYREC_DATA_DIR)")
 
-    serve = sub.add_parser("serve", help="run the backend (HTTP API)")
-    common(serve)
+    def command(
+        parent: Any, name: str, help: str, func: Any, *, database: bool = True
+    ) -> argparse.ArgumentParser:
+        """A (sub)command running ``func``; ``database``: it takes --database-url/--data-dir."""
+        parser: argparse.ArgumentParser = parent.add_parser(name, help=help)
+        if database:
+            common(parser)
+        parser.set_defaults(func=func)
+        return parser
+
+    def group(name: str, help: str, dest: str) -> Any:
+        """A command made of subcommands (``payrec keys create``); they go in ``dest``."""
+        return sub.add_parser(name, help=help).add_subparsers(dest=dest, required=True)
+
+    serve = command(sub, "serve", "run the backend (HTTP API)", cmd_serve)
     serve.add_argument("--host", help="listen address (env PAYREC_HOST)")
     serve.add_argument("--port", type=int, help="listen port (env PAYREC_PORT)")
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema first")
     serve.add_argument(
         "--workers", type=int, default=1, help="backend processes sharing the port (default 1)"
     )
-    serve.set_defaults(func=cmd_serve)
 
-    up = sub.add_parser("up", help="backend + workers in one process, embedded SQLite")
-    common(up)
+    up = command(sub, "up", "backend + workers in one process, embedded SQLite", cmd_up)
     up.add_argument("--host")
     up.add_argument("--port", type=int)
     up.add_argument("--demo", action="store_true", help="load a sample book first")
     up.add_argument("--no-demo", action="store_true", help="never load the sample book")
     up.add_argument("--poll-interval", type=float, default=1.0)
-    up.set_defaults(func=cmd_up)
 
-    worker = sub.add_parser("worker", help="run automation services against a backend")
+    worker = command(
+        sub, "worker", "run automation services against a backend", cmd_worker, database=False
+    )
     worker.add_argument(
         "--services",
         default="scheduler,reminders,notifications,extraction,webhooks",
@@ -302,49 +314,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between two scheduler passes over the open book",
     )
     worker.add_argument("--data-dir", help="outbox location when no SMTP is set")
-    worker.set_defaults(func=cmd_worker)
 
-    db = sub.add_parser("db", help="database schema")
-    common(db)
+    db = command(sub, "db", "database schema", cmd_db)
     db.add_argument("action", choices=["upgrade"])
-    db.set_defaults(func=cmd_db)
 
-    keys = sub.add_parser("keys", help="service credentials")
-    keys_sub = keys.add_subparsers(dest="keys_action", required=True)
-    create = keys_sub.add_parser("create", help="create a key; prints it alone on stdout")
-    common(create)
+    keys_sub = group("keys", "service credentials", "keys_action")
+    create = command(keys_sub, "create", "create a key; prints it alone on stdout", cmd_keys)
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, help="AUTOMATION_SERVICE, ADMIN or AGENT")
-    create.set_defaults(func=cmd_keys)
 
-    users = sub.add_parser("users", help="people who sign in to the app")
-    users_sub = users.add_subparsers(dest="users_action", required=True)
-    user_create = users_sub.add_parser(
-        "create", help="create a user; password from stdin, or a one-time one printed"
+    users_sub = group("users", "people who sign in to the app", "users_action")
+    user_create = command(
+        users_sub,
+        "create",
+        "create a user; password from stdin, or a one-time one printed",
+        cmd_users,
     )
-    common(user_create)
     user_create.add_argument("--email", required=True)
     user_create.add_argument("--role", required=True, help="ADMIN or AGENT")
     user_create.add_argument("--name", default=None)
     user_create.add_argument("--language", default="en", help="en, de, fr or es")
-    user_create.set_defaults(func=cmd_users)
 
-    imports = sub.add_parser("import", help="read files into payrec")
-    imports_sub = imports.add_subparsers(dest="import_kind", required=True)
-    statement = imports_sub.add_parser(
-        "bank-statement", help="camt.053 / camt.054 XML or CSV: match credits to cases"
+    imports_sub = group("import", "read files into payrec", "import_kind")
+    statement = command(
+        imports_sub,
+        "bank-statement",
+        "camt.053 / camt.054 XML or CSV: match credits to cases",
+        cmd_import,
     )
-    common(statement)
     statement.add_argument("file")
-    statement.set_defaults(func=cmd_import)
     book = imports_sub.add_parser(
         "FILE", help="customers and open invoices from a CSV or XLSX: `payrec import FILE`"
     )
     _book_arguments(book, common)
 
-    extract = sub.add_parser("extract", help="extract invoice fields from PDFs and images")
+    extract = command(
+        sub, "extract", "extract invoice fields from PDFs and images", cmd_extract, database=False
+    )
     extract.add_argument("rest", nargs=argparse.REMAINDER)
-    extract.set_defaults(func=cmd_extract)
     return parser
 
 
