@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Self, cast
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
@@ -85,3 +86,36 @@ class ApiModel(BaseModel):
 
 class OutModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    @classmethod
+    def from_row(cls, row: object, /, **fields: Any) -> Self:
+        """This shape from a stored row: each field is the row's attribute of the same name,
+        unless `fields` gives it (a renamed column, a rounded amount, a computed value); a
+        field with a default that the row does not have keeps its default."""
+        return cls(**cls._row_values(row, fields))
+
+    @classmethod
+    def trusted_from_row(cls, row: object, /, **fields: Any) -> Self:
+        """`from_row` without re-validating: for stored, already valid values (hot in lists)."""
+        return cast(Self, cls.model_construct(**cls._row_values(row, fields)))
+
+    @classmethod
+    def _row_values(cls, row: object, fields: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, required in _field_names(cls):
+            if name in fields:
+                values[name] = fields[name]
+            elif required:
+                values[name] = getattr(row, name)
+            elif (value := getattr(row, name, _ABSENT)) is not _ABSENT:
+                values[name] = value
+        return values
+
+
+_ABSENT = object()
+
+
+@functools.cache
+def _field_names(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """Each field's name and whether it is required (read once per shape: hot in lists)."""
+    return tuple((name, info.is_required()) for name, info in model.model_fields.items())

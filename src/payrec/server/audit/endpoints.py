@@ -59,22 +59,7 @@ def list_audit_events(
             offset=offset,
             limit=limit,
         )
-        events = [
-            AuditEventOut(
-                id=e.id,
-                at=e.at,
-                actor=e.actor,
-                service_name=e.service_name,
-                request_id=e.request_id,
-                action=e.action,
-                entity_type=e.entity_type,
-                entity_id=e.entity_id,
-                recovery_case_id=e.recovery_case_id,
-                before=e.before,
-                after=e.after,
-            )
-            for e in rows
-        ]
+        events = [AuditEventOut.from_row(e) for e in rows]
     return json_response(
         AuditEventList(
             events=events, total=total, next_cursor=next_cursor(offset, len(rows), total)

@@ -165,14 +165,8 @@ class ServiceClientList(OutModel):
 
 
 def to_out(client: ServiceClient) -> ServiceClientOut:
-    return ServiceClientOut(
-        id=client.id,
-        name=client.name,
-        roles=list(client.roles),
-        client_id=client.client_id,
-        key_prefix=f"prk_{client.key_lookup}",
-        created_at=client.created_at,
-        revoked_at=client.revoked_at,
+    return ServiceClientOut.from_row(
+        client, roles=list(client.roles), key_prefix=f"prk_{client.key_lookup}"
     )
 
 

@@ -212,9 +212,7 @@ def _waiting(session: Session, entry_id: str) -> BankEntry:
 
 
 def _out(entry: BankEntry) -> EntryOut:
-    return EntryOut(id=entry.id, reference=entry.reference, status=entry.status,
-                    recovery_case_id=entry.recovery_case_id, payment_id=entry.payment_id,
-                    reason=entry.reason)
+    return EntryOut.from_row(entry)
 
 
 def assign(session: Session, entry_id: str, case_id: str, actor: Actor) -> EntryOut:

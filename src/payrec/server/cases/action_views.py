@@ -14,39 +14,16 @@ from payrec.server.models import Dispute, Promise
 
 def promise_out(promise: Promise) -> PromiseOut:
     currency = promise.currency
-    return PromiseOut(
-        id=promise.id,
-        recovery_case_id=promise.recovery_case_id,
-        promised_date=promise.promised_date,
+    return PromiseOut.from_row(
+        promise,
         amount=None if promise.amount is None else quantize(promise.amount, currency),
         target=quantize(promise.target, currency),
-        currency=currency,
-        grace_days=promise.grace_days,
-        deadline=promise.deadline,
-        breaks_at=promise.breaks_at,
-        status=promise.status,
-        note=promise.note,
-        created_by=promise.created_by,
-        created_at=promise.created_at,
-        settled_at=promise.settled_at,
     )
 
 
 def dispute_out(dispute: Dispute, currency: str) -> DisputeOut:
-    return DisputeOut(
-        id=dispute.id,
-        recovery_case_id=dispute.recovery_case_id,
-        reason=dispute.reason,
-        text=dispute.text,
-        status=dispute.status,
-        status_before=dispute.status_before,
-        outcome=dispute.outcome,
-        amount=None if dispute.amount is None else quantize(dispute.amount, currency),
-        resolution_note=dispute.resolution_note,
-        opened_by=dispute.opened_by,
-        resolved_by=dispute.resolved_by,
-        created_at=dispute.created_at,
-        resolved_at=dispute.resolved_at,
+    return DisputeOut.from_row(
+        dispute, amount=None if dispute.amount is None else quantize(dispute.amount, currency)
     )
 
 

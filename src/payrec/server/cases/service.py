@@ -41,26 +41,12 @@ from payrec.server.pagination import next_cursor
 
 def to_out(case: RecoveryCase, customer: Customer) -> CaseOut:
     # built from stored, already valid values: construct without re-validating (hot in lists)
-    return CaseOut.model_construct(
-        id=case.id,
-        customer_id=case.customer_id,
-        invoice_number=case.invoice_number,
+    return CaseOut.trusted_from_row(
+        case,
         amount=quantize(case.amount, case.currency),
         amount_paid=quantize(case.amount_paid, case.currency),
         amount_outstanding=quantize(case.outstanding, case.currency),
-        currency=case.currency,
-        due_date=case.due_date,
-        issue_date=case.issue_date,
-        status=case.status,
-        priority=case.priority,
-        policy_id=case.policy_id,
-        last_reminder_sent_at=case.last_reminder_sent_at,
-        resolved_at=case.resolved_at,
-        created_at=case.created_at,
-        updated_at=case.updated_at,
         customer=customers.to_summary(customer),
-        paused_until=case.paused_until,
-        promise_due=case.promise_due,
         broken_promise=case.broken_promise_at is not None,
         creditor_reference=creditor_reference.for_case(case.id),
     )

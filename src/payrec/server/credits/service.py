@@ -24,13 +24,8 @@ from payrec.server.payments.schemas import PaymentCreate
 
 
 def to_out(credit: CustomerCredit) -> CreditOut:
-    return CreditOut(
-        id=credit.id, customer_id=credit.customer_id, payment_id=credit.payment_id,
-        recovery_case_id=credit.recovery_case_id, currency=credit.currency,
-        amount=quantize(credit.amount, credit.currency),
-        remaining=quantize(credit.remaining, credit.currency), status=credit.status,
-        reason=credit.reason, created_at=credit.created_at, updated_at=credit.updated_at,
-    )
+    return CreditOut.from_row(credit, amount=quantize(credit.amount, credit.currency),
+                              remaining=quantize(credit.remaining, credit.currency))
 
 
 def list_for(session: Session, customer_id: str) -> CreditList:

@@ -38,30 +38,11 @@ _AUDITED = (
 
 def to_summary(customer: Customer) -> CustomerSummary:
     # built from stored, already valid values: construct without re-validating (hot in lists)
-    return CustomerSummary.model_construct(
-        id=customer.id,
-        name=customer.name,
-        email=customer.email,
-        phone=customer.phone,
-        timezone=customer.timezone,
-        locale=customer.locale,
-        opt_out_email=customer.opt_out_email,
-        opt_out_sms=customer.opt_out_sms,
-        policy_id=customer.policy_id,
-    )
+    return CustomerSummary.trusted_from_row(customer)
 
 
 def to_out(customer: Customer) -> CustomerOut:
-    return CustomerOut(
-        **to_summary(customer).model_dump(),
-        is_business=bool(customer.is_business),
-        postal_address=customer.postal_address,
-        late_charges=customer.late_charges,
-        created_at=customer.created_at,
-        updated_at=customer.updated_at,
-        address=customer.address,
-        vat_id=customer.vat_id,
-    )
+    return CustomerOut.from_row(customer, is_business=bool(customer.is_business))
 
 
 def get(session: Session, customer_id: str) -> Customer:

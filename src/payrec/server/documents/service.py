@@ -22,16 +22,9 @@ ALLOWED_MIME = {
 
 
 def to_out(document: Document, base_url: str) -> DocumentOut:
-    return DocumentOut(
-        id=document.id,
-        type=document.type,
-        file_name=document.file_name,
-        uploaded_at=document.uploaded_at,
+    return DocumentOut.from_row(
+        document,
         download_url=f"{base_url}/api/v1/automation/documents/{document.id}/content",
-        status=document.status,
-        failure_reason=document.failure_reason,
-        size=document.size,
-        sha256=document.sha256,
         metadata={"recoveryCaseId": document.recovery_case_id, "mimeType": document.mime_type},
     )
 

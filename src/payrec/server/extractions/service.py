@@ -19,18 +19,7 @@ from payrec.server.models import Document, Extraction
 
 
 def to_out(extraction: Extraction, case_id: str | None = None) -> ExtractionOut:
-    return ExtractionOut(
-        id=extraction.id,
-        document_id=extraction.document_id,
-        extraction_type=extraction.extraction_type,
-        extracted_data=extraction.extracted_data,
-        confidence=extraction.confidence,
-        extracted_at=extraction.extracted_at,
-        outcome=extraction.outcome,
-        outcome_detail=extraction.outcome_detail,
-        recovery_case_id=case_id,
-        created_at=extraction.created_at,
-    )
+    return ExtractionOut.from_row(extraction, recovery_case_id=case_id)
 
 
 def submit(

@@ -24,25 +24,7 @@ from payrec.server.notifications.schemas import (
 
 
 def to_out(item: Notification, *, with_lease: bool = False) -> NotificationOut:
-    return NotificationOut(
-        id=item.id,
-        recovery_case_id=item.recovery_case_id,
-        type=item.type,
-        recipient=item.recipient,
-        subject=item.subject,
-        body=item.body,
-        priority=item.priority,
-        scheduled_for=item.scheduled_for,
-        status=item.status,
-        sent_at=item.sent_at,
-        external_id=item.external_id,
-        error=item.error,
-        attempts=item.attempts,
-        lease_token=item.lease_token if with_lease else None,
-        lease_expires_at=item.lease_expires_at,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    return NotificationOut.from_row(item, lease_token=item.lease_token if with_lease else None)
 
 
 def get(session: Session, notification_id: str, *, for_update: bool = False) -> Notification:

@@ -26,17 +26,10 @@ from payrec.server.payments.schemas import PaymentCreate, PaymentOut, PaymentRec
 
 
 def to_out(payment: Payment) -> PaymentOut:
-    return PaymentOut(
-        id=payment.id,
-        recovery_case_id=payment.recovery_case_id,
+    return PaymentOut.from_row(
+        payment,
         amount=quantize(payment.amount, payment.currency),
-        currency=payment.currency,
-        received_at=payment.received_at,
-        reference=payment.reference,
-        created_at=payment.created_at,
         surplus=quantize(payment.surplus or Decimal(0), payment.currency),
-        reversed_at=payment.reversed_at,
-        reversal_reason=payment.reversal_reason,
     )
 
 

@@ -25,23 +25,7 @@ from payrec.server.templates.schemas import RenderedOut, RenderRequest
 
 
 def to_out(reminder: Reminder) -> ReminderOut:
-    return ReminderOut(
-        id=reminder.id,
-        recovery_case_id=reminder.recovery_case_id,
-        task_id=reminder.task_id,
-        type=reminder.type,
-        template_id=reminder.template_id,
-        scheduled_for=reminder.scheduled_for,
-        recipient=reminder.recipient,
-        metadata=reminder.meta or {},
-        status=reminder.status,
-        channel=reminder.channel,
-        sent_at=reminder.sent_at,
-        external_id=reminder.external_id,
-        error=reminder.error,
-        created_at=reminder.created_at,
-        updated_at=reminder.updated_at,
-    )
+    return ReminderOut.from_row(reminder, metadata=reminder.meta or {})
 
 
 def get(session: Session, reminder_id: str, *, for_update: bool = False) -> Reminder:

@@ -37,24 +37,8 @@ FINISHED = {TaskStatus.COMPLETED.value, TaskStatus.FAILED.value, TaskStatus.CANC
 
 
 def to_out(task: Task, *, with_lease: bool = False) -> TaskOut:
-    return TaskOut(
-        id=task.id,
-        type=task.type,
-        scheduled_at=task.scheduled_at,
-        recovery_case_id=task.recovery_case_id,
-        status=task.status,
-        metadata=task.meta or {},
-        result=task.result,
-        attempts=task.attempts,
-        max_attempts=task.max_attempts,
-        locked_by=task.locked_by,
-        lease_expires_at=task.lease_expires_at,
-        lease_token=task.lease_token if with_lease else None,
-        last_error=task.last_error,
-        dedupe_key=task.dedupe_key,
-        created_at=task.created_at,
-        updated_at=task.updated_at,
-        completed_at=task.completed_at,
+    return TaskOut.from_row(
+        task, metadata=task.meta or {}, lease_token=task.lease_token if with_lease else None
     )
 
 
