@@ -10,8 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from payrec.server.auth.dependencies import app_state
 from payrec.server.auth.roles import Role
@@ -26,13 +25,12 @@ from payrec.server.tasks import manual
 from payrec.server.tasks.schemas import TaskCompletion
 from payrec.server.users.service import SignedIn
 from payrec.server.web.case_view import case_page_response
+from payrec.server.web.forms import checked_form, in_write, text_fields
 from payrec.server.web.i18n import Formatter
-from payrec.server.web.pages import current_user, error_page
-from payrec.server.web.security import presented_token, token_matches
+from payrec.server.web.pages import current_user, error_page, see_other
 
 router = APIRouter(prefix="/app/cases/{case_id}", include_in_schema=False)
 Who = Annotated[SignedIn, Depends(current_user)]
-CSRF_REFUSED = "The form has expired or was not sent from this app. Reload the page and try again."
 _LABELS = {
     "amount": "Amount",
     "reference": "Reference",
@@ -46,10 +44,6 @@ _LABELS = {
     "policyId": "Policy",
     "userId": "Assign to",
 }
-
-
-def _fields(form: Any) -> dict[str, str]:
-    return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
 
 
 def _given(values: dict[str, str], *names: str) -> dict[str, str]:
@@ -75,19 +69,12 @@ async def _act(
     build: Callable[[dict[str, str]], Callable[[Session], object]],
 ) -> Response:
     """CSRF first, then the form's fields parsed by `build` into one write."""
+    form = await checked_form(request, who)
+    if isinstance(form, Response):
+        return form
     fmt = Formatter(who.language)
-    if not token_matches(who.csrf_token, await presented_token(request)):
-        return error_page(request, 403, fmt.gettext(CSRF_REFUSED), who)
-    values = _fields(await request.form())
-    state = app_state(request)
-
-    def write() -> None:
-        action = build(values)
-        with state.db.write() as session:
-            action(session)
-
     try:
-        await run_in_threadpool(write)
+        await in_write(request, build(text_fields(form)))
     except ValidationError as exc:
         return case_page_response(
             request, case_id, who, status_code=422, error=_validation_message(exc, fmt)
@@ -97,10 +84,7 @@ async def _act(
         if status == 404:
             return error_page(request, 404, fmt.gettext("Not found"), who)
         return case_page_response(request, case_id, who, status_code=status, error=exc.detail)
-    target = f"/app/cases/{case_id}"
-    if request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, f"/app/cases/{case_id}")
 
 
 def _case_exists(request: Request, case_id: str) -> bool:

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from payrec.server.auth.dependencies import app_state
 from payrec.server.customers import service as customers
@@ -18,13 +17,12 @@ from payrec.server.customers import statement
 from payrec.server.customers.schemas import CustomerPatch
 from payrec.server.errors import DomainError, NotFound
 from payrec.server.users.service import SignedIn
+from payrec.server.web.forms import checked_form, in_write
 from payrec.server.web.i18n import Formatter
-from payrec.server.web.pages import current_user, error_page, render
-from payrec.server.web.security import presented_token, token_matches
+from payrec.server.web.pages import current_user, error_page, render, see_other
 
 router = APIRouter(prefix="/app/customers/{customer_id}", include_in_schema=False)
 Who = Annotated[SignedIn, Depends(current_user)]
-CSRF_REFUSED = "The form has expired or was not sent from this app. Reload the page and try again."
 CHANNELS = (("EMAIL", "opt_out_email"), ("SMS", "opt_out_sms"))
 
 
@@ -66,26 +64,16 @@ def customer_page(request: Request, customer_id: str, who: Who) -> Response:
 async def change_opt_outs(request: Request, customer_id: str, who: Who) -> Response:
     """Both channels' opt-outs as the form's checkboxes say (an unticked box is sent as no
     field at all: that channel is opted back in)."""
-    _ = Formatter(who.language).gettext
-    if not token_matches(who.csrf_token, await presented_token(request)):
-        return error_page(request, 403, _(CSRF_REFUSED), who)
-    form = await request.form()
-    wanted = {field: form.get(field) == "on" for _channel, field in CHANNELS}
-    state = app_state(request)
-
-    def write() -> None:
-        with state.db.write() as session:
-            customers.patch(session, customer_id, CustomerPatch.model_validate(wanted), who.actor)
-
+    form = await checked_form(request, who)
+    if isinstance(form, Response):
+        return form
+    change = CustomerPatch.model_validate({f: form.get(f) == "on" for _c, f in CHANNELS})
     try:
-        await run_in_threadpool(write)
+        await in_write(request, lambda s: customers.patch(s, customer_id, change, who.actor))
     except NotFound:
-        return error_page(request, 404, _("Not found"), who)
+        return error_page(request, 404, Formatter(who.language).gettext("Not found"), who)
     except DomainError as exc:
         return customer_page_response(
             request, customer_id, who, status_code=exc.status, error=exc.detail
         )
-    target = f"/app/customers/{customer_id}?saved=1"
-    if request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, f"/app/customers/{customer_id}?saved=1")

@@ -102,15 +102,17 @@ def current_user(request: Request) -> SignedIn:
     return who
 
 
-def password_redirect(request: Request, _exc: Exception) -> Response:
+def see_other(request: Request, target: str) -> Response:
+    """A redirect to `target`: 303, or HX-Redirect for htmx (which would swap a 303's page in)."""
     if request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": ACCOUNT_PAGE})
-    return RedirectResponse(ACCOUNT_PAGE, status_code=303)
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+def password_redirect(request: Request, _exc: Exception) -> Response:
+    return see_other(request, ACCOUNT_PAGE)
 
 
 def sign_in_redirect(request: Request, _exc: Exception) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    location = f"/app/sign-in?next={quote(target, safe='/')}"
-    if request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": location})
-    return RedirectResponse(location, status_code=303)
+    return see_other(request, f"/app/sign-in?next={quote(target, safe='/')}")

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from payrec.server.auth.dependencies import app_state
 from payrec.server.documents import pages as document_pages
@@ -24,13 +25,12 @@ from payrec.server.documents.review_schemas import ReviewOut, ReviewRequest
 from payrec.server.documents.storage import DocumentStore
 from payrec.server.errors import DomainError, Invalid, NotFound
 from payrec.server.users.service import SignedIn
+from payrec.server.web.forms import checked_form, in_write, text_fields
 from payrec.server.web.i18n import Formatter
-from payrec.server.web.pages import current_user, error_page, render
-from payrec.server.web.security import presented_token, token_matches
+from payrec.server.web.pages import current_user, error_page, render, see_other
 
 router = APIRouter(prefix="/app/review", include_in_schema=False)
 Who = Annotated[SignedIn, Depends(current_user)]
-CSRF_REFUSED = "The form has expired or was not sent from this app. Reload the page and try again."
 # the reviewer's fields, in the order the form shows them (wire names of ReviewedFields)
 FIELDS = (
     "invoiceNumber",
@@ -199,30 +199,27 @@ async def _decide(
     done: Callable[[ReviewOut], str],
 ) -> Response:
     """CSRF first; then the review service in one write; bad input shows the form again."""
+    form = await checked_form(request, who)
+    if isinstance(form, Response):
+        return form
     fmt = Formatter(who.language)
-    if not token_matches(who.csrf_token, await presented_token(request)):
-        return error_page(request, 403, fmt.gettext(CSRF_REFUSED), who)
-    form = await request.form()
-    values = {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
-    state = app_state(request)
-    threshold = state.settings.auto_apply_confidence
-    base_url = origin(state.settings)
+    values = text_fields(form)
+    settings = app_state(request).settings
 
-    def write() -> ReviewOut:
+    def write(session: Session) -> ReviewOut:
         decision = ReviewRequest.model_validate(body(values))
-        with state.db.write() as session:
-            return review.review(
-                session,
-                document_id,
-                decision,
-                threshold=threshold,
-                base_url=base_url,
-                actor=who.actor,
-            )
+        return review.review(
+            session,
+            document_id,
+            decision,
+            threshold=settings.auto_apply_confidence,
+            base_url=origin(settings),
+            actor=who.actor,
+        )
 
     shown = {k: v for k, v in values.items() if k in FIELDS}
     try:
-        result = await run_in_threadpool(write)
+        result = await in_write(request, write)
     except ValidationError as exc:
         message = _validation_message(exc, fmt)
         return document_page_response(
@@ -234,13 +231,7 @@ async def _decide(
         return document_page_response(
             request, document_id, who, status_code=exc.status, error=exc.detail, values=shown
         )
-    return _redirect(request, done(result))
-
-
-def _redirect(request: Request, target: str) -> Response:
-    if request.headers.get("hx-request") == "true":
-        return Response(status_code=200, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, done(result))
 
 
 @router.post("/{document_id}/approve")
@@ -271,20 +262,16 @@ async def reject(request: Request, document_id: str, who: Who) -> Response:
 @router.post("/{document_id}/retry")
 async def retry(request: Request, document_id: str, who: Who) -> Response:
     """Send a failed document back to extraction (the API's `/retry`)."""
-    fmt = Formatter(who.language)
-    if not token_matches(who.csrf_token, await presented_token(request)):
-        return error_page(request, 403, fmt.gettext(CSRF_REFUSED), who)
-    state = app_state(request)
-    base_url = origin(state.settings)
-
-    def write() -> None:
-        with state.db.write() as session:
-            review.retry(session, document_id, base_url=base_url, actor=who.actor)
-
+    form = await checked_form(request, who)
+    if isinstance(form, Response):
+        return form
+    base_url = origin(app_state(request).settings)
     try:
-        await run_in_threadpool(write)
+        await in_write(
+            request, lambda s: review.retry(s, document_id, base_url=base_url, actor=who.actor)
+        )
     except NotFound:
-        return error_page(request, 404, fmt.gettext("Not found"), who)
+        return error_page(request, 404, Formatter(who.language).gettext("Not found"), who)
     except DomainError as exc:
         return error_page(request, exc.status, exc.detail, who)
-    return _redirect(request, "/app/review?done=retried")
+    return see_other(request, "/app/review?done=retried")

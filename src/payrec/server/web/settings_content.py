@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -21,8 +22,9 @@ from payrec.server.templates import rendering
 from payrec.server.templates import service as templates
 from payrec.server.templates.schemas import PreviewRequest, TemplateContent
 from payrec.server.users.service import SignedIn
+from payrec.server.web.forms import in_write
 from payrec.server.web.pages import error_page, render
-from payrec.server.web.settings_pages import Who, _form_or_refusal, _refused
+from payrec.server.web.settings_pages import Who, _form_or_refusal, _refused, listing_page
 from payrec.server.worklist import service as worklist
 from payrec.server.worklist.repository import Filters
 
@@ -44,12 +46,12 @@ def _problem(exc: ValidationError | DomainError) -> str:
 
 @router.get("/policies")
 def policies_page(request: Request, who: Who) -> Response:
-    refusal = _refused(request, who)
-    if refusal is not None:
-        return refusal
-    with app_state(request).db.read() as session:
-        rows, _total = policies.listing(session, offset=0, limit=100)
-    return render(request, "settings_policies.html", who, policies=rows)
+    return _refused(request, who) or listing_page(
+        request,
+        who,
+        "settings_policies.html",
+        lambda session: {"policies": policies.listing(session, offset=0, limit=100)[0]},
+    )
 
 
 def _policy_page(
@@ -133,16 +135,13 @@ async def save_policy(request: Request, policy_id: str, who: Who) -> Response:
     values = await _form_or_refusal(request, who)
     if isinstance(values, Response):
         return values
-    state = app_state(request)
 
-    def write() -> None:
-        with state.db.write() as session:
-            policy, _row = policies.get(session, policy_id)
-            body = policy_body(policy_to_dict(policy), values)
-            policies.replace(session, policy_id, body, who.actor)
+    def write(session: Session) -> None:
+        policy, _row = policies.get(session, policy_id)
+        policies.replace(session, policy_id, policy_body(policy_to_dict(policy), values), who.actor)
 
     try:
-        await run_in_threadpool(write)
+        await in_write(request, write)
     except DomainError as exc:
         return _policy_page(request, who, policy_id, status_code=exc.status, error=_problem(exc))
     return RedirectResponse(f"/app/settings/policies/{policy_id}?saved=1", status_code=303)
@@ -150,12 +149,14 @@ async def save_policy(request: Request, policy_id: str, who: Who) -> Response:
 
 @router.get("/templates")
 def templates_page(request: Request, who: Who) -> Response:
-    refusal = _refused(request, who)
-    if refusal is not None:
-        return refusal
-    with app_state(request).db.read() as session:
-        rows = templates.listing(session, template_id=None, language=None, channel=None)
-    return render(request, "settings_templates.html", who, templates=rows)
+    return _refused(request, who) or listing_page(
+        request,
+        who,
+        "settings_templates.html",
+        lambda s: {
+            "templates": templates.listing(s, template_id=None, language=None, channel=None)
+        },
+    )
 
 
 def _template_page(
@@ -209,6 +210,18 @@ def _content(values: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _preview_request(values: dict[str, str], template_id: str, language: str) -> PreviewRequest:
+    """The edited template, to be rendered for the form's case (`caseId`)."""
+    return PreviewRequest.model_validate(
+        {
+            **_content(values),
+            "caseId": values.get("caseId", ""),
+            "templateId": template_id,
+            "language": language,
+        }
+    )
+
+
 @router.post("/templates/{template_id}/{language}/preview")
 async def preview_template(request: Request, template_id: str, language: str, who: Who) -> Response:
     """The edited template rendered for the chosen case, or what stops it (not saved)."""
@@ -218,14 +231,7 @@ async def preview_template(request: Request, template_id: str, language: str, wh
     state = app_state(request)
 
     def run() -> Any:
-        body = PreviewRequest.model_validate(
-            {
-                **_content(values),
-                "caseId": values.get("caseId", ""),
-                "templateId": template_id,
-                "language": language,
-            }
-        )
+        body = _preview_request(values, template_id, language)
         with state.db.read() as session:
             return rendering.preview(
                 session, body, link_template=state.settings.payment_link_template
@@ -244,28 +250,17 @@ async def save_template(request: Request, template_id: str, language: str, who: 
     values = await _form_or_refusal(request, who)
     if isinstance(values, Response):
         return values
-    state = app_state(request)
+    link_template = app_state(request).settings.payment_link_template
 
-    def write() -> None:
+    def write(session: Session) -> None:
         content = TemplateContent.model_validate(_content(values))
-        with state.db.write() as session:
-            if values.get("caseId"):  # the preview's case: a render error refuses the save
-                rendering.preview(
-                    session,
-                    PreviewRequest.model_validate(
-                        {
-                            **_content(values),
-                            "caseId": values["caseId"],
-                            "templateId": template_id,
-                            "language": language,
-                        }
-                    ),
-                    link_template=state.settings.payment_link_template,
-                )
-            templates.save(session, template_id, language, content, who.actor, create_only=False)
+        if values.get("caseId"):  # the preview's case: a render error refuses the save
+            preview = _preview_request(values, template_id, language)
+            rendering.preview(session, preview, link_template=link_template)
+        templates.save(session, template_id, language, content, who.actor, create_only=False)
 
     try:
-        await run_in_threadpool(write)
+        await in_write(request, write)
     except (ValidationError, DomainError) as exc:
         return _template_page(
             request,

@@ -4,10 +4,11 @@ An AGENT gets a plain 403 page on every settings page and POST."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from payrec.server.auth import service as clients
@@ -17,14 +18,13 @@ from payrec.server.errors import DomainError
 from payrec.server.users import service as users
 from payrec.server.users.passwords import generate_password
 from payrec.server.users.service import SignedIn
+from payrec.server.web.forms import checked_form, in_write, text_fields
 from payrec.server.web.i18n import LANGUAGES, Formatter
 from payrec.server.web.pages import current_user, error_page, render
-from payrec.server.web.security import presented_token, token_matches
 
 router = APIRouter(prefix="/app/settings", include_in_schema=False)
 Who = Annotated[SignedIn, Depends(current_user)]
 ADMINS_ONLY = "Settings are for admins."
-CSRF_REFUSED = "The form has expired or was not sent from this app. Reload the page and try again."
 ROLES = (Role.ADMIN.value, Role.AGENT.value)
 
 
@@ -35,18 +35,27 @@ def _refused(request: Request, who: SignedIn) -> Response | None:
 
 
 async def _form_or_refusal(request: Request, who: SignedIn) -> dict[str, str] | Response:
-    refusal = _refused(request, who)
-    if refusal is not None:
-        return refusal
-    if not token_matches(who.csrf_token, await presented_token(request)):
-        return error_page(request, 403, Formatter(who.language).gettext(CSRF_REFUSED), who)
-    form = await request.form()
-    return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    form = _refused(request, who) or await checked_form(request, who)
+    return form if isinstance(form, Response) else text_fields(form)
 
 
 @router.get("")
 def settings_index(request: Request, who: Who) -> Response:
     return _refused(request, who) or render(request, "settings_index.html", who)
+
+
+def listing_page(
+    request: Request,
+    who: SignedIn,
+    template: str,
+    rows: Callable[[Session], dict[str, Any]],
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """A settings page listing what `rows` reads, rendered while the rows are live."""
+    with app_state(request).db.read() as session:
+        return render(request, template, who, status_code=status_code, **rows(session), **context)
 
 
 def _users_page(
@@ -57,18 +66,17 @@ def _users_page(
     error: str | None = None,
     created: tuple[str, str] | None = None,
 ) -> Response:
-    with app_state(request).db.read() as session:  # rendered while the rows are live
-        return render(
-            request,
-            "settings_users.html",
-            who,
-            status_code=status_code,
-            people=list(users.list_all(session)),
-            roles=ROLES,
-            languages=LANGUAGES,
-            error=error,
-            created=created,
-        )
+    return listing_page(
+        request,
+        who,
+        "settings_users.html",
+        lambda session: {"people": list(users.list_all(session))},
+        status_code=status_code,
+        roles=ROLES,
+        languages=LANGUAGES,
+        error=error,
+        created=created,
+    )
 
 
 @router.get("/users")
@@ -83,24 +91,22 @@ async def create_user(request: Request, who: Who) -> Response:
     if isinstance(values, Response):
         return values
     password = generate_password()
-    state = app_state(request)
 
-    def write() -> str:
-        with state.db.write() as session:
-            user = users.create(
-                session,
-                email=values.get("email", ""),
-                role=values.get("role", ""),
-                name=values.get("name") or None,
-                language=values.get("language") or "en",
-                password=password,
-                one_time=True,
-                actor=who.actor,
-            )
-            return user.email
+    def write(session: Session) -> str:
+        user = users.create(
+            session,
+            email=values.get("email", ""),
+            role=values.get("role", ""),
+            name=values.get("name") or None,
+            language=values.get("language") or "en",
+            password=password,
+            one_time=True,
+            actor=who.actor,
+        )
+        return user.email
 
     try:
-        email = await run_in_threadpool(write)
+        email = await in_write(request, write)
     except DomainError as exc:
         return _users_page(request, who, status_code=exc.status, error=exc.detail)
     return _users_page(request, who, status_code=201, created=(email, password))
@@ -113,22 +119,20 @@ async def change_user(request: Request, user_id: str, who: Who) -> Response:
     values = await _form_or_refusal(request, who)
     if isinstance(values, Response):
         return values
-    state = app_state(request)
     action = values.get("action", "")
 
-    def write() -> None:
-        with state.db.write() as session:
-            if action == "deactivate":
-                users.update(session, user_id, actor=who.actor, disabled=True)
-            elif action == "sign-out":
-                users.revoke_sessions(session, user_id, actor=who.actor)
-            elif action == "activate":
-                users.update(session, user_id, actor=who.actor, disabled=False)
-            else:
-                users.update(session, user_id, actor=who.actor, role=values.get("role", ""))
+    def write(session: Session) -> None:
+        if action == "deactivate":
+            users.update(session, user_id, actor=who.actor, disabled=True)
+        elif action == "sign-out":
+            users.revoke_sessions(session, user_id, actor=who.actor)
+        elif action == "activate":
+            users.update(session, user_id, actor=who.actor, disabled=False)
+        else:
+            users.update(session, user_id, actor=who.actor, role=values.get("role", ""))
 
     try:
-        await run_in_threadpool(write)
+        await in_write(request, write)
     except DomainError as exc:
         return _users_page(request, who, status_code=exc.status, error=exc.detail)
     return RedirectResponse("/app/settings/users", status_code=303)
@@ -142,17 +146,16 @@ def _keys_page(
     error: str | None = None,
     created: dict[str, str] | None = None,
 ) -> Response:
-    with app_state(request).db.read() as session:  # rendered while the rows are live
-        return render(
-            request,
-            "settings_keys.html",
-            who,
-            status_code=status_code,
-            keys=list(clients.list_clients(session)),
-            roles=[role.value for role in Role],
-            error=error,
-            created=created,
-        )
+    return listing_page(
+        request,
+        who,
+        "settings_keys.html",
+        lambda session: {"keys": list(clients.list_clients(session))},
+        status_code=status_code,
+        roles=[role.value for role in Role],
+        error=error,
+        created=created,
+    )
 
 
 @router.get("/api-keys")
@@ -173,22 +176,20 @@ async def create_key(request: Request, who: Who) -> Response:
         fmt = Formatter(who.language)
         message = fmt.gettext("%(field)s: please fill this in.", field=fmt.gettext("Name"))
         return _keys_page(request, who, status_code=422, error=message)
-    state = app_state(request)
 
-    def write() -> dict[str, str]:
-        with state.db.write() as session:
-            client, creds = clients.create_client(
-                session, name=name[:200], roles=roles, actor=who.actor
-            )
-            return {
-                "name": client.name,
-                "api_key": creds.api_key,
-                "client_id": client.client_id,
-                "client_secret": creds.client_secret,
-            }
+    def write(session: Session) -> dict[str, str]:
+        client, creds = clients.create_client(
+            session, name=name[:200], roles=roles, actor=who.actor
+        )
+        return {
+            "name": client.name,
+            "api_key": creds.api_key,
+            "client_id": client.client_id,
+            "client_secret": creds.client_secret,
+        }
 
     try:
-        created = await run_in_threadpool(write)
+        created = await in_write(request, write)
     except DomainError as exc:
         return _keys_page(request, who, status_code=exc.status, error=exc.detail)
     return _keys_page(request, who, status_code=201, created=created)
@@ -199,14 +200,8 @@ async def revoke_key(request: Request, client_id: str, who: Who) -> Response:
     values = await _form_or_refusal(request, who)
     if isinstance(values, Response):
         return values
-    state = app_state(request)
-
-    def write() -> None:
-        with state.db.write() as session:
-            clients.revoke(session, client_id, who.actor)
-
     try:
-        await run_in_threadpool(write)
+        await in_write(request, lambda session: clients.revoke(session, client_id, who.actor))
     except DomainError as exc:
         return _keys_page(request, who, status_code=exc.status, error=exc.detail)
     forget_cached_credentials()
