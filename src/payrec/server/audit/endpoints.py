@@ -11,7 +11,7 @@ from starlette.responses import Response
 from payrec.server.audit import repository
 from payrec.server.automation_deps import ManagementContext
 from payrec.server.jsonio import json_response
-from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.pagination import PageQuery
 from payrec.server.routing import api_router
 from payrec.server.types import OutModel
 
@@ -41,14 +41,12 @@ class AuditEventList(OutModel):
 @router.get("", response_model=AuditEventList)
 def list_audit_events(
     ctx: ManagementContext,
+    page: PageQuery,
     entity_type: Annotated[str | None, Query(alias="entityType", max_length=40)] = None,
     entity_id: Annotated[str | None, Query(alias="entityId", max_length=40)] = None,
     recovery_case_id: Annotated[str | None, Query(alias="recoveryCaseId", max_length=40)] = None,
     action: Annotated[str | None, Query(max_length=60)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    offset = decode_cursor(cursor)
     with ctx.read() as session:
         rows, total = repository.page(
             session,
@@ -56,12 +54,10 @@ def list_audit_events(
             entity_id=entity_id,
             recovery_case_id=recovery_case_id,
             action=action,
-            offset=offset,
-            limit=limit,
+            offset=page.offset,
+            limit=page.limit,
         )
         events = [AuditEventOut.from_row(e) for e in rows]
     return json_response(
-        AuditEventList(
-            events=events, total=total, next_cursor=next_cursor(offset, len(rows), total)
-        )
+        AuditEventList(events=events, total=total, next_cursor=page.next_cursor(len(rows), total))
     )

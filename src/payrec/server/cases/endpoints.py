@@ -25,7 +25,7 @@ from payrec.server.cases.schemas import (
 from payrec.server.cases.timeline import case_detail
 from payrec.server.documents.endpoints import base_url
 from payrec.server.jsonio import json_response
-from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.pagination import PageQuery, decode_cursor
 from payrec.server.routing import api_router
 
 automation_router = api_router(prefix="/recovery-cases", tags=["recovery-cases"])
@@ -77,20 +77,18 @@ def create_recovery_case(body: CaseCreate, ctx: ManagementContext) -> Response:
 @management_router.get("", response_model=CaseList)
 def list_recovery_cases(
     ctx: ManagementContext,
+    page: PageQuery,
     status: CaseStatusName | None = None,
     customer_id: Annotated[str | None, Query(alias="customerId", max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    offset = decode_cursor(cursor)
     with ctx.read() as session:
         rows, total = repository.page(
-            session, status=status, customer_id=customer_id, offset=offset, limit=limit
+            session, status=status, customer_id=customer_id, offset=page.offset, limit=page.limit
         )
         body = CaseList(
             cases=service.charged_out(session, list(repository.with_customers(session, rows))),
             total=total,
-            next_cursor=next_cursor(offset, len(rows), total),
+            next_cursor=page.next_cursor(len(rows), total),
         )
     return json_response(body)
 

@@ -17,7 +17,7 @@ from payrec.server.documents.schemas import DocumentList, DocumentOut, DocumentS
 from payrec.server.documents.storage import DocumentStore
 from payrec.server.errors import PayloadTooLarge
 from payrec.server.jsonio import json_response
-from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.pagination import PageQuery
 from payrec.server.routing import api_router
 
 automation_router = api_router(prefix="/documents", tags=["documents"])
@@ -120,26 +120,24 @@ async def upload_document(
 @management_router.get("", response_model=DocumentList)
 def list_documents(
     ctx: ManagementContext,
+    page: PageQuery,
     status: DocumentStatus | None = None,
     type: DocumentType | None = None,
     recovery_case_id: Annotated[str | None, Query(alias="recoveryCaseId", max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    offset = decode_cursor(cursor)
     with ctx.read() as session:
         rows, total = repository.page(
             session,
             status=status,
             doc_type=type,
             case_id=recovery_case_id,
-            offset=offset,
-            limit=limit,
+            offset=page.offset,
+            limit=page.limit,
         )
         body = DocumentList(
             documents=[service.to_out(d, base_url(ctx)) for d in rows],
             total=total,
-            next_cursor=next_cursor(offset, len(rows), total),
+            next_cursor=page.next_cursor(len(rows), total),
         )
     return json_response(body)
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Query
+from fastapi import Body
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.domain.policy import policy_to_dict
 from payrec.server.automation_deps import AutomationContext, ManagementContext
 from payrec.server.jsonio import json_response
-from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.pagination import PageQuery
 from payrec.server.policies import service
 from payrec.server.policies.schemas import POLICY_EXAMPLE, EffectivePolicy, PolicyList, PolicyOut
 from payrec.server.routing import api_router
@@ -32,16 +32,11 @@ def create_policy(body: PolicyBody, ctx: ManagementContext) -> Response:
 
 
 @router.get("", response_model=PolicyList)
-def list_policies(
-    ctx: ManagementContext,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> Response:
-    offset = decode_cursor(cursor)
+def list_policies(ctx: ManagementContext, page: PageQuery) -> Response:
     with ctx.read() as session:
-        outs, total = service.listing(session, offset=offset, limit=limit)
+        outs, total = service.listing(session, offset=page.offset, limit=page.limit)
     return json_response(
-        PolicyList(policies=outs, total=total, next_cursor=next_cursor(offset, len(outs), total))
+        PolicyList(policies=outs, total=total, next_cursor=page.next_cursor(len(outs), total))
     )
 
 

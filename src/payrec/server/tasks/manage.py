@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -13,7 +13,7 @@ from payrec.domain.manual_tasks import MANUAL_TASK_TYPES
 from payrec.server.automation_deps import ManagementContext, StaffContext
 from payrec.server.documents.endpoints import base_url, store_of
 from payrec.server.jsonio import json_response
-from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.pagination import Paging, paging
 from payrec.server.routing import api_router
 from payrec.server.tasks import letter_step, manual, repository, service
 from payrec.server.tasks.schemas import (
@@ -31,15 +31,13 @@ router = api_router(prefix="/tasks", tags=["manual-tasks"])
 @router.get("", response_model=ManualTaskList)
 def list_manual_tasks(
     ctx: ManagementContext,
+    page: Annotated[Paging, Depends(paging(max_limit=500))],
     type: ManualTaskType | None = None,
     status: TaskStatusName = "PENDING",
     due_before: Annotated[UtcTimestamp | None, Query(alias="dueBefore")] = None,
     recovery_case_id: Annotated[str | None, Query(alias="recoveryCaseId", max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """CALL and LETTER tasks (or one `type`) in due order; `dueBefore` keeps those due by then."""
-    offset = decode_cursor(cursor)
     with ctx.read() as session:
         rows, total = repository.page(
             session,
@@ -47,13 +45,13 @@ def list_manual_tasks(
             status=status,
             due_before=due_before,
             case_id=recovery_case_id,
-            offset=offset,
-            limit=limit,
+            offset=page.offset,
+            limit=page.limit,
         )
         body = ManualTaskList(
             tasks=[service.to_out(t) for t in rows],
             total=total,
-            next_cursor=next_cursor(offset, len(rows), total),
+            next_cursor=page.next_cursor(len(rows), total),
         )
     return json_response(body)
 

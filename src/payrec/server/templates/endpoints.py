@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from payrec.server.automation_deps import AutomationContext, ManagementContext
 from payrec.server.jsonio import json_response
-from payrec.server.pagination import decode_cursor, next_cursor
+from payrec.server.pagination import PageQuery
 from payrec.server.routing import api_router
 from payrec.server.templates import rendering, service
 from payrec.server.templates.schemas import (
@@ -49,21 +49,19 @@ def create_template(body: TemplateCreate, ctx: ManagementContext) -> Response:
 @router.get("", response_model=TemplateList)
 def list_templates(
     ctx: ManagementContext,
+    page: PageQuery,
     template_id: Annotated[str | None, Query(alias="templateId", max_length=100)] = None,
     language: Annotated[str | None, Query(max_length=10)] = None,
     channel: TemplateChannel | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    offset = decode_cursor(cursor)
     with ctx.read() as session:
         outs = service.listing(session, template_id=template_id, language=language, channel=channel)
-    page = outs[offset : offset + limit]
+    shown = outs[page.offset : page.offset + page.limit]
     return json_response(
         TemplateList(
-            templates=page,
+            templates=shown,
             total=len(outs),
-            next_cursor=next_cursor(offset, len(page), len(outs)),
+            next_cursor=page.next_cursor(len(shown), len(outs)),
         )
     )
 
