@@ -115,9 +115,13 @@ def handle(session: Session, event: dict[str, Any], actor: Actor) -> str:
     obj = _object(event)
     if kind in ("checkout.session.completed", "payment_intent.succeeded"):
         return _paid(session, obj, kind, actor)
+    intent = str(obj.get("payment_intent") or "")  # a charge's or a dispute's
+    if not intent:
+        return "no payment intent"
+    row = _intent_row(session, intent)
     if kind == "charge.refunded":
-        return _refunded(session, obj, actor)
-    return _disputed(session, obj, actor)
+        return _refunded(session, row, actor)
+    return _disputed(session, row, obj, actor)
 
 
 def _paid(session: Session, obj: dict[str, Any], kind: str, actor: Actor) -> str:
@@ -167,15 +171,7 @@ def _paid(session: Session, obj: dict[str, Any], kind: str, actor: Actor) -> str
     return "recorded"
 
 
-def _intent_of(obj: dict[str, Any]) -> str:
-    return str(obj.get("payment_intent") or "")
-
-
-def _refunded(session: Session, obj: dict[str, Any], actor: Actor) -> str:
-    intent = _intent_of(obj)
-    if not intent:
-        return "no payment intent"
-    row = _intent_row(session, intent)
+def _refunded(session: Session, row: CardPayment, actor: Actor) -> str:
     if row.refunded_at is not None:
         return "already refunded"
     row.refunded_at = datetime.now(UTC)
@@ -185,11 +181,7 @@ def _refunded(session: Session, obj: dict[str, Any], actor: Actor) -> str:
     return "reversed"
 
 
-def _disputed(session: Session, obj: dict[str, Any], actor: Actor) -> str:
-    intent = _intent_of(obj)
-    if not intent:
-        return "no payment intent"
-    row = _intent_row(session, intent)
+def _disputed(session: Session, row: CardPayment, obj: dict[str, Any], actor: Actor) -> str:
     if row.disputed_at is not None:
         return "already disputed"
     row.disputed_at = datetime.now(UTC)
