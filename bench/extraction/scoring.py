@@ -45,6 +45,23 @@ def _fuzzy_name(a: str, b: str) -> bool:
     return SequenceMatcher(None, na, nb).ratio() >= 0.8
 
 
+# manifest notes naming a credit note: UNTDID 381/396, SUNAT comprobante tipo 07
+CREDIT_NOTE_NOTE = re.compile(r"TypeCode (381|396)\b|nota de cr[eé]dito \(tipo 07\)")
+
+
+def expected_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document's ground truth as payrec reports it. A credit note's amounts are negative
+    in payrec; ground truth taken from EN 16931 XML states them positive (its manifest notes
+    carry the XML's type, e.g. "CII TypeCode 381", "SUNAT nota de crédito (tipo 07)")."""
+    gt = dict(doc["gt"])
+    notes = " ".join(str(n) for n in doc.get("notes", []))
+    if CREDIT_NOTE_NOTE.search(notes):
+        for key in ("amount", "amount_due"):
+            if isinstance(gt.get(key), int | float) and gt[key] > 0:
+                gt[key] = -gt[key]
+    return gt
+
+
 def field_correct(name: str, expected: Any, got: Any, fuzzy: bool = False) -> bool:
     if got is None:
         return False

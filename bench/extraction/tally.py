@@ -12,7 +12,7 @@ from typing import Any
 
 from payrec.extraction import ExtractionError, extract_document
 
-from .scoring import FIELD_MAP, KEY_FIELDS, field_correct, match_lines
+from .scoring import FIELD_MAP, KEY_FIELDS, expected_fields, field_correct, match_lines
 
 BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01))
 
@@ -108,7 +108,7 @@ def score_set(
         sc.cpu.append(cpu() - c0)
         # the manifest's language, else the one the extractor detected (marked with "~")
         src, lang = d["source"], d.get("lang") or f"~{out.get('customerLanguage', '?')}"
-        gt, visible = d["gt"], d.get("visible", {})
+        gt, visible = expected_fields(d), d.get("visible", {})
         for f in KEY_FIELDS:
             if f not in gt:
                 continue

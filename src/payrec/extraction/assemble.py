@@ -124,9 +124,7 @@ def assemble(ctx: Context, result: ExtractionResult) -> ExtractionResult:
     lang = detect_language(ctx.doc.text)
     if lang:
         r.set("customerLanguage", lang[0], lang[1])
-    # a credit note: its type is reported and its amounts keep the sign the page prints
-    # (a "-100,00" is read as negative; EN 16931 credit notes state positive amounts)
-    r.set("documentType", "CREDIT_NOTE" if is_credit_note(ctx) else "INVOICE", 0.9)
+    r.mark_document_type(is_credit_note(ctx), 0.9)
     # line items: they should sum to the subtotal (or total); a prefix that does wins
     if items:
         conf = 0.6
@@ -151,3 +149,4 @@ def _cross_check(r: ExtractionResult) -> None:
     if isinstance(amount, Decimal) and isinstance(due, Decimal) and close(amount, due):
         r.field_confidence["amountDue"] = max(r.field_confidence.get("amountDue", 0),
                                               min(0.9, r.field_confidence["amount"]))
+

@@ -114,6 +114,8 @@ _CREDIT_TITLE = re.compile(
     r"facture d'avoir|nota de credito|factura rectificativa|nota di credito|creditnota|"
     r"creditfactuur|nota de credito|faktura korygujaca|korekta)\b"
 )
+# a German "Gutschrift" is also the self-billed invoice of § 14 UStG (UNTDID 389): an invoice
+_SELF_BILLED = re.compile(r"selbst\s?ausgestellt|selbstfakturierung|self.billed|\(389\)")
 
 
 def is_credit_note(ctx: Context) -> bool:
@@ -122,6 +124,7 @@ def is_credit_note(ctx: Context) -> bool:
         if info.line.page > 0:
             break
         for seg in info.line.segments:
-            if _CREDIT_TITLE.match(fold(seg.text).strip()):
+            title = fold(seg.text).strip()
+            if _CREDIT_TITLE.match(title) and not _SELF_BILLED.search(title):
                 return True
     return False

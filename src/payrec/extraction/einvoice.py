@@ -123,6 +123,10 @@ def _iso_date(t: str | None) -> date | None:
         return None
 
 
+# UNTDID 1001 credit notes: commercial credit note, factored credit note
+CREDIT_TYPE_CODES = frozenset({"381", "396"})
+
+
 def parse_einvoice_xml(data: bytes) -> ExtractionResult | None:
     """Parse CII (ZUGFeRD 1/2, Factur-X, XRechnung-CII) or UBL invoice XML."""
     root = _safe_parse(data)
@@ -246,6 +250,7 @@ def _parse_cii(root: ET.Element, v1: bool) -> ExtractionResult:
         if amount is not None and not (amount == 0 and not qty):
             items.append(LineItem(name, amount, qty, price))
     r.set("lineItems", items, 1.0)
+    r.mark_document_type(_text(doc, "TypeCode") in CREDIT_TYPE_CODES, 1.0)
     return r
 
 
@@ -295,6 +300,8 @@ def _parse_ubl(root: ET.Element) -> ExtractionResult:
         items.append(LineItem(_text(li, "Item/Name") or "", amount, qty,
                               _dec(li, "Price/PriceAmount")))
     r.set("lineItems", items, 1.0)
+    credit = _local(root.tag) == "CreditNote" or _text(root, "InvoiceTypeCode") in CREDIT_TYPE_CODES
+    r.mark_document_type(credit, 1.0)
     return r
 
 

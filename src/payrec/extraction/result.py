@@ -67,6 +67,17 @@ class ExtractionResult:
         self.fields[name] = value
         self.field_confidence[name] = round(max(0.0, min(1.0, confidence)), 3)
 
+    def mark_document_type(self, credit_note: bool, confidence: float) -> None:
+        """The document's type; a credit note's total and amount due are negative (money owed
+        to the customer), whether printed "-100,00" or, as EN 16931 states them, "100,00"."""
+        self.set("documentType", "CREDIT_NOTE" if credit_note else "INVOICE", confidence)
+        if not credit_note:
+            return
+        for key in ("amount", "amountDue"):
+            value = self.fields.get(key)
+            if isinstance(value, Decimal) and value > 0:
+                self.fields[key] = -value
+
     def drop(self, name: str) -> None:
         self.fields.pop(name, None)
         self.field_confidence.pop(name, None)

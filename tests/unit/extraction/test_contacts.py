@@ -47,6 +47,36 @@ def test_credit_note_type_and_printed_negative_total() -> None:
     assert str(r.fields["amount"]) == "-120.00"
 
 
+def test_credit_note_printed_positive_is_read_negative() -> None:
+    """EN 16931 credit notes (and most printed ones) state positive amounts under the title:
+    the money is owed to the customer, so the amounts come back negative."""
+    pages = {
+        "fr": [[(40, "AVOIR N° AV-2024-003"), (330, "Date : 10/03/2024")],
+               [(380, "Total HT"), (470, "100,00 €")], [(380, "TVA 20 %"), (470, "20,00 €")],
+               [(380, "Total TTC"), (470, "120,00 €")]],
+        "de": [[(40, "Gutschrift Nr. GS-2024-11"), (330, "Datum: 10.03.2024")],
+               [(380, "Nettobetrag"), (470, "100,00 €")], [(380, "MwSt. 20 %"), (470, "20,00 €")],
+               [(380, "Gesamtbetrag"), (470, "120,00 €")]],
+    }
+    for lang, lines in pages.items():
+        r = _page(lines)
+        assert r.fields["documentType"] == "CREDIT_NOTE", lang
+        assert str(r.fields["amount"]) == "-120.00", lang
+        assert str(r.fields["amountDue"]) == "-120.00", lang
+
+
+def test_self_billed_gutschrift_is_an_invoice() -> None:
+    """A German "Gutschrift (Selbst ausgestellte Rechnung)" is a self-billed invoice (389)."""
+    r = _page(
+        [
+            [(40, "Gutschrift (Selbst ausgestellte Rechnung) Nr. 471102"), (330, "05.03.2018")],
+            [(380, "Gesamtbetrag"), (470, "529,87 €")],
+        ]
+    )
+    assert r.fields["documentType"] == "INVOICE"
+    assert str(r.fields["amount"]) == "529.87"
+
+
 def test_language_detection_per_language() -> None:
     pages = {
         "de": "Rechnung Nr. 5 Datum 01.02.2024 Gesamtbetrag 10,00 EUR zahlbar bis 15.02.2024",

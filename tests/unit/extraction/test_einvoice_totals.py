@@ -93,3 +93,26 @@ def test_cii_without_grand_total(totals: str, amount: str) -> None:
     assert r is not None
     assert r.fields["amount"] == Decimal(amount)
     assert r.field_confidence["amount"] < 1.0
+
+
+def test_credit_note_xml_is_typed_with_negative_amounts() -> None:
+    """A CII TypeCode 381 or a UBL CreditNote states positive totals (EN 16931): payrec reads
+    them as a credit note owed to the customer."""
+    totals = "<ram:GrandTotalAmount>121.00</ram:GrandTotalAmount>"
+    cii = _CII.format(totals=totals).replace(
+        "<ram:ID>F-2</ram:ID>", "<ram:ID>F-2</ram:ID><ram:TypeCode>381</ram:TypeCode>"
+    )
+    ubl = (
+        _UBL.format(totals='<cbc:PayableAmount currencyID="EUR">121.00</cbc:PayableAmount>')
+        .replace("<Invoice ", "<CreditNote ")
+        .replace("</Invoice>", "</CreditNote>")
+        .replace(":Invoice-2", ":CreditNote-2")
+    )
+    invoice = parse_einvoice_xml(_CII.format(totals=totals).encode())
+    assert invoice is not None and invoice.fields["documentType"] == "INVOICE"
+    assert invoice.fields["amount"] == Decimal("121.00")
+    for xml in (cii, ubl):
+        r = parse_einvoice_xml(xml.encode())
+        assert r is not None
+        assert r.fields["documentType"] == "CREDIT_NOTE"
+        assert r.fields["amountDue"] == Decimal("-121.00")
