@@ -60,6 +60,17 @@ _CAPTION = re.compile(
     r"nazwa|nazwa firmy|ragione sociale|denominazione|company name|name|firmenname)\s*:?\s*$"
 )
 _HEADING_TAILS = ("remetente", "address", "adresse", "adres", "direccion", "endereco", "details")
+# a party's trade-name caption ("Seller trade name"): the legal name is the block below it
+_TRADE_NAME = re.compile(
+    r"^(trade name|nom commercial|handelsname|nombre comercial|nome comercial|"
+    r"nome commerciale|handelsnaam|nazwa handlowa)$"
+)
+# a contact person's or department's line inside a party block, not the party's name (folded)
+_CONTACT_LINE = re.compile(
+    r"\b(contact|contacto|contatto|dep|dept|department|departement|departamento|dipartimento|"
+    r"abteilung|afdeling|dzial|accounts payable|buchhaltung|comptabilite|contabilidad|"
+    r"contabilita|contabilidade|boekhouding|ksiegowosc)\b"
+)
 
 
 def _clean(text: str) -> str:
@@ -128,8 +139,11 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                 info.ftext[hit.start:hit.end].split()))]).strip(" :.")
             if seg_rest.lower() in ("address", "adresse", "name", "details", "/", ""):
                 seg_rest = ""
-            if seg_rest.startswith("/") or seg_rest.lower() in _HEADING_TAILS:
+            if seg_rest.startswith("/") or seg_rest.lower() in _HEADING_TAILS or \
+                    _TRADE_NAME.match(fold(seg_rest)):
                 seg_rest = ""  # "Destinatário / Remetente", "Client address"
+            if seg_rest and _CONTACT_LINE.search(fold(seg_rest)):
+                continue  # "Buyer dep": the customer's department, not its name
             if seg_rest and LEGAL_FORM.fullmatch(seg_rest.strip()):
                 continue  # "Lieferant GmbH" is a name, not a label
             if seg_rest and _name_like(seg_rest):
@@ -176,6 +190,8 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                         r"^\s*(gln|globale|handelsname|ust|vat|tax|kunden-?n|customer n)",
                         full, re.I):
                     continue  # "Key: value" lines (numbers, ids) inside the party block
+                if _CONTACT_LINE.search(fold(text)) and not LEGAL_FORM.search(text):
+                    continue  # "Service comptabilité", "Contact name, Dept" over the name
                 if _name_like(_clean(text)):
                     name = _clean(text)
                     if k + 1 < len(block):

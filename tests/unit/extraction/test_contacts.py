@@ -91,3 +91,26 @@ def test_language_detection_per_language() -> None:
         got = detect_language(text)
         assert got is not None and got[0] == lang, (lang, got)
     assert detect_language("12 34 56") is None
+
+
+def test_party_blocks_skip_trade_name_captions_contacts_and_the_tax_representative() -> None:
+    """The legal name under a "trade name" caption, not the caption; the customer's name, not
+    its department line; never the seller's fiscal representative (a third party)."""
+    r = _page(
+        [
+            [(40, "Vendeur nom commercial"), (330, "FACTURE N° : FA-2024-0031")],
+            [(40, "Atelier Dupont"), (330, "Date : 31/01/2024")],
+            [(40, "35 rue d'ici"), (330, "Client :")],
+            [(40, "75018 PARIS, FR"), (330, "Service comptabilité")],
+            [(330, "Boulangerie Martin")],
+            [(330, "58 rue de la mer")],
+            [(330, "06000 NICE, FR")],
+            [(40, "Représentant fiscal")],
+            [(40, "Cabinet Fiscal Conseil")],
+            [(40, "12 avenue Foch, 75016 PARIS")],
+            [(380, "Total TTC"), (470, "120,00 €")],
+        ]
+    )
+    assert r.fields["issuerName"] == "Atelier Dupont"
+    assert r.fields["customerName"] == "Boulangerie Martin"
+    assert r.fields["invoiceNumber"] == "FA-2024-0031"
