@@ -140,8 +140,30 @@ def clean_number(text: str) -> str | None:
     return token
 
 
+# a numbered fiscal form: "Nº 000.000.002" over "SÉRIE 1" (Brazil's DANFE, Portugal's, Spain's
+# "Nº ... Serie ...")
+_FORM_NUMBER = re.compile(r"^n\s?[°ºo]\.?\s*:?\s*(\d[\d./\-]{2,20})$")
+_SERIES = re.compile(r"^(serie|series)\b")
+
+
+def _form_numbers(ctx: Context) -> list[Candidate]:
+    out: list[Candidate] = []
+    for info in ctx.infos:
+        for seg in info.line.segments:
+            m = _FORM_NUMBER.match(seg.ftext.strip())
+            if not m:
+                continue
+            x0, x1 = seg.words[0].x0, seg.words[-1].x1
+            for below in ctx.below(info, x0 - 10, x1 + 10, max_lines=2):
+                if any(_SERIES.match(b.ftext.strip()) and b.words[0].x0 < x1 for b in
+                       below.line.segments if b.words[-1].x1 > x0 - 10):
+                    out.append(Candidate(m.group(1), 0.9, info.line.index, "form-number"))
+                    break
+    return out
+
+
 def invoice_number(ctx: Context) -> list[Candidate]:
-    cands: list[Candidate] = []
+    cands: list[Candidate] = _form_numbers(ctx)
     for info in ctx.infos:
         for hit in info.labels:
             if hit.kind != "invoice_number":
@@ -260,7 +282,7 @@ def _amount_on_line(info: LineInfo, hit: LabelHit) -> tuple[Decimal, int] | None
         return None
     bounds = [h.start for h in info.labels if h.start >= hit.end and h.kind in
               ("total", "amount_due", "subtotal", "tax", "x_amount", "issue_date", "due_date",
-               "invoice_number")]
+               "invoice_number", "customer", "issuer", "x_party")]
     edges = [hit.end, *bounds, len(info.ftext) + 1]
     for lo, hi in pairwise(edges):
         chunk = [n for n in nums if lo <= n.start < hi]
@@ -283,6 +305,14 @@ def _column_below(ctx: Context, info: LineInfo, hit: LabelHit) -> Decimal | None
     i0 = info.word_at(hit.start)
     i1 = min(info.word_at(max(hit.end - 1, hit.start)), len(info.line.words) - 1)
     x0, x1 = info.line.words[i0].x0 - 15, info.line.words[i1].x1 + 15
+    segs = info.line.segments
+    k = next((j for j, sg in enumerate(segs) if sg.words[0].x0 <= info.line.words[i0].x0
+              <= sg.words[-1].x1), None)
+    if k is not None and len(segs) >= 3:
+        # a form's header row ("VALOR DO IPI  VALOR TOTAL DA NOTA"): the cell runs to the next
+        # caption (the last one to the page's edge); its value may sit right-aligned there
+        page_w = ctx.doc.pages[info.line.page].width
+        x1 = max(x1, segs[k + 1].words[0].x0 - 3 if k + 1 < len(segs) else page_w)
     last: Decimal | None = None
     last_row = info.line.index
     for below in ctx.below(info, x0, x1, max_lines=5):

@@ -219,3 +219,24 @@ def test_spanish_dollar_invoice_reads_dates_day_first() -> None:
     )
     assert r.fields["issueDate"] == date(2024, 4, 3)
     assert r.fields["dueDate"] == date(2024, 6, 5)
+
+
+def test_brazilian_fiscal_form_number_grid_total_and_receipt_stub() -> None:
+    """A DANFE: the number is "Nº 000.000.046" over "SÉRIE 1"; the grid's last cell holds the
+    total right-aligned at its edge; the stub's "VALOR TOTAL: ... DESTINATARIO: rua, 830" ends
+    the total's value at the next label, so the street number is not the total."""
+    r = _page(
+        [
+            [(10, "EMISSÃO: 16/01/2025 VALOR TOTAL: 3.267,60 DESTINATARIO: Igor ME - Rua X, 830")],
+            [(40, "Empresa Lucro Presumido Ltda"), (300, "DANFE")],
+            [(300, "Nº 000.000.046")],
+            [(300, "SÉRIE 1")],
+            [(40, "DATA DA EMISSÃO"), (300, "16/01/2025")],
+            [(40, "VALOR DO FRETE"), (150, "DESCONTO"), (260, "VALOR DO IPI"),
+             (420, "VALOR TOTAL DA NOTA")],
+            [(70, "0,00"), (180, "0,00"), (290, "0,00"), (540, "3.267,60")],
+            [(40, "TRANSPORTADOR / VOLUMES TRANSPORTADOS")],
+        ]
+    )
+    assert r.fields["invoiceNumber"] == "000.000.046"
+    assert str(r.fields["amount"]) == "3267.60"
