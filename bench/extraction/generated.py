@@ -25,6 +25,11 @@ from typing import Any
 CHROMIUM = "/usr/bin/chromium"
 LAYOUTS = ("classic", "banner", "stacked", "sidebar", "grid")
 HELDOUT_LAYOUTS = frozenset({"sidebar", "grid"})
+# development-only layouts, one document per locale each, from their own random stream (so
+# the documents above stay the same): a header strip of labels over values, a letter with a
+# return-address line over the window and the seller in the footer, a right-hand letterhead
+# with an unlabelled meta table
+EXTRA_LAYOUTS = ("strip", "letter", "right")
 
 
 @dataclass(frozen=True)
@@ -410,7 +415,8 @@ table{border-collapse:collapse}td,th{padding:3px 8px;text-align:left}
 .items{width:100%;margin-top:24px}.items th{border-bottom:1px solid #444}
 .r{text-align:right}.totals{margin-left:auto;margin-top:12px}.big{font-size:15pt;font-weight:bold}
 .side{float:left;width:30%;background:#f3f3f3;padding:10px}.main{margin-left:36%}
-.grid{display:grid;grid-template-columns:1fr 1fr 1fr;gap:6px 24px;margin:12px 0}"""
+.grid{display:grid;grid-template-columns:1fr 1fr 1fr;gap:6px 24px;margin:12px 0}
+.strip{margin-top:12px;border:1px solid #888}.strip th,.strip td{border:1px solid #888}"""
 
 
 def _html(inv: dict[str, Any]) -> str:
@@ -470,6 +476,34 @@ def _html(inv: dict[str, Any]) -> str:
             f"<div class=side>{seller}<br>{meta}</div><div class=main>{title}{customer}"
             f"{items}{totals}</div>"
         )
+    elif layout == "strip":
+        heads = "".join(f"<th>{e(k)}</th>" for k, _ in meta_rows)
+        vals = "".join(f"<td>{e(v)}</td>" for _, v in meta_rows)
+        body = (
+            f"{title}<br>{seller}<br>{customer}<table class=strip><tr>{heads}</tr><tr>{vals}</tr>"
+            f"</table>{items}{totals}"
+        )
+    elif layout == "letter":
+        street, city = inv["seller_address"]
+        sender = f"<div style='font-size:7pt'>{e(inv['seller'])} · {e(street)} · {e(city)}</div>"
+        addressee = (
+            f"<div>{e(inv['customer'])}<br>{e(inv['customer_address'][0])}<br>"
+            f"{e(inv['customer_address'][1])}</div>"
+        )
+        body = (
+            f"<table style='width:100%'><tr><td>{sender}{addressee}</td><td class=r>{meta}</td>"
+            f"</tr></table><br>{title}{items}{totals}<hr>{seller}"
+        )
+    elif layout == "right":
+        plain = (
+            "<table>"
+            + "".join(f"<tr><td class=r>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta_rows)
+            + "</table>"
+        )
+        body = (
+            f"<table style='width:100%'><tr><td>{title}{customer}</td><td class=r>{seller}</td>"
+            f"</tr></table><br>{plain}{items}{totals}"
+        )
     else:  # grid: labels over values
         heads = "".join(f"<div><b>{e(k)}</b></div>" for k, _ in meta_rows)
         vals = "".join(f"<div>{e(v)}</div>" for _, v in meta_rows)
@@ -506,45 +540,46 @@ def _render(html_text: str, out: Path, work: Path) -> None:
 def generate(out: Path, per_locale: int = 5, seed: int = 19) -> Path:
     """Render the set into `out` (skipped when its manifest for this seed exists)."""
     manifest = out / "manifest.jsonl"
-    stamp = out / f"seed-{seed}-{per_locale}"
+    stamp = out / f"seed-{seed}-{per_locale}-extra{len(EXTRA_LAYOUTS)}"
     if manifest.exists() and stamp.exists():
         return out
     if out.exists():
         shutil.rmtree(out)
     (out / "pdf").mkdir(parents=True)
     rng = random.Random(seed)
+    extra = random.Random(seed * 1000 + 1)
+    plan = [(rng, loc, LAYOUTS[k % len(LAYOUTS)], k) for loc in LOCALES for k in range(per_locale)]
+    plan += [(extra, loc, layout, 0) for layout in EXTRA_LAYOUTS for loc in LOCALES]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for loc in LOCALES:
-            for k in range(per_locale):
-                layout = LAYOUTS[k % len(LAYOUTS)]
-                inv = _invoice(rng, loc, layout, k)
-                name = inv["id"].replace("/", "__") + ".pdf"
-                _render(_html(inv), out / "pdf" / name, Path(tmp))
-                rows.append(
-                    {
-                        "id": inv["id"],
-                        "file": f"pdf/{name}",
-                        "source": "generated",
-                        "family": f"gen:{layout}",
-                        "lang": loc.lang,
-                        "country": loc.country,
-                        "gt": {
-                            "invoice_number": inv["number"],
-                            "date": inv["issued"].isoformat(),
-                            "date_due": inv["due"].isoformat(),
-                            "amount": float(inv["total"]),
-                            "amount_due": float(inv["total"]),
-                            "currency": loc.currency,
-                            "issuer": inv["seller"],
-                            "customer": inv["customer"],
-                            "lines": [
-                                {"description": x["description"], "amount": float(x["amount"])}
-                                for x in inv["lines"]
-                            ],
-                        },
-                    }
-                )
+        for stream, loc, layout, k in plan:
+            inv = _invoice(stream, loc, layout, k)
+            name = inv["id"].replace("/", "__") + ".pdf"
+            _render(_html(inv), out / "pdf" / name, Path(tmp))
+            rows.append(
+                {
+                    "id": inv["id"],
+                    "file": f"pdf/{name}",
+                    "source": "generated",
+                    "family": f"gen:{layout}",
+                    "lang": loc.lang,
+                    "country": loc.country,
+                    "gt": {
+                        "invoice_number": inv["number"],
+                        "date": inv["issued"].isoformat(),
+                        "date_due": inv["due"].isoformat(),
+                        "amount": float(inv["total"]),
+                        "amount_due": float(inv["total"]),
+                        "currency": loc.currency,
+                        "issuer": inv["seller"],
+                        "customer": inv["customer"],
+                        "lines": [
+                            {"description": x["description"], "amount": float(x["amount"])}
+                            for x in inv["lines"]
+                        ],
+                    },
+                }
+            )
     manifest.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
     )

@@ -35,6 +35,18 @@ _NOT_NAME = re.compile(
     r"copyright|stylesheet|version)\b)", re.I)
 
 _SEP = re.compile(r"\s+[-\u2013•●·|]\s+|\s*[•●·|]\s*")
+# postcodes: de fr es it (5 digits), nl be pt-short (4), pl 00-950, pt 1000-001, nl 1012 AB, uk
+POSTCODE = re.compile(
+    r"\b\d{4,5}\b|\b\d{2}-\d{3}\b|\b\d{4}-\d{3}\b|\b\d{4}\s?[A-Z]{2}\b|"
+    r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
+)
+_POSTCODE_FIRST = re.compile(r"^\s*(\d{4}\s?[A-Z]{2}|\d{2}-\d{3}|\d{4}-\d{3})\b")
+# the seller's VAT-id line closes its address block (folded): en de fr es it nl pt pl
+_VAT_LINE = re.compile(
+    r"^(vat|vat no|vat number|vat id|ust-?id(?:nr)?\.?|ust\.?-?idnr\.?|umsatzsteuer-id|tva|"
+    r"n° tva|no tva|numero de tva|nif|cif|iva|partita iva|p\. ?iva|btw|btw-nummer|btw nr|"
+    r"nipc|nif/nipc|nip)\s*[:.]?\s*[a-z]{0,2}\s?\d"
+)
 
 
 def _is_label(text: str) -> bool:
@@ -46,8 +58,8 @@ def _name_like(text: str) -> bool:
     t = text.strip()
     if _is_label(t):
         return False
-    if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", t)) < 2 or len(t) > 80:
-        return False
+    if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", t)) < 2 or len(t) > 80 or _POSTCODE_FIRST.match(t):
+        return False  # "1012 AB Amsterdam": its "AB" is not a legal form
     if _ADDRESS.search(t) and not LEGAL_FORM.search(t):
         return False
     return not _NOT_NAME.search(t) or bool(LEGAL_FORM.search(t) and not re.search(r":\s*\S", t))
@@ -246,7 +258,7 @@ def _sender_line(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
             break
         for seg in info.line.segments[:1]:
             parts = [p.strip() for p in _SEP.split(info.line.text) if p.strip()]
-            if len(parts) < 3 or not re.search(r"\b\d{4,5}\b", info.line.text):
+            if len(parts) < 3 or not POSTCODE.search(info.line.text):
                 continue
             name = parts[0]
             if not _name_like(name):
@@ -386,6 +398,34 @@ def _prominent_name(ctx: Context) -> list[Candidate]:
     return [Candidate(best[1], score, best[2], "prominent")]
 
 
+def _vat_block(ctx: Context) -> list[Candidate]:
+    """An unlabelled address block ending in a VAT-id line is the seller's: its first line,
+    above the street and postcode lines, is the name."""
+    out: list[Candidate] = []
+    for info in ctx.infos:
+        for seg in info.line.segments:
+            if not _VAT_LINE.match(seg.ftext.strip()):
+                continue
+            idx, x0, lines = info.line.index, seg.words[0].x0, 0
+            while idx > 0 and lines < 4:
+                idx -= 1
+                above = ctx.infos[idx]
+                if above.line.page != info.line.page:
+                    break
+                col = [sg for sg in above.line.segments if abs(sg.words[0].x0 - x0) < 12 or
+                       abs(sg.words[-1].x1 - seg.words[-1].x1) < 12]
+                if not col:
+                    break
+                text = col[0].text.strip()
+                lines += 1
+                if _ADDRESS.search(text) or POSTCODE.search(text):
+                    continue
+                if _name_like(text) and lines >= 2:
+                    out.append(Candidate(_clean(text), 0.6, above.line.index, "vat-block"))
+                break
+    return out
+
+
 def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
     issuers = _labelled(ctx, "issuer")
     customers = _labelled(ctx, "customer")
@@ -396,6 +436,7 @@ def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
     cust_letters = {_letters(c.value) for c in customers}
     issuers += [c for c in _company_names(ctx) if _letters(c.value) not in cust_letters]
     issuers += [c for c in _prominent_name(ctx) if _letters(c.value) not in cust_letters]
+    issuers += [c for c in _vat_block(ctx) if _letters(c.value) not in cust_letters]
     if not issuers:
         issuers += [c for c in _first_header_name(ctx) if _letters(c.value) not in cust_letters]
     return issuers, customers

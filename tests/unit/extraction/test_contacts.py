@@ -114,3 +114,36 @@ def test_party_blocks_skip_trade_name_captions_contacts_and_the_tax_representati
     assert r.fields["issuerName"] == "Atelier Dupont"
     assert r.fields["customerName"] == "Boulangerie Martin"
     assert r.fields["invoiceNumber"] == "FA-2024-0031"
+
+
+def test_unlabelled_seller_block_ending_in_a_vat_id_and_postcodes_are_not_names() -> None:
+    """No "Seller" label and no legal form: the block that ends in the VAT-id line is the
+    seller's; a Dutch postcode's "AB" is not a Swedish legal form."""
+    r = _page(
+        [
+            [(40, "Factuur"), (330, "Studio Bakker")],
+            [(40, "Klant:"), (330, "Keizersgracht 12")],
+            [(40, "Jansen Installatietechniek"), (330, "1012 AB Amsterdam")],
+            [(40, "Damrak 5"), (330, "BTW-nummer: NL123456789B01")],
+            [(40, "1012 LG Amsterdam")],
+            [(40, "Factuurnummer: 2024-0042")],
+            [(380, "Totaal"), (470, "€ 121,00")],
+        ]
+    )
+    assert r.fields["issuerName"] == "Studio Bakker"
+    assert r.fields["customerName"] == "Jansen Installatietechniek"
+
+
+def test_return_address_line_with_a_uk_postcode_over_the_addressee() -> None:
+    r = _page(
+        [
+            [(40, "Greenfield Supplies · 14 Mill Road · LS1 4DY Leeds"), (330, "Invoice number:"),
+             (430, "INV-0947")],
+            [(40, "Harbour Lane Studio")],
+            [(40, "2 Station Street"), (330, "Invoice date:"), (430, "11/05/2025")],
+            [(40, "LS1 4DY Leeds")],
+            [(380, "Total"), (470, "£ 120.00")],
+        ]
+    )
+    assert r.fields["customerName"] == "Harbour Lane Studio"
+    assert r.fields["issuerName"] == "Greenfield Supplies"
