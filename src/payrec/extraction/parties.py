@@ -9,6 +9,7 @@ from .context import Context, LineInfo
 from .dates import fold
 from .fields import Candidate
 from .labels import find_labels
+from .layout import Segment
 
 LEGAL_FORM = re.compile(
     r"(?<![\w])(G[mM][bB][hH](?:\s*&\s*Co\.?(?:\s*KG)?)?|AG|KG|KGaA|UG|OHG|GbR|e\.\s?K\.|e\.\s?V\.|a\.\s?G\.|"
@@ -164,6 +165,15 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                 continue
             if seg_rest and re.search(r"\d", seg_rest):
                 continue  # "Buyer line 2": running text, not a heading over a block
+            nxt_seg = _next_segment(info, seg)
+            if kind == "customer" and not seg_rest and seg.text.rstrip().endswith(":") and \
+                    nxt_seg is not None and nxt_seg.words[0].x0 - seg.words[-1].x1 < 120 and \
+                    _name_like(nxt_seg.text) and len(nxt_seg.words) <= 6:
+                # "Sr.(s):        Joao Da Silva": label and value in two cells of one line
+                # (a cell far off to the right is another column's block)
+                cands.append(Candidate(_clean(nxt_seg.text), hit.strength * 0.9,
+                                       info.line.index, "label-cell"))
+                continue
             x0 = seg.x0
             block = _block_below(ctx, info, x0)
             named = None
@@ -215,6 +225,12 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                                            info.line.index, "label-below"))
                 break
     return cands
+
+
+def _next_segment(info: LineInfo, seg: Segment) -> Segment | None:
+    segs = info.line.segments
+    k = next((i for i, sg in enumerate(segs) if sg is seg), None)
+    return segs[k + 1] if k is not None and k + 1 < len(segs) else None
 
 
 def _wrapped_above(ctx: Context, info: LineInfo) -> str:

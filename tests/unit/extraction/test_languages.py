@@ -240,3 +240,34 @@ def test_brazilian_fiscal_form_number_grid_total_and_receipt_stub() -> None:
     )
     assert r.fields["invoiceNumber"] == "000.000.046"
     assert str(r.fields["amount"]) == "3267.60"
+
+
+def test_spanish_bill_to_ship_to_and_balance_owed() -> None:
+    """"Cobrar a" is the customer, "Envíe a" the delivery address; "Saldo adeudado" is the
+    amount due, not the tax total above it."""
+    r = _page(
+        [
+            [(40, "FACTURA INV/2024/00005"), (380, "FECHA 05/07/2024")],
+            [(40, "COBRAR A"), (260, "ENVÍE A")],
+            [(40, "Anita Oliver"), (260, "Almacén Central")],
+            [(40, "Calle Mayor 4"), (260, "Polígono Sur 9")],
+            [(40, "28013 Madrid"), (260, "28021 Madrid")],
+            [(330, "TOTAL PARCIAL"), (470, "1419.00")],
+            [(330, "TOTAL IMPUESTOS"), (470, "302.00")],
+            [(330, "Saldo adeudado"), (470, "1721.00")],
+        ]
+    )
+    assert r.fields["customerName"] == "Anita Oliver"
+    assert str(r.fields["amountDue"]) == "1721.00"
+
+
+def test_argentine_customer_in_the_cell_after_its_label() -> None:
+    r = _page(
+        [
+            [(40, "Empresa de Prueba"), (330, "Factura Nº: 4000-12345678")],
+            [(40, "Sr.(s):"), (110, "Joao Da Silva")],
+            [(40, "Dirección: Rua 76 km 34.5")],
+            [(330, "Total:"), (470, "$ 121,00")],
+        ]
+    )
+    assert r.fields["customerName"] == "Joao Da Silva"
