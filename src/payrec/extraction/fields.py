@@ -224,6 +224,27 @@ _TITLE = re.compile(r"\b(invoice|rechnung|facture|factuur|factura|faktura|fattur
                     r"gutschrift|credit note|beitragsrechnung|quittung|recu|nota)\b")
 
 
+# an instalment table's heading (folded): pt (Brazil's "Fatura / Duplicatas"), es, it, fr, pl
+_INSTALMENTS = re.compile(r"\b(duplicatas?|parcelas|cuotas|vencimientos|rate|echeancier|raty)\b")
+
+
+def _instalments(ctx: Context) -> list[Candidate]:
+    """The first instalment's date ("001 30/05/2024 1.433,60") under an instalment heading:
+    the invoice's first due date."""
+    for info in ctx.infos:
+        if not _INSTALMENTS.search(info.ftext) or info.dates:
+            continue
+        for below in ctx.infos[info.line.index + 1 : info.line.index + 6]:
+            # a row: the instalment's number ("001", "00000488-01/01"), then its date
+            tokens = below.ftext.split()
+            if len(tokens) >= 2 and re.fullmatch(r"[\d\-/]{1,16}", tokens[0]) and \
+                    not find_dates(tokens[0], ctx.order):
+                ds = find_dates(tokens[1], ctx.order)
+                if ds:
+                    return [Candidate(ds[0].value, 0.7, below.line.index, "instalment")]
+    return []
+
+
 def dates(ctx: Context) -> tuple[list[Candidate], list[Candidate], int | None]:
     issue: list[Candidate] = []
     due: list[Candidate] = []
@@ -252,6 +273,8 @@ def dates(ctx: Context) -> tuple[list[Candidate], list[Candidate], int | None]:
                 r"fallig|betaling|betalen|paiement|payer|reglement|echeance|pago|vencimiento|"
                 r"platnosc|platnosci|zaplaty", info.ftext):
                 terms = t
+    if not due:
+        due += _instalments(ctx)
     # unlabelled fallback: a date on the document title line, then the first date on page 1
     if not issue:
         for info in ctx.infos:

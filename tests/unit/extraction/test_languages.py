@@ -271,3 +271,19 @@ def test_argentine_customer_in_the_cell_after_its_label() -> None:
         ]
     )
     assert r.fields["customerName"] == "Joao Da Silva"
+
+
+def test_portuguese_first_instalment_is_the_due_date() -> None:
+    """Under "FATURA / DUPLICATAS" each row is an instalment: number, due date, amount."""
+    r = _page(
+        [
+            [(40, "Empresa Lucro Presumido Ltda"), (300, "DATA DA EMISSÃO: 02/05/2024")],
+            [(40, "FATURA / DUPLICATAS")],
+            [(40, "NÚMERO"), (160, "VALOR ORIGINAL"), (440, "VALOR LÍQUIDO")],
+            [(40, "11556"), (270, "2.867,20"), (540, "2.867,20")],
+            [(40, "001 30/05/2024 1.433,60"), (200, "002 16/06/2024 1.433,60")],
+            [(300, "VALOR TOTAL DA NOTA: 2.867,20")],
+        ]
+    )
+    assert r.fields["dueDate"].isoformat() == "2024-05-30"
+    assert r.fields["issueDate"].isoformat() == "2024-05-02"
