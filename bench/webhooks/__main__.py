@@ -2,8 +2,9 @@
 
 N events are put in the outbox with `events.emit` (as the services do, one per case), then
 one `payrec worker --services webhooks` delivers them: claim, sign (standardwebhooks), post
-to the checked address, report the batch's attempts in one request. The bare loop posts the same bodies to the same
-receiver with one `httpx.Client`, one after the other, nothing signed or recorded.
+to the checked address, report the batch's attempts in one request. The bare loop posts the
+same bodies to the same receiver with one `httpx.Client`, one after the other, nothing signed
+or recorded.
 """
 
 from __future__ import annotations
