@@ -103,6 +103,7 @@ API_JSON: dict[str, Any] = {
             "templateId": "reminder-friendly",
             "priority": None,
             "attachInvoice": True,
+            "attachLetter": False,
         },
         {
             "offsetDays": 10,
@@ -110,6 +111,7 @@ API_JSON: dict[str, Any] = {
             "templateId": "letter-1",
             "priority": "LOW",
             "attachInvoice": False,
+            "attachLetter": False,
         },
     ],
     "sendWindow": {"start": "09:30", "end": "18:00", "weekends": False},
