@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,6 +17,7 @@ import httpx
 import orjson
 
 from tests.support.backend import LiveBackend
+from tests.support.workspace import AppClient, create_user
 
 STEPS = [{"offsetDays": 1, "channel": "EMAIL", "templateId": "reminder-1"}]
 
@@ -181,6 +183,12 @@ def test_eu_b2b_45_days_overdue_interest_compensation_and_principal_only_payment
     assert owed["statement"] == (interest + 40, Decimal("0.00"), interest + 40)
     assert owed["totals"] == (interest + 40, Decimal("0.00"), interest + 40)
     assert owed["csv"] == (interest + 40, Decimal("0.00"), interest + 40)
+    with AppClient(backend).signed_in_as(create_user(backend)) as app:  # the workspace page
+        page = app.get(f"/app/customers/{case['customerId']}")
+    assert page.status_code == 200, page.text
+    left = f"€{interest + 40:,.2f}"
+    assert re.search(rf'data-testid="outstanding-EUR">{left}<', page.text), page.text
+    assert re.search(rf'data-testid="total-due-EUR">{left}<', page.text)
     over = backend.admin("POST", f"/recovery-cases/{case['id']}/payments",
                          json={"amount": str(interest + 41), "currency": "EUR"})
     assert over.status_code == 422 and over.json()["type"].endswith("overpayment")
