@@ -117,14 +117,7 @@ def preview(session: Session, request: PreviewRequest, *, link_template: str) ->
     answer (422 naming the part) come first, then those of this case's figures."""
     case = cases.get(session, request.case_id)
     customer = customers.get(session, case.customer_id)
-    template = Template(
-        id=request.template_id,
-        channel=Channel(request.channel),
-        language=request.language,
-        subject=request.subject,
-        body_text=request.body_text,
-        body_html=request.body_html,
-    )
+    template = service.template_of(request)
     try:
         validate_template(template)
     except TemplateInvalid as exc:

@@ -7,6 +7,7 @@ A stored template with the same id and language as a shipped one overrides it ev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,14 +32,31 @@ class Entry:
     shipped: bool
 
 
-def _from_row(row: MessageTemplate) -> Template:
+class TemplateFields(Protocol):
+    """A template's parts as a stored row and an edited (previewed) template both carry them."""
+
+    @property
+    def template_id(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def subject(self) -> str | None: ...
+    @property
+    def body_text(self) -> str: ...
+    @property
+    def body_html(self) -> str | None: ...
+
+
+def template_of(source: TemplateFields) -> Template:
     return Template(
-        id=row.template_id,
-        channel=Channel(row.channel),
-        language=row.language,
-        subject=row.subject,
-        body_text=row.body_text,
-        body_html=row.body_html,
+        id=source.template_id,
+        channel=Channel(source.channel),
+        language=source.language,
+        subject=source.subject,
+        body_text=source.body_text,
+        body_html=source.body_html,
     )
 
 
@@ -70,7 +88,7 @@ def _merged(session: Session, template_id: str | None) -> dict[Key, Entry]:
     }
     for row in repository.all_stored(session, template_id):
         key = (row.template_id, row.language)
-        entries[key] = Entry(_from_row(row), row, key in entries)
+        entries[key] = Entry(template_of(row), row, key in entries)
     return dict(sorted(entries.items()))
 
 
@@ -221,7 +239,7 @@ def remove(session: Session, template_id: str, language: str, actor: Actor) -> E
     row = repository.get(session, template_id, language, for_update=True)
     if row is None:
         raise NotFound("stored template", f"{template_id}/{language}")
-    before = _snapshot(_from_row(row))
+    before = _snapshot(template_of(row))
     session.delete(row)
     session.flush()
     _forget(session)
