@@ -25,6 +25,7 @@ class Settings(BaseSettings):
         env_prefix="",
         extra="ignore",
         populate_by_name=True,
+        use_attribute_docstrings=True,
         # Each setting is read from PAYREC_<NAME> (or its own name), unless it says otherwise.
         alias_generator=AliasGenerator(validation_alias=_env_names),
     )
@@ -54,27 +55,15 @@ class Settings(BaseSettings):
     default_max_attempts: int = Field(
         default=5, validation_alias=AliasChoices("PAYREC_TASK_MAX_ATTEMPTS", "default_max_attempts")
     )
-    db_pool_size: int = Field(
-        default=10,
-        ge=1,
-        le=200,
-    )
-    payment_link_template: str = Field(
-        default="",
-        description="an outside payment page ({caseId}); empty: the customer page's link",
-    )
-    portal_link_days: int = Field(
-        default=60,
-        ge=1,
-        le=3650,
-        description="how long a customer-page link in a reminder stays valid",
-    )
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    payment_link_template: str = ""
+    """an outside payment page ({caseId}); empty: the customer page's link"""
+    portal_link_days: int = Field(default=60, ge=1, le=3650)
+    """how long a customer-page link in a reminder stays valid"""
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
-    stripe_api_base: str | None = Field(
-        default=None,
-        description="Stripe's API address (tests point it at a local stand-in)",
-    )
+    stripe_api_base: str | None = None
+    """Stripe's API address (tests point it at a local stand-in)"""
     sms_auth_token: str | None = Field(
         default=None,
         validation_alias=AliasChoices(
@@ -82,62 +71,37 @@ class Settings(BaseSettings):
         ),
     )
 
-    secret_key: SecretStr | None = Field(
-        default=None,
-        description="encrypts the JWT signing key at rest (docs/configuration.md)",
-    )
+    secret_key: SecretStr | None = None
+    """encrypts the JWT signing key at rest (docs/configuration.md)"""
 
     redis_url: str | None = None
-    redis_prefix: str = Field(
-        default="payrec",
-        description="namespace of this deployment's keys in Redis (rate limits)",
-    )
-    auth_failure_limit: str = Field(
-        default="10/minute",
-        description="failed authentications allowed per client address and per key prefix",
-    )
-    anonymous_rate_limit: str = Field(
-        default="20/second",
-        description="requests per client address before its credential is checked",
-    )
-    signin_account_limit: str = Field(
-        default="5 per 15 minutes",
-        description="failed sign-ins to the app allowed per account (then 429 until it ages)",
-    )
-    signin_address_limit: str = Field(
-        default="30 per 15 minutes",
-        description="failed sign-ins to the app allowed per client address",
-    )
+    redis_prefix: str = "payrec"
+    """namespace of this deployment's keys in Redis (rate limits)"""
+    auth_failure_limit: str = "10/minute"
+    """failed authentications allowed per client address and per key prefix"""
+    anonymous_rate_limit: str = "20/second"
+    """requests per client address before its credential is checked"""
+    signin_account_limit: str = "5 per 15 minutes"
+    """failed sign-ins to the app allowed per account (then 429 until it ages)"""
+    signin_address_limit: str = "30 per 15 minutes"
+    """failed sign-ins to the app allowed per client address"""
     creditor_name: str = ""
-    creditor_address: str = Field(
-        default="",
-        description="postal address, several lines (a literal \\n also breaks a line)",
-    )
+    creditor_address: str = ""
+    """postal address, several lines (a literal \\n also breaks a line)"""
     creditor_email: str = ""
     creditor_phone: str = ""
     creditor_signature: str = ""
     creditor_iban: str = ""
     creditor_bic: str = ""
-    team_language: str = Field(
-        default="en",
-        pattern=r"^[a-z]{2,3}$",
-        description="language of the collections team's manual tasks (CALL/LETTER)",
-    )
+    team_language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
+    """language of the collections team's manual tasks (CALL/LETTER)"""
 
-    webhook_allow_private: bool = Field(
-        default=False,
-        description="admit webhook endpoints on loopback, private and link-local addresses",
-    )
-    webhook_retry_base_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        description="first retry delay of a webhook delivery; doubles per attempt (max 6 h)",
-    )
-    webhook_max_attempts: int = Field(
-        default=16,
-        ge=1,
-        description="attempts before a webhook delivery is FAILED (16 span about 30 hours)",
-    )
+    webhook_allow_private: bool = False
+    """admit webhook endpoints on loopback, private and link-local addresses"""
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    """first retry delay of a webhook delivery; doubles per attempt (max 6 h)"""
+    webhook_max_attempts: int = Field(default=16, ge=1)
+    """attempts before a webhook delivery is FAILED (16 span about 30 hours)"""
 
     @field_validator("creditor_address", "creditor_signature")
     @classmethod
