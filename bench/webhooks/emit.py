@@ -5,7 +5,8 @@ not subscribe to the event (the common case: nothing to write), then with one th
 
 - `payment`: one transaction per payment, two events in it (`payment.recorded`,
   `case.resolved`), as `payments.service.record` emits them;
-- `import`: one transaction with one event per row (`case.updated`), as a re-import does.
+- `import`: one transaction with one event per row (`case.updated`), as a re-import does;
+- `bulk`: one transaction, one `emit_many` of as many events, as a bulk import's new cases.
 
 The bare baseline is the same transactions with no `emit` at all. Run it against another
 checkout's code with `PYTHONPATH=/that/checkout/src python -m bench.webhooks.emit`.
@@ -32,7 +33,7 @@ if str(REPO) not in sys.path:
 from tests.support.backend import create_pg_database, drop_pg_database  # noqa: E402
 
 from payrec.server.db import Database  # noqa: E402
-from payrec.server.events.service import emit  # noqa: E402
+from payrec.server.events.service import emit, emit_many  # noqa: E402
 from payrec.server.migrate import upgrade  # noqa: E402
 from payrec.server.models import WebhookEndpoint  # noqa: E402
 
@@ -73,10 +74,14 @@ def run(kind: str, payments: int, rows: int) -> list[dict[str, Any]]:
         for i in range(rows):
             emit(session, "case.updated", {"recoveryCaseId": f"case_{i}"})
 
+    def bulk(session: Any) -> None:
+        emit_many(session, "case.updated", [{"recoveryCaseId": f"case_{i}"} for i in range(rows)])
+
     def measure(label: str) -> None:
         for shape, work, rounds, per in (
             ("payment", payment, payments, 1),
             ("import", an_import, 1, rows),
+            ("bulk", bulk, 1, rows),
         ):
             bare = _timed(db, count, lambda _s: None, rounds)
             bare_queries = count[0]

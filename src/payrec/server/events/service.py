@@ -18,7 +18,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from payrec.domain.webhooks import EVENT_TYPES
@@ -74,24 +74,27 @@ def emit_many(session: Session, type: str, items: list[dict[str, Any]]) -> None:
     if not targets:
         return
     now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
     for data in items:
         case_id = data.get("recoveryCaseId")
         body = dumps({"type": type, "timestamp": format_timestamp(now), "data": data}).decode()
         message_id = f"msg_{secrets.token_hex(12)}"
         for endpoint_id in targets:
-            session.add(
-                WebhookDelivery(
-                    endpoint_id=endpoint_id,
-                    message_id=message_id,
-                    type=type,
-                    recovery_case_id=str(case_id) if case_id else None,
-                    body=body,
-                    status="PENDING",
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+            rows.append(
+                {
+                    "endpoint_id": endpoint_id,
+                    "message_id": message_id,
+                    "type": type,
+                    "recovery_case_id": str(case_id) if case_id else None,
+                    "body": body,
+                    "status": "PENDING",
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
             )
-    session.flush()
+    # one executemany, rows in call order (so `seq` keeps each case's order), at once: the
+    # rows are written here, as the change they report was
+    session.execute(insert(WebhookDelivery), rows)
 
 
 def case_data(case: RecoveryCase, **extra: Any) -> dict[str, Any]:
