@@ -248,6 +248,15 @@ def test_admin_adds_a_webhook_endpoint_sees_deliveries_and_redelivers_a_failed_o
             timeout=30,
             message="the first event is delivered",
         )
+        # the worker reports the attempt after the receiver answered: wait for the record
+        wait_until(
+            lambda: hooks.admin("GET", "/webhook-endpoints").json()["endpoints"][0].get(
+                "lastDeliveryStatus"
+            )
+            == "SUCCEEDED",
+            timeout=30,
+            message="the delivery is recorded",
+        )
         page.reload()
         expect(row).to_contain_text("SUCCEEDED")
         row.get_by_role("link", name=url).click()
@@ -280,6 +289,12 @@ def test_admin_adds_a_webhook_endpoint_sees_deliveries_and_redelivers_a_failed_o
             timeout=30,
             message="the redelivery arrives",
         )  # fmt: skip
+        succeeded = f"/webhook-endpoints/{endpoint['id']}/deliveries?status=SUCCEEDED"
+        wait_until(
+            lambda: len(hooks.admin("GET", succeeded).json()["deliveries"]) == 2,
+            timeout=30,
+            message="the redelivery is recorded",
+        )
         page.get_by_label("Status").select_option("SUCCEEDED")
         page.get_by_role("button", name="Filter").click()
         expect(page.locator("#deliveries tbody tr")).to_have_count(2)
