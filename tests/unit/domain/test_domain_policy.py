@@ -212,3 +212,11 @@ def test_all_channel_cap_and_consolidation_default_and_validation() -> None:
     with pytest.raises(PolicyError) as caught:
         policy_from_dict({**API_JSON, "consolidate": "yes"})
     assert caught.value.field == "consolidate"
+
+
+def test_attach_letter_is_a_step_flag() -> None:
+    step = {"offsetDays": 12, "channel": "EMAIL", "templateId": "reminder-2"}
+    base = {"id": "p-1", "name": "P"}
+    assert policy_from_dict({**base, "steps": [step]}).steps[0].attach_letter is False
+    with pytest.raises(PolicyError, match="attachLetter"):
+        policy_from_dict({**base, "steps": [{**step, "attachLetter": "yes"}]})
