@@ -222,6 +222,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 role=args.role.strip().upper(),
                 name=args.name,
                 language=args.language,
+                time_zone=args.time_zone,
                 password=password,
                 actor=Actor(name="cli", service_name="payrec-cli"),
                 one_time=generated is not None,
@@ -334,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_create.add_argument("--role", required=True, help="ADMIN or AGENT")
     user_create.add_argument("--name", default=None)
     user_create.add_argument("--language", default="en", help="en, de, fr or es")
+    user_create.add_argument(
+        "--time-zone", default=None, help="IANA name, e.g. Europe/Berlin (default: UTC)"
+    )
 
     imports_sub = group("import", "read files into payrec", "import_kind")
     statement = command(

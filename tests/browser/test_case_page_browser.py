@@ -8,7 +8,9 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from playwright.sync_api import expect
 
 from tests.support.backend import LiveBackend
@@ -173,3 +175,31 @@ def test_a_case_page_completes_only_its_own_tasks(sqlite_backend: LiveBackend) -
         )
         assert refused.status_code == 404, refused.text
     assert backend.auto("GET", f"/tasks/{their_task}").json()["status"] == "PENDING"
+
+
+def test_case_page_times_show_in_the_signed_in_users_zone(
+    sqlite_backend: LiveBackend, page: Any, screenshots: Any
+) -> None:
+    backend = sqlite_backend
+    agent = create_user(backend, "AGENT", name="Tomo Tokyo")
+    zoned = backend.admin("PATCH", f"/users/{agent.id}", json={"timeZone": "Asia/Tokyo"})
+    assert zoned.status_code == 200, zoned.text
+    case, _task = _case_with_call_task(backend, secrets.token_hex(3))  # customer in Berlin
+    detail = backend.admin("GET", f"/recovery-cases/{case['id']}").json()
+    first = datetime.fromisoformat(detail["timeline"][0]["at"].replace("Z", "+00:00"))
+    planned = datetime.fromisoformat(detail["tasks"][0]["scheduledAt"].replace("Z", "+00:00"))
+
+    def shown(moment: datetime, zone: str) -> str:
+        return format_datetime(moment, format="medium", tzinfo=ZoneInfo(zone), locale="en_US")
+
+    browser_sign_in(page, backend, agent)
+    page.goto(backend.base_url + f"/app/cases/{case['id']}")
+    timeline = page.get_by_role("list", name="Timeline")
+    expect(timeline).to_contain_text(f"{shown(first, 'Asia/Tokyo')} Asia/Tokyo")
+    expect(page.get_by_test_id("next-step-time")).to_have_text(
+        f"{shown(planned, 'Asia/Tokyo')} Asia/Tokyo"
+    )
+    expect(page.get_by_test_id("next-step-customer-time")).to_have_text(
+        shown(planned, "Europe/Berlin")
+    )
+    screenshots(page, "case-in-users-zone")

@@ -80,6 +80,19 @@ def test_users_create_cli_refuses_a_short_password_and_a_bad_role(tmp_path: Path
         stdin="long enough password\n",
     )
     assert role.returncode == 2 and "role must be one of ADMIN, AGENT" in role.stderr
+    zone = _payrec(
+        "users",
+        "create",
+        "--email",
+        "b@example.com",
+        "--role",
+        "AGENT",
+        "--time-zone",
+        "Mars/Olympus_Mons",
+        cwd=tmp_path,
+        stdin="long enough password\n",
+    )
+    assert zone.returncode == 2 and "not a time zone" in zone.stderr, zone.stderr
 
 
 def test_admin_creates_users_in_the_api_agent_is_refused(backend: LiveBackend) -> None:
@@ -124,3 +137,50 @@ def test_admin_signs_a_user_out_everywhere_in_the_api(backend: LiveBackend) -> N
     assert backend.http.post(url, headers=agent).status_code == 403
     events = backend.admin("GET", "/audit-events", params={"entityId": user.id}).json()["events"]
     assert "user.sessions_revoked" in [e["action"] for e in events]
+
+
+def test_a_users_time_zone_is_set_and_read_in_the_api_and_on_the_profile_page(
+    backend: LiveBackend,
+) -> None:
+    email = f"tz-{secrets.token_hex(3)}@example.com"
+    created = backend.admin(
+        "POST", "/users", json={"email": email, "role": "AGENT", "timeZone": "Europe/Berlin"}
+    )
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    assert created.json()["timeZone"] == "Europe/Berlin"
+    plain = backend.admin(
+        "POST", "/users", json={"email": f"u{email}", "role": "AGENT", "password": "x" * 12}
+    )
+    assert plain.json()["timeZone"] == "UTC"  # no zone given: UTC
+    changed = backend.admin("PATCH", f"/users/{user_id}", json={"timeZone": "America/New_York"})
+    assert changed.status_code == 200 and changed.json()["timeZone"] == "America/New_York"
+    assert backend.admin("GET", f"/users/{user_id}").json()["timeZone"] == "America/New_York"
+    for bad in ("Mars/Olympus_Mons", "../../etc/passwd", "utc+2", ""):
+        refused = backend.admin("PATCH", f"/users/{user_id}", json={"timeZone": bad})
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"][0]["field"] == "timeZone"
+    refused = backend.admin(
+        "POST", "/users", json={"email": f"v{email}", "role": "AGENT", "timeZone": "Nowhere"}
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "timeZone"
+    assert backend.admin("GET", f"/users/{user_id}").json()["timeZone"] == "America/New_York"
+
+    user = create_user(backend, "AGENT", name="Zoe Zone")
+    with AppClient(backend) as client:
+        client.signed_in_as(user)
+        page = client.get("/app/me")
+        assert page.status_code == 200 and 'value="UTC"' in page.text
+        saved = client.post(
+            "/app/me", {"name": "Zoe Z", "language": "en", "time_zone": "Asia/Tokyo"}
+        )
+        assert saved.status_code == 303, saved.text
+        wrong = client.post("/app/me", {"name": "Zoe Z", "language": "en", "time_zone": "Tokyo"})
+        assert wrong.status_code == 422 and "Choose a time zone from the list" in wrong.text
+        forged = client.post(
+            "/app/me", {"name": "X", "language": "en", "time_zone": "UTC"}, csrf=False
+        )
+        assert forged.status_code == 403
+    stored = backend.admin("GET", f"/users/{user.id}").json()
+    assert (stored["name"], stored["timeZone"]) == ("Zoe Z", "Asia/Tokyo")

@@ -20,6 +20,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # IANA name; every time the workspace shows this user is in this zone
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     password_hash: Mapped[str] = mapped_column(String(200))
     # a one-time password (printed by the CLI, answered by the API) is changed at first sign-in
     password_change_required: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -34,6 +34,7 @@ def create_user(body: UserCreate, ctx: AdminContext) -> Response:
             role=body.role,
             name=body.name,
             language=body.language,
+            time_zone=body.time_zone,
             password=body.password if body.password is not None else str(generated),
             actor=ctx.actor,
             one_time=generated is not None,
@@ -68,6 +69,7 @@ def update_user(user_id: str, body: UserUpdate, ctx: AdminContext) -> Response:
                 name=body.name,
                 role=body.role,
                 language=body.language,
+                time_zone=body.time_zone,
                 password=body.password,
                 disabled=body.disabled,
             )

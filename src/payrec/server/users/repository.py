@@ -40,6 +40,7 @@ _SESSION_WITH_USER = (
         User.email,
         User.role,
         User.language,
+        User.time_zone,
         User.password_change_required,
         User.disabled_at,
     )

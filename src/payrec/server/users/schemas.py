@@ -27,6 +27,11 @@ class UserCreate(_UserInput):
     role: RoleName
     name: str | None = Field(default=None, max_length=200)
     language: Language = "en"
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA name (e.g. Europe/Berlin); omitted: UTC",
+    )
     password: str | None = Field(
         default=None,
         max_length=256,
@@ -38,6 +43,7 @@ class UserUpdate(_UserInput):
     name: str | None = Field(default=None, max_length=200)
     role: RoleName | None = None
     language: Language | None = None
+    time_zone: str | None = Field(default=None, max_length=64, description="IANA name")
     password: str | None = Field(default=None, max_length=256)
     disabled: bool | None = Field(
         default=None, description="true ends every session of the user at once"
@@ -50,6 +56,7 @@ class UserOut(OutModel):
     name: str
     role: str
     language: str
+    time_zone: str
     disabled: bool
     created_at: datetime
     updated_at: datetime
@@ -71,6 +78,7 @@ def to_out(user: User) -> UserOut:
         name=user.name,
         role=user.role,
         language=user.language,
+        time_zone=user.time_zone,
         disabled=user.disabled_at is not None,
         created_at=user.created_at,
         updated_at=user.updated_at,

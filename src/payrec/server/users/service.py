@@ -3,8 +3,10 @@ and the server-side sessions a browser holds."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +29,8 @@ from payrec.server.users.passwords import (
 USER_ROLES = ("ADMIN", "AGENT")
 LANGUAGES = ("en", "de", "fr", "es")
 SESSION_HOURS = 12
+# a new user's zone when none is given: the workspace has no zone setting of its own (yet)
+DEFAULT_TIME_ZONE = "UTC"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class SignedIn:
     csrf_token: str
     token_hash: str
     password_change_required: bool = False
+    time_zone: str = DEFAULT_TIME_ZONE
 
     @property
     def actor(self) -> Actor:
@@ -71,12 +76,29 @@ def _check_language(language: str) -> str:
     return language
 
 
+@functools.cache
+def time_zones() -> frozenset[str]:
+    """The IANA zone names this machine knows (`zoneinfo`, with `tzdata` as the fallback)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_time_zone(name: str) -> str:
+    """An IANA zone name `zoneinfo` can load (e.g. `Europe/Berlin`), or 422 `time-zone`."""
+    if name not in time_zones():
+        raise Invalid(
+            f"not a time zone: {name!r} (an IANA name, e.g. Europe/Berlin)", field="timeZone"
+        )
+    zoneinfo.ZoneInfo(name)
+    return name
+
+
 def _snapshot(user: User) -> dict[str, object]:
     return {
         "email": user.email,
         "name": user.name,
         "role": user.role,
         "language": user.language,
+        "timeZone": user.time_zone,
         "disabled": user.disabled_at is not None,
     }
 
@@ -90,12 +112,14 @@ def create(
     actor: Actor,
     name: str | None = None,
     language: str = "en",
+    time_zone: str | None = None,
     one_time: bool = False,
 ) -> User:
     """A new user; with `one_time`, the password must be changed at the first sign-in."""
     address = normalise_email(email)
     _check_role(role)
     _check_language(language)
+    zone = check_time_zone(time_zone or DEFAULT_TIME_ZONE)
     _check_password(password)
     if repository.by_email(session, address) is not None:
         raise Conflict(f"a user with the e-mail {address} exists", code="user-exists")
@@ -104,6 +128,7 @@ def create(
         name=(name or "").strip() or address.split("@", 1)[0],
         role=role,
         language=language,
+        time_zone=zone,
         password_hash=hash_password(password),
         password_change_required=one_time,
     )
@@ -158,6 +183,7 @@ def update(
     name: str | None = None,
     role: str | None = None,
     language: str | None = None,
+    time_zone: str | None = None,
     password: str | None = None,
     disabled: bool | None = None,
 ) -> User:
@@ -173,6 +199,8 @@ def update(
         user.role = _check_role(role)
     if language is not None:
         user.language = _check_language(language)
+    if time_zone is not None:
+        user.time_zone = check_time_zone(time_zone)
     revoke = False
     if password is not None:
         _check_password(password)
@@ -196,6 +224,15 @@ def update(
         after=after,
     )
     return user
+
+
+def update_profile(
+    session: Session, who: SignedIn, *, name: str, language: str, time_zone: str
+) -> User:
+    """The signed-in user's own name, language and time zone (the "my profile" page)."""
+    return update(
+        session, who.user_id, actor=who.actor, name=name, language=language, time_zone=time_zone
+    )
 
 
 def revoke_sessions(session: Session, user_id: str, *, actor: Actor) -> User:
@@ -298,6 +335,7 @@ def signed_in(session: Session, token: str) -> SignedIn | None:
         csrf_token=found.csrf_token,
         token_hash=found.token_hash,
         password_change_required=bool(found.password_change_required),
+        time_zone=found.time_zone,
     )
 
 

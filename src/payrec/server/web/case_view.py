@@ -36,7 +36,8 @@ OUTCOMES = ("REACHED", "NO_ANSWER", "WRONG_NUMBER", "PROMISE_TAKEN")
 class NextStep:
     type: str
     channel: str | None
-    at_local: datetime
+    at: datetime
+    at_local: datetime  # the same moment on the customer's clock
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def case_view(session: Session, case_id: str, base_url: str) -> CaseView:
         NextStep(
             type=pending[0].type,
             channel=(pending[0].metadata or {}).get("reminderType"),
+            at=pending[0].scheduled_at,
             at_local=pending[0].scheduled_at.astimezone(zone),
         )
         if pending

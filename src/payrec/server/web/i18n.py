@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import functools
 import io
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,11 +37,20 @@ def translations(language: str) -> NullTranslations:
     return Translations(compiled)
 
 
+@functools.cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 @dataclass(frozen=True)
 class Formatter:
-    """What a template needs to speak the user's language."""
+    """What a template needs to speak the user's language, and show times in their zone."""
 
     language: str
+    zone: str = "UTC"
 
     @property
     def locale(self) -> str:
@@ -66,9 +76,12 @@ class Formatter:
         return format_date(value, format="medium", locale=self.locale) if value else ""
 
     def moment(self, value: datetime | None) -> str:
+        """A stored (UTC) time in the reader's zone, the zone shown: the `moment` filter."""
         if value is None:
             return ""
-        return format_datetime(value, format="medium", tzinfo=UTC, locale=self.locale) + " UTC"
+        zone = _zone(self.zone)
+        shown = format_datetime(value, format="medium", tzinfo=zone, locale=self.locale)
+        return f"{shown} {zone.key}"
 
     def local_moment(self, value: datetime) -> str:
         """A time in its own zone (the customer's), as the customer would read the clock."""

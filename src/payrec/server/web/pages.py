@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -18,6 +21,16 @@ from payrec.server.web.security import SESSION_COOKIE
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.auto_reload = False  # compiled once per process: no stat of every file per page
+
+
+@pass_context
+def moment(context: Context, value: datetime | None) -> str:
+    """`{{ value|moment }}`: every time a page shows, in the signed-in user's zone and named."""
+    fmt: Formatter = context["fmt"]
+    return fmt.moment(value)
+
+
+TEMPLATES.env.filters["moment"] = moment
 STATIC_DIR = str(Path(__file__).parent / "static")
 ACCOUNT_PAGE = "/app/password"
 _HEADERS = {
@@ -47,7 +60,10 @@ def render(
     language: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    fmt = Formatter(language_of(language or (who.language if who else None)))
+    fmt = Formatter(
+        language_of(language or (who.language if who else None)),
+        who.time_zone if who else "UTC",
+    )
     response = TEMPLATES.TemplateResponse(
         request,
         template,

@@ -74,6 +74,7 @@ def _users_page(
         status_code=status_code,
         roles=ROLES,
         languages=LANGUAGES,
+        time_zones=sorted(users.time_zones()),
         error=error,
         created=created,
     )
@@ -99,6 +100,7 @@ async def create_user(request: Request, who: Who) -> Response:
             role=values.get("role", ""),
             name=values.get("name") or None,
             language=values.get("language") or "en",
+            time_zone=values.get("time_zone") or None,
             password=password,
             one_time=True,
             actor=who.actor,
@@ -128,6 +130,8 @@ async def change_user(request: Request, user_id: str, who: Who) -> Response:
             users.revoke_sessions(session, user_id, actor=who.actor)
         elif action == "activate":
             users.update(session, user_id, actor=who.actor, disabled=False)
+        elif action == "time-zone":
+            users.update(session, user_id, actor=who.actor, time_zone=values.get("time_zone"))
         else:
             users.update(session, user_id, actor=who.actor, role=values.get("role", ""))
 

@@ -30,7 +30,7 @@ from payrec.server.web.security import (
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 _SIGNIN_SECONDS = 3600
-_CSRF_REFUSED = "The form has expired or was not sent from this app. Reload the page and try again."
+CSRF_REFUSED = "The form has expired or was not sent from this app. Reload the page and try again."
 
 
 def _form(
@@ -104,7 +104,7 @@ async def sign_in(
     language = language_from_header(request.headers.get("accept-language"))
     _ = Formatter(language).gettext
     if not token_matches(request.cookies.get(SIGNIN_COOKIE), await presented_token(request)):
-        return error_page(request, 403, _(_CSRF_REFUSED), language=language)
+        return error_page(request, 403, _(CSRF_REFUSED), language=language)
     state = app_state(request)
     address = client_address(request)
     wait = await run_in_threadpool(state.signin_throttle.retry_after, email, address)
@@ -155,7 +155,7 @@ def _end_session(state: AppState, who: SignedIn) -> None:
 @router.post("/sign-out")
 async def sign_out(request: Request, who: Annotated[SignedIn, Depends(signed_in_user)]) -> Response:
     if not token_matches(who.csrf_token, await presented_token(request)):
-        return error_page(request, 403, Formatter(who.language).gettext(_CSRF_REFUSED), who)
+        return error_page(request, 403, Formatter(who.language).gettext(CSRF_REFUSED), who)
     await run_in_threadpool(_end_session, app_state(request), who)
     response: Response = RedirectResponse("/app/sign-in", status_code=303)
     if request.headers.get("hx-request") == "true":
@@ -199,7 +199,7 @@ async def change_password(
     """The user's own new password; every other session of the user ends."""
     _ = Formatter(who.language).gettext
     if not token_matches(who.csrf_token, await presented_token(request)):
-        return error_page(request, 403, _(_CSRF_REFUSED), who)
+        return error_page(request, 403, _(CSRF_REFUSED), who)
     if new_password != repeat_password:
         return _password_form(request, who, status=422, error=_("The new passwords differ."))
     state = app_state(request)
