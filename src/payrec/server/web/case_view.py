@@ -26,7 +26,7 @@ from payrec.server.policies import service as policies
 from payrec.server.users import service as users
 from payrec.server.users.service import SignedIn
 from payrec.server.web.i18n import Formatter
-from payrec.server.web.pages import error_page, render
+from payrec.server.web.pages import error_page, render, worker_in
 
 DISPUTE_REASONS: tuple[str, ...] = get_args(DisputeReasonName)
 OUTCOMES = ("REACHED", "NO_ANSWER", "WRONG_NUMBER", "PROMISE_TAKEN")
@@ -100,6 +100,40 @@ def case_view(session: Session, case_id: str, base_url: str) -> CaseView:
     )
 
 
+def case_page(request: Request, case_id: str) -> HTMLResponse:
+    """`GET /app/cases/{id}`: the session check and the page's reads in one read scope (one
+    transaction, one trip to the thread pool)."""
+    state = app_state(request)
+    with state.db.read() as session:
+        who = worker_in(session, request)
+        try:
+            view = case_view(session, case_id, origin(state.settings))
+        except NotFound:
+            return error_page(request, 404, Formatter(who.language).gettext("Not found"), who)
+    return _render(request, who, view)
+
+
+def _render(
+    request: Request,
+    who: SignedIn,
+    view: CaseView,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "case.html",
+        who,
+        status_code=status_code,
+        view=view,
+        case=view.case,
+        error=error,
+        dispute_reasons=DISPUTE_REASONS,
+        outcomes=OUTCOMES,
+    )
+
+
 def case_page_response(
     request: Request,
     case_id: str,
@@ -115,14 +149,4 @@ def case_page_response(
             view = case_view(session, case_id, base_url)
     except NotFound:
         return error_page(request, 404, Formatter(who.language).gettext("Not found"), who)
-    return render(
-        request,
-        "case.html",
-        who,
-        status_code=status_code,
-        view=view,
-        case=view.case,
-        error=error,
-        dispute_reasons=DISPUTE_REASONS,
-        outcomes=OUTCOMES,
-    )
+    return _render(request, who, view, status_code=status_code, error=error)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -38,6 +39,12 @@ def translations(language: str) -> NullTranslations:
 
 
 @functools.cache
+def _locale(name: str) -> Locale:
+    """Parsed once: Babel would parse a locale name again on every number and date."""
+    return Locale.parse(name)
+
+
+@functools.cache
 def _zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
@@ -53,8 +60,8 @@ class Formatter:
     zone: str = "UTC"
 
     @property
-    def locale(self) -> str:
-        return _FORMAT_LOCALES.get(self.language, "en_US")
+    def locale(self) -> Locale:
+        return _locale(_FORMAT_LOCALES.get(self.language, "en_US"))
 
     @property
     def gettext(self) -> Callable[..., str]:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -100,6 +101,18 @@ def signed_in_or_none(request: Request) -> SignedIn | None:
         return None
     with app_state(request).db.read() as session:
         return users.signed_in(session, token)
+
+
+def worker_in(session: Session, request: Request) -> SignedIn:
+    """`current_user`'s check inside a read scope the page already holds (one transaction
+    for the session and the page's reads): the user, or the same redirects."""
+    token = request.cookies.get(SESSION_COOKIE)
+    who = users.signed_in(session, token) if token else None
+    if who is None:
+        raise SignInRequired
+    if who.password_change_required:
+        raise PasswordChangeRequired
+    return who
 
 
 def signed_in_user(request: Request) -> SignedIn:

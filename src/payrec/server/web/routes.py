@@ -13,7 +13,7 @@ from payrec.server.auth.dependencies import app_state
 from payrec.server.errors import DomainError
 from payrec.server.users import service as users
 from payrec.server.users.service import SignedIn
-from payrec.server.web.case_view import case_page_response
+from payrec.server.web import case_view
 from payrec.server.web.pages import current_user, error_page, render
 from payrec.server.worklist import service as worklist
 from payrec.server.worklist.repository import Filters
@@ -104,6 +104,6 @@ def worklist_page(
 
 
 @router.get("/app/cases/{case_id}")
-def case_page(request: Request, case_id: str, who: Who) -> Response:
+def case_page(request: Request, case_id: str) -> Response:
     """A case: amounts, customer, policy and next step, the whole timeline, and the actions."""
-    return case_page_response(request, case_id, who)
+    return case_view.case_page(request, case_id)
