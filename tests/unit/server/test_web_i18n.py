@@ -4,7 +4,7 @@ money and dates follow the user's language (Babel)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,3 +55,12 @@ def test_the_sign_in_page_speaks_the_browsers_language() -> None:
     assert language_from_header("de-DE,de;q=0.9,en;q=0.8") == "de"
     assert language_from_header("nl-NL, fr;q=0.7, es;q=0.9") == "es"
     assert language_from_header("ja") == "en" and language_from_header(None) == "en"
+
+
+def test_times_show_in_the_readers_zone_with_the_zone_named() -> None:
+    noon = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    assert Formatter("en").moment(noon) == "Jan 15, 2026, 12:00:00\u202fPM UTC"
+    assert Formatter("de", "Europe/Berlin").moment(noon) == "15.01.2026, 13:00:00 Europe/Berlin"
+    assert Formatter("en", "Asia/Tokyo").moment(noon).endswith("9:00:00\u202fPM Asia/Tokyo")
+    assert Formatter("en", "Not/AZone").moment(noon).endswith(" UTC")  # never a 500
+    assert Formatter("en", "Asia/Tokyo").moment(None) == ""
