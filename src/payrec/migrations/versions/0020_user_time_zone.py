@@ -1,7 +1,7 @@
 """users' time zone (the workspace shows every time in the signed-in user's zone)
 
 Revision ID: 0020_user_time_zone
-Revises: 0018_customer_portal
+Revises: 0019_worklist_tiers
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020_user_time_zone"
-down_revision: str | None = "0018_customer_portal"
+down_revision: str | None = "0019_worklist_tiers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
