@@ -52,12 +52,12 @@ TRIGRAMS = (
 
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    where = {"postgresql_where": sa.text(OPEN_WHERE), "sqlite_where": sa.text(OPEN_WHERE)}
     op.create_index(
         "ix_recovery_cases_worklist",
         "recovery_cases",
         [sa.text("(amount - amount_paid) DESC"), "due_date", "id"],
-        **where,
+        postgresql_where=sa.text(OPEN_WHERE),
+        sqlite_where=sa.text(OPEN_WHERE),
         postgresql_include=list(WALK_INCLUDE),
     )
     for name, column, condition in FLAGGED:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     String,
     and_,
@@ -137,7 +138,7 @@ def _bucket(index: int, today: date) -> ColumnElement[bool]:
 
 OUTSTANDING = RecoveryCase.amount - RecoveryCase.amount_paid
 """The amount a case still owes, as the worklist index (`ix_recovery_cases_worklist`) has it."""
-WALK_ORDER: tuple[ColumnElement[Any], ...] = (
+WALK_ORDER: tuple[Any, ...] = (
     OUTSTANDING.desc(),
     RecoveryCase.due_date,
     RecoveryCase.id,
@@ -177,11 +178,11 @@ def matching(session: Session, filters: Filters, cap: int) -> list[str] | None:
     if not filters.search:
         return None
     query = _matching(filters.search, filters.search_digits).limit(cap + 1)
-    ids = list(session.scalars(query).all())
+    ids = [str(found) for found in session.scalars(query).all()]
     return ids if len(ids) <= cap else None
 
 
-def _matching(text: str, digits: str | None) -> Select[tuple[str]]:
+def _matching(text: str, digits: str | None) -> CompoundSelect[str]:
     """The ids of the cases a search finds: by the customer's name, e-mail or phone, or by the
     invoice number. A union of lookups each with its own index (PostgreSQL: trigram indexes on
     the lower-cased texts, `0019_worklist_tiers`), not one OR over a join that reads them all."""
