@@ -22,7 +22,8 @@ with ten thousand cases or a million. First the cases whose most urgent flag is 
 promise, a promise due, a dispute (few: each found by its own index, sorted by the whole key);
 then, per aging bucket, the cases with a manual task due and, after them, the unflagged ones:
 inside such a tier every term of `rank_key` but the amount, the due date and the id is the
-same, so the tier is a walk of one index in (outstanding DESC, due date, id) order.
+same, so the tier is a walk of one index in (outstanding DESC, due date, id) order. A search
+that finds few cases (at most `COUNT_CAP`) has them sorted at once, by the whole key.
 The pager counts up to `COUNT_CAP` cases and shows "1,000+" beyond.
 """
 

@@ -243,7 +243,8 @@ def _where(query: AnyRows, filters: Filters, today: date) -> AnyRows:
 
 def page_ids(session: Session, filters: Filters, *, today: date, stop: int) -> list[str]:
     """The ids of the first `stop` cases of the worklist, in its order: tier by tier
-    (`domain.worklist.TIERS`), each query stopping where the page ends."""
+    (`domain.worklist.TIERS`), each query stopping where the page ends; the few cases a
+    search found (`Filters.matches`) in one query."""
     flags = flag_expressions(today)
     ranks: list[ColumnElement[int]] = [case((flags[r], 0), else_=1) for r in ORDER]
     at = ORDER.index(Reason.DISPUTE_WAITING) + 1
@@ -253,8 +254,12 @@ def page_ids(session: Session, filters: Filters, *, today: date, stop: int) -> l
     )
     whole_key = (*ranks[:at], owner_wanted, *ranks[at:], _aging(today), *WALK_ORDER)
     ids: list[str] = []
-    if filters.matches is not None and not filters.matches:
-        return ids  # a search that finds nothing
+    if filters.matches is not None:
+        # a search has narrowed the book to a few cases (at most COUNT_CAP): sorted at once
+        if filters.matches:
+            found = _where(select(RecoveryCase.id), filters, today).order_by(*whole_key)
+            ids.extend(session.scalars(found.limit(stop)).all())
+        return ids
     for tier in TIERS:
         where = _tier_where(tier, filters, today)
         if where is None:
