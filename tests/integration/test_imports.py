@@ -232,7 +232,7 @@ def test_cli_import_file_with_progress_and_summary(tmp_path: Any) -> None:
 def test_imported_cases_are_announced_to_webhook_endpoints(
     backend_factory: Callable[..., LiveBackend],
 ) -> None:
-    """Cases the bulk path opens go to the outbox as `case.created`, as the API's do."""
+    """Cases an import opens go to the outbox as `case.created`, as the API's do."""
     backend = backend_factory("sqlite", env={"PAYREC_WEBHOOK_ALLOW_PRIVATE": "true"})
     tag = secrets.token_hex(4)
     made = backend.admin("POST", "/webhook-endpoints",

@@ -5,6 +5,7 @@ taken under the job's row lock, and a job whose lease ran out is picked up again
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from collections.abc import Callable
@@ -101,7 +102,7 @@ def create(
     job = ImportJob(
         filename=filename[:300],
         dry_run=dry_run,
-        content=content,
+        content=_stored(content),
         mapping=json.dumps(
             {"columns": mapping.columns, "decimal": mapping.decimal,
              "dayFirst": mapping.day_first,
@@ -116,6 +117,20 @@ def create(
     session.add(job)
     session.flush()
     return job
+
+
+def _stored(content: bytes) -> bytes:
+    """The upload as the row keeps it: gzip-compressed (a CSV shrinks several times). On
+    SQLite every chunk's progress update rewrites the whole row, file included, and reading
+    the columns stored after the file walks through it: 200 times 8.6 MB for 100k rows."""
+    return gzip.compress(content, compresslevel=6, mtime=0)
+
+
+def file_of(job: ImportJob) -> bytes:
+    """The uploaded file (rows stored before compression are kept as uploaded: no CSV or
+    XLSX file starts with gzip's magic bytes)."""
+    content = job.content
+    return gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
 
 
 def _mapping_of(job: ImportJob) -> Mapping:
@@ -142,7 +157,7 @@ def run(
         job = get(session, import_id)
         if job.status in DONE:
             return
-        content, filename, done = job.content, job.filename, job.rows_done
+        content, filename, done = file_of(job), job.filename, job.rows_done
         mapping, known = _mapping_of(job), _decided(job)
     try:
         the_plan = plan(content, filename, mapping, known=known)
@@ -267,12 +282,13 @@ def preview(job: ImportJob, limit: int = 5) -> dict[str, Any]:
     and the first rows as read (or the reason each is refused)."""
     mapping = _mapping_of(job)
     try:
-        the_plan = plan(job.content, job.filename, mapping, complete=False)
+        content = file_of(job)
+        the_plan = plan(content, job.filename, mapping, complete=False)
     except RowsError as exc:
         return {"header": [], "columns": {}, "rows": [], "problem": str(exc)}
     by_index = {index: name for name, index in the_plan.columns.items()}
     shown = []
-    for line, row in islice(read_rows(job.content, the_plan), limit):
+    for line, row in islice(read_rows(content, the_plan), limit):
         if isinstance(row, str):
             shown.append({"line": line, "error": row, "cells": {}})
         else:
@@ -314,7 +330,7 @@ def again(
         )
     job = create(
         session,
-        previous.content,
+        file_of(previous),
         previous.filename,
         mapping if mapping is not None else _mapping_of(previous),
         actor,
