@@ -1,7 +1,10 @@
 """Importing N invoices (default 100k, for N/10 customers) on SQLite and PostgreSQL: payrec's
-import (`imports.service.create` + `run`, chunks through the services) beside a bare DBAPI
-`executemany` of the same rows into the same tables (customers, recovery_cases, audit_events),
-in the same run; rows/s, the ratio, and the peak RSS of each (a child process per run).
+import (`imports.service.create` + `run`: the one import path, chunks of 500 rows with bulk
+look-ups and Core inserts) beside a bare DBAPI `executemany` of the same rows into the same
+tables (customers, recovery_cases, audit_events), in the same run; rows/s, the ratio, the
+peak RSS and the CPU seconds of each (a child process per run: on a machine shared with
+other work the wall-clock ratio moves with the load, the client's CPU time much less; the
+database server's own CPU is in neither).
 
     PYTHONPATH=src python -m bench.imports [--rows 100000] [--db sqlite,postgres]
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -109,7 +113,9 @@ def child_bare(url: str, csv_path: str) -> dict[str, float]:
 
 def _child(kind: str, url: str, csv_path: str) -> None:
     result = (child_payrec if kind == "payrec" else child_bare)(url, csv_path)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     print(json.dumps(result))
 
 
@@ -153,9 +159,11 @@ def main() -> None:
             print(
                 f"{kind}: payrec {args.rows / ours['seconds']:.0f} rows/s "
                 f"(created {ours['created']:.0f}, failed {ours['failed']:.0f}, "
-                f"peak RSS {ours['peak_rss_mb']:.0f} MB); bare executemany "
-                f"{args.rows / bare['seconds']:.0f} rows/s (peak RSS "
-                f"{bare['peak_rss_mb']:.0f} MB); ratio {ratio:.2f}"
+                f"peak RSS {ours['peak_rss_mb']:.0f} MB, CPU {ours['cpu_seconds']:.1f} s); "
+                f"bare executemany {args.rows / bare['seconds']:.0f} rows/s (peak RSS "
+                f"{bare['peak_rss_mb']:.0f} MB, CPU {bare['cpu_seconds']:.1f} s); "
+                f"ratio {ratio:.2f} (CPU {bare['cpu_seconds'] / ours['cpu_seconds']:.2f}); "
+                f"load {os.getloadavg()[0]:.1f}"
             )
 
 
