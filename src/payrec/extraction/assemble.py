@@ -146,6 +146,11 @@ def assemble(ctx: Context, result: ExtractionResult) -> ExtractionResult:
 def _cross_check(r: ExtractionResult) -> None:
     amount = r.fields.get("amount")
     due = r.fields.get("amountDue")
+    if isinstance(amount, Decimal) and isinstance(due, Decimal) and abs(due) > abs(amount) \
+            and not close(abs(due), abs(amount)):
+        # more to pay than the invoice's total: one of the two is wrong, neither is sure
+        for key in ("amount", "amountDue"):
+            r.field_confidence[key] = min(r.field_confidence[key], CONFLICT_CAP)
     if isinstance(amount, Decimal) and isinstance(due, Decimal) and close(amount, due):
         r.field_confidence["amountDue"] = max(r.field_confidence.get("amountDue", 0),
                                               min(0.9, r.field_confidence["amount"]))

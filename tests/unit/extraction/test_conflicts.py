@@ -53,3 +53,20 @@ def test_name_with_a_label_inside_is_not_high_confidence() -> None:
         ]
     )
     assert r.field_confidence.get("customerName", 0.0) < 0.9
+
+
+def test_amount_due_above_the_total_makes_both_low() -> None:
+    """Paying more than the invoice's total: one of the two figures is misread."""
+    r = _page(
+        [
+            [(40, "Facture n° FA-12"), (330, "Date : 01/03/2024")],
+            [(380, "Total HT"), (470, "100,00 €")],
+            [(380, "TVA"), (470, "20,00 €")],
+            [(380, "Total TTC"), (470, "120,00 €")],
+            [(380, "Net à payer"), (470, "210,00 €")],
+        ]
+    )
+    assert r.fields["amount"] == Decimal("120.00")
+    assert r.fields["amountDue"] == Decimal("210.00")
+    assert r.field_confidence["amount"] < 0.9
+    assert r.field_confidence["amountDue"] < 0.9
