@@ -189,6 +189,9 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                     named = _column_text(block[j + 1], x0).strip()
                     b = block[j + 1]
                     break
+                if j >= 1 and POSTCODE.search(b.line.text) and _name_like(
+                        _column_text(block[0], x0)):
+                    break  # name, street, postcode: the block's done; a later "Naam:" is not it
             if named:
                 name = _clean(named)
                 k = block.index(b)

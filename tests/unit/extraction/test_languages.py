@@ -287,3 +287,25 @@ def test_portuguese_first_instalment_is_the_due_date() -> None:
     )
     assert r.fields["dueDate"].isoformat() == "2024-05-30"
     assert r.fields["issueDate"].isoformat() == "2024-05-02"
+
+
+def test_dutch_customer_block_ends_at_its_postcode() -> None:
+    """"Afnemer" over name, street, postcode: a "Naam:" further down (the contact under
+    "Betreft") is not the customer."""
+    r = _page(
+        [
+            [(40, "Leverancier"), (300, "Factuurnummer: 1234567F")],
+            [(40, "Staffing Company U"), (300, "Factuurdatum: 01-11-2011")],
+            [(40, "Dorpsstraat 33")],
+            [(40, "1234 AB, Aadorp")],
+            [(40, "Afnemer")],
+            [(40, "Bedrijf A")],
+            [(40, "Postbus 9876")],
+            [(40, "5678 ZZ, Ter Zand")],
+            [(40, "Betreft")],
+            [(40, "Naam: Piet Pietersen")],
+            [(300, "Totaal te betalen:"), (470, "381,80")],
+        ]
+    )
+    assert r.fields["customerName"] == "Bedrijf A"
+    assert r.fields["issuerName"] == "Staffing Company U"
