@@ -28,8 +28,9 @@ HELDOUT_LAYOUTS = frozenset({"sidebar", "grid"})
 # development-only layouts, one document per locale each, from their own random stream (so
 # the documents above stay the same): a header strip of labels over values, a letter with a
 # return-address line over the window and the seller in the footer, a right-hand letterhead
-# with an unlabelled meta table
-EXTRA_LAYOUTS = ("strip", "letter", "right")
+# with an unlabelled meta table, and two party boxes side by side, the seller's tax id
+# printed above its name
+EXTRA_LAYOUTS = ("strip", "letter", "right", "boxes")
 
 
 @dataclass(frozen=True)
@@ -503,6 +504,19 @@ def _html(inv: dict[str, Any]) -> str:
         body = (
             f"<table style='width:100%'><tr><td>{title}{customer}</td><td class=r>{seller}</td>"
             f"</tr></table><br>{plain}{items}{totals}"
+        )
+    elif layout == "boxes":
+        street, city = inv["seller_address"]
+        box = "vertical-align:top;border:1px solid #888;padding:6px;width:50%"
+        seller_box = (
+            f"<b>{e(loc.seller)}</b><br>{e(loc.vat_label)}: {e(inv['seller_vat'])}<br>"
+            f"{e(inv['seller'])}<br>{e(street)}<br>{e(city)}"
+        )
+        body = (
+            f"<table style='width:100%'><tr><td></td><td class=r>{title}</td></tr></table>"
+            f"{meta}<table style='width:100%;margin-top:10px'><tr>"
+            f"<td style='{box}'>{seller_box}</td><td style='{box}'>{customer}</td></tr></table>"
+            f"{items}{totals}"
         )
     else:  # grid: labels over values
         heads = "".join(f"<div><b>{e(k)}</b></div>" for k, _ in meta_rows)

@@ -210,10 +210,13 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                     if _PERSON_TITLE.match(text.strip()):
                         salutation = text.strip() + " "
                     continue
-                kv = re.match(r"^[^:]{1,30}:\s*\S", full)
-                if (kv and ":" in full[: len(text.rstrip()) + 2]) or re.match(
+                # the label's column only: another column's "VAT No: ..." on the same line
+                # is not this block's
+                own = full if full.startswith(text.strip()) else text
+                kv = re.match(r"^[^:]{1,30}:\s*\S", own)
+                if (kv and ":" in own[: len(text.rstrip()) + 2]) or re.match(
                         r"^\s*(gln|globale|handelsname|ust|vat|tax|kunden-?n|customer n)",
-                        full, re.I):
+                        own, re.I):
                     continue  # "Key: value" lines (numbers, ids) inside the party block
                 if _CONTACT_LINE.search(fold(text)) and not LEGAL_FORM.search(text):
                     continue  # "Service comptabilité", "Contact name, Dept" over the name

@@ -147,3 +147,20 @@ def test_return_address_line_with_a_uk_postcode_over_the_addressee() -> None:
     )
     assert r.fields["customerName"] == "Harbour Lane Studio"
     assert r.fields["issuerName"] == "Greenfield Supplies"
+
+
+def test_customer_box_beside_a_seller_box_that_starts_with_its_vat_id() -> None:
+    """Two party boxes side by side: the seller's "VAT No:" line on the left does not make
+    the customer's name on the same line (right column) a key/value line."""
+    r = _page(
+        [
+            [(40, "Invoice number: 08421/2024"), (420, "Invoice")],
+            [(40, "From"), (312, "Bill to:")],
+            [(40, "VAT No: GB191158378"), (312, "Bluebell Catering Ltd")],
+            [(40, "Northgate Consulting LLP"), (312, "2 Station Street")],
+            [(40, "BS1 5TR Bristol"), (312, "CB1 2AB Cambridge")],
+            [(380, "Total"), (470, "£ 120.00")],
+        ]
+    )
+    assert r.fields["customerName"] == "Bluebell Catering Ltd"
+    assert r.fields["issuerName"] == "Northgate Consulting LLP"
