@@ -29,8 +29,8 @@ HELDOUT_LAYOUTS = frozenset({"sidebar", "grid"})
 # the documents above stay the same): a header strip of labels over values, a letter with a
 # return-address line over the window and the seller in the footer, a right-hand letterhead
 # with an unlabelled meta table, and two party boxes side by side, the seller's tax id
-# printed above its name
-EXTRA_LAYOUTS = ("strip", "letter", "right", "boxes")
+# printed above its name, and a letter whose number and dates are in running text
+EXTRA_LAYOUTS = ("strip", "letter", "right", "boxes", "inline")
 
 
 @dataclass(frozen=True)
@@ -517,6 +517,13 @@ def _html(inv: dict[str, Any]) -> str:
             f"{meta}<table style='width:100%;margin-top:10px'><tr>"
             f"<td style='{box}'>{seller_box}</td><td style='{box}'>{customer}</td></tr></table>"
             f"{items}{totals}"
+        )
+    elif layout == "inline":
+        number, issued, due = (v for _, v in meta_rows)
+        body = (
+            f"{seller}<br>{customer}<br>{title}<p>{e(loc.number)} {e(number)}, "
+            f"{e(loc.issued).lower()} {e(issued)}</p>{items}{totals}"
+            f"<p>{e(loc.due)} {e(due)}.</p>"
         )
     else:  # grid: labels over values
         heads = "".join(f"<div><b>{e(k)}</b></div>" for k, _ in meta_rows)
