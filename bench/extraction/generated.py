@@ -29,8 +29,9 @@ HELDOUT_LAYOUTS = frozenset({"sidebar", "grid"})
 # the documents above stay the same): a header strip of labels over values, a letter with a
 # return-address line over the window and the seller in the footer, a right-hand letterhead
 # with an unlabelled meta table, and two party boxes side by side, the seller's tax id
-# printed above its name, and a letter whose number and dates are in running text
-EXTRA_LAYOUTS = ("strip", "letter", "right", "boxes", "inline")
+# printed above its name, a letter whose number and dates are in running text, and an
+# unlabelled addressee in the window beside the seller's letterhead
+EXTRA_LAYOUTS = ("strip", "letter", "right", "boxes", "inline", "window")
 
 
 @dataclass(frozen=True)
@@ -524,6 +525,15 @@ def _html(inv: dict[str, Any]) -> str:
             f"{seller}<br>{customer}<br>{title}<p>{e(loc.number)} {e(number)}, "
             f"{e(loc.issued).lower()} {e(issued)}</p>{items}{totals}"
             f"<p>{e(loc.due)} {e(due)}.</p>"
+        )
+    elif layout == "window":
+        addressee = (
+            f"<div>{e(inv['customer'])}<br>{e(inv['customer_address'][0])}<br>"
+            f"{e(inv['customer_address'][1])}</div>"
+        )
+        body = (
+            f"<table style='width:100%'><tr><td style='vertical-align:bottom'>{addressee}</td>"
+            f"<td class=r>{seller}</td></tr></table><br>{title}{meta}{items}{totals}"
         )
     else:  # grid: labels over values
         heads = "".join(f"<div><b>{e(k)}</b></div>" for k, _ in meta_rows)

@@ -461,7 +461,50 @@ def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
     issuers += [c for c in _vat_block(ctx) if _letters(c.value) not in cust_letters]
     if not issuers:
         issuers += [c for c in _first_header_name(ctx) if _letters(c.value) not in cust_letters]
+    if not customers:
+        # no labelled customer: an address-shaped block in the window that is not the issuer's
+        # (a bare legal-form match anywhere on the page is no evidence of the issuer)
+        iss_letters = {_letters(c.value) for c in issuers if c.how not in ("legal-form", "header")}
+        customers += [c for c in _window_block(ctx) if _letters(c.value) not in iss_letters]
+        cust_letters = {_letters(c.value) for c in customers}
+        issuers = [c for c in issuers if _letters(c.value) not in cust_letters]
     return issuers, customers
+
+
+def _window_block(ctx: Context) -> list[Candidate]:
+    """Name, street, postcode and city, stacked in one column in the upper part of page 1,
+    with no VAT-id line under it (the seller's block has one)."""
+    if not ctx.doc.pages:
+        return []
+    page_h = ctx.doc.pages[0].height
+    infos = [i for i in ctx.infos if i.line.page == 0 and i.line.top < 0.45 * page_h]
+    out: list[Candidate] = []
+    for k, info in enumerate(infos):
+        for seg in info.line.segments:
+            name = seg.text.strip()
+            if not _name_like(name):
+                continue
+            col = [seg]
+            for nxt in infos[k + 1 : k + 5]:
+                same = [s for s in nxt.line.segments if abs(s.words[0].x0 - seg.words[0].x0) < 4]
+                if not same or nxt.line.top - col[-1].line.bottom > 8:
+                    break
+                col.append(same[0])
+            rest = [c.text for c in col[1:]]
+            if not (2 <= len(rest) <= 3) or not POSTCODE.search(rest[-1]) or \
+                    not _ADDRESS.search(rest[0]):
+                continue
+            if k > 0 and any(abs(s.words[0].x0 - seg.words[0].x0) < 4 and
+                             infos[k - 1].line.bottom > info.line.top - 8
+                             for s in infos[k - 1].line.segments):
+                continue  # not the top of its block
+            below = infos[k + len(col)] if k + len(col) < len(infos) else None
+            if below is not None and below.line.top - col[-1].line.bottom <= 8 and any(_VAT_LINE.match(s.ftext.strip()) or
+                                         _ADDRESS.search(s.text) for s in below.line.segments
+                                         if abs(s.words[0].x0 - seg.words[0].x0) < 4):
+                continue  # the block goes on: VAT id, phone, e-mail (a letterhead)
+            out.append(Candidate(_clean(name), 0.5, info.line.index, "window-block"))
+    return out
 
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

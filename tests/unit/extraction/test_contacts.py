@@ -164,3 +164,24 @@ def test_customer_box_beside_a_seller_box_that_starts_with_its_vat_id() -> None:
     )
     assert r.fields["customerName"] == "Bluebell Catering Ltd"
     assert r.fields["issuerName"] == "Northgate Consulting LLP"
+
+
+def test_unlabelled_addressee_in_the_window_beside_the_letterhead() -> None:
+    """No customer label: the name/street/postcode block at the top that is not the seller's
+    (whose block goes on with its VAT id) is the addressee, and not high-confidence."""
+    r = _page(
+        [
+            [(330, "Atelier Dupont")],
+            [(330, "12 rue de la Paix")],
+            [(330, "75002 Paris")],
+            [(40, "Weber & Söhne OHG"), (330, "N° TVA : FR12345678901")],
+            [(40, "Hauptstraße 5")],
+            [(40, "10115 Berlin")],
+            [],
+            [(40, "Facture n° FA-2024-0099"), (330, "Date : 04/03/2024")],
+            [(380, "Total TTC"), (470, "120,00 €")],
+        ]
+    )
+    assert r.fields["customerName"] == "Weber & Söhne OHG"
+    assert r.fields["issuerName"] == "Atelier Dupont"
+    assert r.field_confidence["customerName"] < 0.9
