@@ -50,6 +50,7 @@ def _own_policy_and_template(backend: LiveBackend, tag: str) -> tuple[str, str]:
                     "channel": "EMAIL",
                     "templateId": "reminder-2",
                     "attachInvoice": True,
+                    "attachLetter": True,
                 },
             ],
             "sendWindow": {"start": "09:00", "end": "18:00", "weekends": False},
@@ -82,6 +83,7 @@ def test_admin_edits_policy_and_template_with_preview_creates_user_and_api_key(
     page.get_by_label("Days after due, step 2").fill("12")
     expect(page.get_by_label("Attach the invoice PDF, step 2")).to_be_checked()
     page.get_by_label("Attach the invoice PDF, step 1").check()
+    expect(page.get_by_label("Attach the formal letter, step 2")).to_be_checked()
     page.get_by_label("Contacts per 7 days (per channel)").fill("3")
     screenshots(page, "settings-policy")
     page.get_by_role("button", name="Save policy").click()
@@ -89,6 +91,7 @@ def test_admin_edits_policy_and_template_with_preview_creates_user_and_api_key(
     stored = backend.admin("GET", f"/policies/{policy_id}").json()
     assert [s["offsetDays"] for s in stored["steps"]] == [1, 12]
     assert [s["attachInvoice"] for s in stored["steps"]] == [True, True]
+    assert [s["attachLetter"] for s in stored["steps"]] == [False, True]  # kept by the form
     assert stored["maxContactsPer7Days"] == 3
     assert stored["businessDaysOnly"] is True
 

@@ -499,9 +499,15 @@ def _window_block(ctx: Context) -> list[Candidate]:
                              for s in infos[k - 1].line.segments):
                 continue  # not the top of its block
             below = infos[k + len(col)] if k + len(col) < len(infos) else None
-            if below is not None and below.line.top - col[-1].line.bottom <= 8 and any(_VAT_LINE.match(s.ftext.strip()) or
-                                         _ADDRESS.search(s.text) for s in below.line.segments
-                                         if abs(s.words[0].x0 - seg.words[0].x0) < 4):
+            if (
+                below is not None
+                and below.line.top - col[-1].line.bottom <= 8
+                and any(
+                    _VAT_LINE.match(s.ftext.strip()) or _ADDRESS.search(s.text)
+                    for s in below.line.segments
+                    if abs(s.words[0].x0 - seg.words[0].x0) < 4
+                )
+            ):
                 continue  # the block goes on: VAT id, phone, e-mail (a letterhead)
             out.append(Candidate(_clean(name), 0.5, info.line.index, "window-block"))
     return out

@@ -114,6 +114,8 @@ def policy_body(base: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
             step["priority"] = values[prefix + "priority"]
         if values.get(prefix + "attachInvoice"):
             step["attachInvoice"] = True
+        if values.get(prefix + "attachLetter"):
+            step["attachLetter"] = True
         steps.append(step)
     cap = values.get("maxContactsPer7Days", "")
     return {
