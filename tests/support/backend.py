@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.lifetime import tied_to_this_process
+
 # The master key of every test backend (`PAYREC_SECRET_KEY`): backends sharing a database must
 # share it; a test passes `{"PAYREC_SECRET_KEY": ""}` to start one without.
 TEST_SECRET_KEY = "payrec-tests-master-key-" + "k" * 16
@@ -157,7 +159,7 @@ class LiveBackend:
         self.log_path = self.data_dir / f"backend-{self.port}.log"
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "payrec", "serve", "--no-migrate"],
+            tied_to_this_process([sys.executable, "-m", "payrec", "serve", "--no-migrate"]),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

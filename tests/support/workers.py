@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.support.backend import LiveBackend
+from tests.support.lifetime import tied_to_this_process
 
 ZONES = [
     "Pacific/Auckland",
@@ -91,22 +92,24 @@ def start_worker(
     if smtp_url:
         env["PAYREC_SMTP_URL"] = smtp_url
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "payrec",
-            "worker",
-            "--services",
-            services,
-            "--poll-interval",
-            "0.2",
-            "--concurrency",
-            str(concurrency),
-            "--worker-id",
-            name,
-            "--scheduler-interval",
-            scheduler_interval,
-        ],
+        tied_to_this_process(
+            [
+                sys.executable,
+                "-m",
+                "payrec",
+                "worker",
+                "--services",
+                services,
+                "--poll-interval",
+                "0.2",
+                "--concurrency",
+                str(concurrency),
+                "--worker-id",
+                name,
+                "--scheduler-interval",
+                scheduler_interval,
+            ]
+        ),
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
