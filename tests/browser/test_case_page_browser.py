@@ -34,6 +34,40 @@ def _case_with_call_task(backend: LiveBackend, tag: str) -> tuple[dict[str, Any]
     return case, task.json()["id"]
 
 
+HOSTILE_SUBJECT = 'Pay now <img src=x onerror="window.pwned=1">'
+HOSTILE_BODY = "Dear customer,\n<script>window.pwned=1</script>\nPlease pay."
+
+
+def _sent_hostile_reminder(backend: LiveBackend, case: dict[str, Any], tag: str) -> None:
+    """An e-mail reminder rendered from a template with markup in it, then marked SENT."""
+    template = backend.admin(
+        "POST",
+        "/templates",
+        json={
+            "templateId": f"hostile-{tag}",
+            "language": "en",
+            "channel": "EMAIL",
+            "subject": HOSTILE_SUBJECT,
+            "bodyText": HOSTILE_BODY,
+        },
+    )
+    assert template.status_code == 201, template.text
+    made = backend.auto(
+        "POST",
+        "/reminders",
+        json={
+            "recoveryCaseId": case["id"],
+            "type": "EMAIL",
+            "templateId": f"hostile-{tag}",
+            "recipient": "owner@example.com",
+            "render": True,
+        },
+    )
+    assert made.status_code == 201, made.text
+    sent = backend.auto("PUT", f"/reminders/{made.json()['id']}/sent", json={"status": "SENT"})
+    assert sent.status_code == 200, sent.text
+
+
 def _form(page: Any, button: str) -> Any:
     return page.locator("form").filter(has=page.get_by_role("button", name=button, exact=True))
 
@@ -45,6 +79,7 @@ def test_collector_records_payment_promise_call_and_dispute_on_the_case_page(
     agent = create_user(backend, "AGENT", name="Cora Caller")
     tag = secrets.token_hex(3)
     case, task_id = _case_with_call_task(backend, tag)
+    _sent_hostile_reminder(backend, case, tag)
 
     browser_sign_in(page, backend, agent)
     page.get_by_label("Search", exact=True).fill(f"INV-CP-{tag}")
@@ -53,6 +88,15 @@ def test_collector_records_payment_promise_call_and_dispute_on_the_case_page(
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"INV-CP-{tag}")
     expect(page.get_by_text("Europe/Berlin").first).to_be_visible()
     screenshots(page, "case")
+
+    # the sent reminder as the customer received it: its subject, its text behind a toggle,
+    # the template's markup shown as text, never run
+    expect(page.get_by_test_id("reminder-subject")).to_have_text(HOSTILE_SUBJECT)
+    text = page.get_by_test_id("reminder-text")
+    expect(text).to_be_hidden()
+    page.get_by_text("Text sent").click()
+    expect(text).to_contain_text("<script>window.pwned=1</script>")
+    assert page.evaluate("window.pwned") is None
 
     payment = _form(page, "Record payment")
     payment.get_by_label("Amount", exact=True).fill("250.00")

@@ -69,6 +69,19 @@ def test_claim_records_each_reminder_once_as_post_reminders_would(
     assert reminder["content"] == rendered
     assert reminder["metadata"]["subject"] == rendered["subject"]
     stored = backend.auto("GET", f"/reminders/{reminder['id']}").json()
+    assert stored["content"] is None  # the automation shape as the guide has it
+
+    def kept() -> Any:  # the management API's case detail: what the reminder row stored
+        detail = backend.admin("GET", f"/recovery-cases/{case['id']}")
+        assert detail.status_code == 200, detail.text
+        return next(r["content"] for r in detail.json()["reminders"] if r["id"] == reminder["id"])
+
+    received = {
+        "subject": rendered["subject"],
+        "body": rendered["text"],
+        "language": rendered["language"],
+    }
+    assert kept() == received
     # the claim adds what only the sender needs (the rendered content, the thread, the
     # invoice to attach); the rest is the stored reminder
     claim_only = ("content", "threadReminderIds", "attachment")
@@ -96,6 +109,7 @@ def test_claim_records_each_reminder_once_as_post_reminders_would(
     _release(backend, reclaimed)
     after_crash = _claim(backend, include=INCLUDE)[task_id]["reminder"]
     assert after_crash["status"] == "SENT" and after_crash["content"] is None
+    assert kept() == received  # stored once: what the customer received, never re-rendered
 
 
 def test_claim_brings_no_reminder_where_post_reminders_would_refuse(

@@ -91,6 +91,9 @@ _PAGE_REMINDERS = (
         Reminder.sent_at,
         Reminder.scheduled_for,
         Reminder.created_at,
+        Reminder.content_subject,
+        Reminder.content_body,
+        Reminder.content_language,
     )
     .where(Reminder.recovery_case_id == bindparam("case_id"))
     .order_by(Reminder.created_at)
@@ -160,7 +163,7 @@ class CasePage:
 
     head: CaseHead
     tasks: Sequence[Any]  # Core rows: id, type, status, scheduled_at, metadata
-    reminders: Sequence[Any]
+    reminders: Sequence[Any]  # Core rows: type, status, recipient, times, content_*
     payments: Sequence[Any]
     notes: list[NoteOut]
     documents: list[Any]
@@ -199,7 +202,7 @@ def case_detail(session: Session, case_id: str, base_url: str) -> CaseDetail:
         notes=notes(session, case_id),
         tasks=[_dump(tasks.to_out(t)) for t in task_repository.for_case(session, case_id)],
         reminders=[
-            _dump(reminders.to_out(r))
+            reminders.to_managed(r)
             for r in session.scalars(
                 select(Reminder)
                 .where(Reminder.recovery_case_id == case_id)

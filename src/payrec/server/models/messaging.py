@@ -28,6 +28,11 @@ class Reminder(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     external_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # what was rendered for the customer when the reminder was recorded (or last re-claimed
+    # while still SCHEDULED): shown on the case page, never re-rendered (reminders.service)
+    content_subject: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    content_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_language: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -67,6 +67,7 @@ def attach(
                 content = service.checked_content(
                     session, data, case, customer, link_template=link_template
                 )
+                service.keep_content(reminder, content)
         except DomainError:  # refused: the worker's own POST /reminders answers why
             continue
         task["reminder"] = _wire(reminder, content)

@@ -66,6 +66,14 @@ class ReminderSent(ApiModel):
     )
 
 
+class ReminderContent(OutModel):
+    """What was rendered for the customer, as stored on the reminder (management API)."""
+
+    subject: str | None
+    body: str
+    language: str | None
+
+
 class ReminderOut(OutModel):
     id: str
     recovery_case_id: str

@@ -16,6 +16,7 @@ from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.models import Customer, RecoveryCase, Reminder
 from payrec.server.reminders.schemas import (
+    ReminderContent,
     ReminderCreate,
     ReminderOut,
 )
@@ -23,9 +24,52 @@ from payrec.server.templates import rendering
 from payrec.server.templates.rendering import opted_out
 from payrec.server.templates.schemas import RenderedOut, RenderRequest
 
+SUBJECT_CAP = 500  # the column's size
+BODY_CAP = 20_000  # characters of the text body kept: a dunning letter fits many times
+CUT = "\n[…]"
+
 
 def to_out(reminder: Reminder) -> ReminderOut:
     return ReminderOut.from_row(reminder, metadata=reminder.meta or {})
+
+
+def to_managed(reminder: Reminder) -> dict[str, Any]:
+    """The reminder as the management API shows it: the automation shape, with `content` the
+    stored render (`{"subject", "body", "language"}`, or null when none was rendered)."""
+    out: dict[str, Any] = to_out(reminder).model_dump(mode="python", by_alias=True)
+    out["content"] = stored_content(reminder)
+    return out
+
+
+def stored_content(reminder: Any) -> dict[str, Any] | None:
+    """What `keep_content` stored on `reminder` (an ORM row or a Core row of its columns)."""
+    if reminder.content_body is None:
+        return None
+    return ReminderContent(
+        subject=reminder.content_subject,
+        body=reminder.content_body,
+        language=reminder.content_language,
+    ).model_dump(mode="python", by_alias=True)
+
+
+def keep_content(reminder: Reminder, content: RenderedOut | None) -> None:
+    """Store on `reminder` what was rendered for the customer: its subject, text body (capped:
+    `SUBJECT_CAP`, `BODY_CAP`) and language. It is what the customer receives, so it is
+    written when the reminder is recorded and never re-rendered for display. A re-claim (or a
+    retried `POST /reminders` with `render`) while the reminder is still SCHEDULED answers a
+    fresh render, and that is what its worker sends: the stored one follows it when it changed
+    (a template edited in between). Once SENT or FAILED, it never changes."""
+    if content is None or reminder.status != "SCHEDULED":
+        return
+    kept = (_cap(content.subject, SUBJECT_CAP), _cap(content.text, BODY_CAP), content.language)
+    if kept != (reminder.content_subject, reminder.content_body, reminder.content_language):
+        reminder.content_subject, reminder.content_body, reminder.content_language = kept
+
+
+def _cap(text: str | None, size: int) -> str | None:
+    if text is None or len(text) <= size:
+        return text
+    return text[: size - len(CUT)] + CUT
 
 
 def get(session: Session, reminder_id: str, *, for_update: bool = False) -> Reminder:
@@ -57,6 +101,7 @@ def create(
             content = None
             if render:
                 content = _render(session, data, existing.recovery_case_id, link_template)
+                keep_content(existing, content)
             return existing, False, content
     customer = session.get(Customer, case.customer_id) if render else None
     reminder, content = new_reminder(session, data, case, customer, link_template=link_template)
@@ -90,6 +135,7 @@ def new_reminder(
         meta=metadata,
         status="SCHEDULED",
     )
+    keep_content(reminder, content)
     return reminder, content
 
 
