@@ -7,6 +7,11 @@ be refused or could not be made (the case may not be contacted, the customer opt
 recipient, no such template), the task carries no reminder and the worker makes the call
 itself, which answers the reason.
 
+The reminder row keeps what was rendered (`service.keep_content`: subject, text body,
+language), which the case page and the management API show: recorded with the reminder, a
+re-claim of a still SCHEDULED reminder stores its fresh render only when it changed (that is
+what the worker then sends), and once SENT or FAILED it is never touched again.
+
 Each e-mail reminder also carries what the worker needs to thread and attach it (no extra
 calls): `threadReminderIds`, the case's e-mail reminders already SENT (oldest first, the
 first and the latest few), from which the worker writes `In-Reply-To`/`References`; and, when
