@@ -11,8 +11,11 @@ import pytest
 
 from tests.support.backend import (
     LiveBackend,
+    clone_pg_database,
+    clone_sqlite_database,
     create_pg_database,
     drop_pg_database,
+    migrate,
     postgres_available,
     start_backend,
 )
@@ -54,8 +57,40 @@ def database_url_factory(
 
 
 @pytest.fixture(scope="session")
-def backend_factory(
+def migrated_database_url_factory(
     database_url_factory: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], str]]:
+    """Fresh databases at the migrations' head: `factory("sqlite")` or `factory("postgres")`.
+
+    Each is a copy of a template migrated once per test process (Alembic's full run costs
+    seconds per database; the suite starts dozens of backends)."""
+    templates: dict[str, str] = {}
+    created: list[str] = []
+
+    def factory(kind: str) -> str:
+        if kind not in templates:
+            template = database_url_factory(kind)
+            migrate(template)
+            templates[kind] = template
+        if kind == "postgres":
+            url = clone_pg_database(templates[kind])
+            created.append(url)
+            return url
+        return clone_sqlite_database(
+            templates[kind], tmp_path_factory.mktemp("sqlite") / "payrec.db"
+        )
+
+    yield factory
+    for url in created:
+        with contextlib.suppress(Exception):
+            drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def backend_factory(
+    database_url_factory: Callable[[str], str],
+    migrated_database_url_factory: Callable[[str], str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., LiveBackend]]:
     """Start extra backends: `backend_factory("sqlite", env={...})`.
 
@@ -72,14 +107,16 @@ def backend_factory(
         data_dir: Path | None = None,
         provision: bool = True,
     ) -> LiveBackend:
-        url = db_url or database_url_factory(kind)
+        fresh = provision and db_url is None
+        url = db_url or (migrated_database_url_factory if fresh else database_url_factory)(kind)
         sibling = next((b for b in started if b.db_url == url), None)
         backend = start_backend(
             url,
             data_dir or (sibling.data_dir if sibling else tmp_path_factory.mktemp("data")),
             env,
-            provision=provision and db_url is None,
+            provision=fresh,
             keys_from=sibling,
+            migrated=fresh,
         )
         started.append(backend)
         return backend

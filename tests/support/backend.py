@@ -67,6 +67,34 @@ def create_pg_database(prefix: str = "payrec_test") -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
+def clone_pg_database(template_url: str, prefix: str = "payrec_test") -> str:
+    """A new PostgreSQL database copied from `template_url` (`CREATE DATABASE ... TEMPLATE`:
+    a file copy, ~0.1 s, where running every migration again takes seconds). Nobody may be
+    connected to the template while it is copied."""
+    import psycopg
+
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    template = template_url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def clone_sqlite_database(template_url: str, path: Path) -> str:
+    """A new SQLite database file at `path` copied from `template_url` (SQLite's online backup,
+    so a write-ahead log not yet checkpointed is copied too)."""
+    import sqlite3
+
+    source = sqlite3.connect(template_url.removeprefix("sqlite:///"))
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    return f"sqlite:///{path}"
+
+
 def drop_pg_database(url: str) -> None:
     import psycopg
 
@@ -131,8 +159,10 @@ class LiveBackend:
     def kind(self) -> str:
         return "postgres" if self.db_url.startswith("postgresql") else "sqlite"
 
-    def provision(self) -> None:
-        migrate(self.db_url)
+    def provision(self, *, migrated: bool = False) -> None:
+        """Migrate the database (unless it is `migrated` already) and create the test keys."""
+        if not migrated:
+            migrate(self.db_url)
         self.admin_key = make_key(self.db_url, "test-admin", "ADMIN")
         self.automation_key = make_key(self.db_url, "test-automation", "AUTOMATION_SERVICE")
         self.agent_key = make_key(self.db_url, "test-agent", "AGENT")
@@ -286,15 +316,17 @@ def start_backend(
     *,
     provision: bool = True,
     keys_from: LiveBackend | None = None,
+    migrated: bool = False,
 ) -> LiveBackend:
-    """Start `payrec serve`; `keys_from` shares another backend's credentials (same database)."""
+    """Start `payrec serve`; `keys_from` shares another backend's credentials (same database);
+    `migrated`: the database is at head already (a copy of a migrated template)."""
     backend = LiveBackend(db_url=db_url, data_dir=data_dir, env=dict(env or {}))
     if keys_from is not None:
         backend.admin_key = keys_from.admin_key
         backend.automation_key = keys_from.automation_key
         backend.agent_key = keys_from.agent_key
     elif provision:
-        backend.provision()
+        backend.provision(migrated=migrated)
     return backend.start()
 
 
