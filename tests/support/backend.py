@@ -104,17 +104,26 @@ def drop_pg_database(url: str) -> None:
 
 
 def make_key(db_url: str, name: str, role: str) -> str:
+    [key] = make_keys(db_url, [(name, role)])
+    return key
+
+
+def make_keys(db_url: str, clients: list[tuple[str, str]]) -> list[str]:
+    """API keys of new clients `(name, roles)`, made in one transaction on one connection."""
     from payrec.server.actor import Actor
     from payrec.server.auth.service import create_client
     from payrec.server.db import Database
 
     db = Database(db_url, pool_size=1)
+    keys: list[str] = []
     try:
         with db.write() as session:
-            _client, creds = create_client(
-                session, name=name, roles=role.split(","), actor=Actor(name="tests")
-            )
-        return creds.api_key
+            for name, role in clients:
+                _client, creds = create_client(
+                    session, name=name, roles=role.split(","), actor=Actor(name="tests")
+                )
+                keys.append(creds.api_key)
+        return keys
     finally:
         db.dispose()
 
@@ -163,9 +172,14 @@ class LiveBackend:
         """Migrate the database (unless it is `migrated` already) and create the test keys."""
         if not migrated:
             migrate(self.db_url)
-        self.admin_key = make_key(self.db_url, "test-admin", "ADMIN")
-        self.automation_key = make_key(self.db_url, "test-automation", "AUTOMATION_SERVICE")
-        self.agent_key = make_key(self.db_url, "test-agent", "AGENT")
+        self.admin_key, self.automation_key, self.agent_key = make_keys(
+            self.db_url,
+            [
+                ("test-admin", "ADMIN"),
+                ("test-automation", "AUTOMATION_SERVICE"),
+                ("test-agent", "AGENT"),
+            ],
+        )
 
     def start(self) -> LiveBackend:
         self.port = self.port or free_port()
