@@ -149,6 +149,31 @@ def own_backend(
         backend.stop()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def module_backend(
+    request: pytest.FixtureRequest, backend_factory: Callable[..., LiveBackend]
+) -> Iterator[LiveBackend]:
+    """A backend of the test module's own, on SQLite and on PostgreSQL, stopped when the module
+    ends: for modules whose claims take every due task but whose tests each finish (or find by
+    id, within the claim's limit) the tasks they created. Starting a backend costs seconds;
+    one per module instead of one per test (`own_backend`) saves them."""
+    backend = backend_factory(request.param)
+    try:
+        yield backend
+    finally:
+        backend.stop()
+
+
+@pytest.fixture(scope="module")
+def module_pg_backend(backend_factory: Callable[..., LiveBackend]) -> Iterator[LiveBackend]:
+    """`module_backend` on PostgreSQL only (races that need its row locks)."""
+    backend = backend_factory("postgres")
+    try:
+        yield backend
+    finally:
+        backend.stop()
+
+
 @pytest.fixture
 def own_pg_backend(backend_factory: Callable[..., LiveBackend]) -> Iterator[LiveBackend]:
     """`own_backend` on PostgreSQL only (races that need its row locks)."""

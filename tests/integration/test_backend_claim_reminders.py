@@ -2,8 +2,9 @@
 reminder `POST /reminders` would record for it (once per task), rendered, in the claim's
 transaction; where that call would refuse, the task comes without one.
 
-Each test starts its own backend: claims take every due `REMINDER` task, and the shared
-backend holds other tests' tasks.
+The module has backends of its own (`module_backend`, `module_pg_backend`): claims take every
+due `REMINDER` task, and the shared backend holds other tests' tasks. Each test here looks up
+the tasks it created by id in claims whose limit holds the few its predecessors left leased.
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ def _created_count(backend: LiveBackend, case_id: str) -> int:
 
 
 def test_claim_records_each_reminder_once_as_post_reminders_would(
-    own_backend: LiveBackend,
+    module_backend: LiveBackend,
 ) -> None:
-    backend = own_backend
+    backend = module_backend
     case = backend.new_case(amount="321.09", currency="EUR")
     task_id = _task(backend, case["id"])
     claimed = _claim(backend, include=INCLUDE)[task_id]
@@ -113,9 +114,9 @@ def test_claim_records_each_reminder_once_as_post_reminders_would(
 
 
 def test_claim_brings_no_reminder_where_post_reminders_would_refuse(
-    own_backend: LiveBackend,
+    module_backend: LiveBackend,
 ) -> None:
-    backend = own_backend
+    backend = module_backend
     opted_out = backend.new_customer()
     patched = backend.admin("PATCH", f"/customers/{opted_out['id']}", json={"optOutEmail": True})
     assert patched.status_code == 200, patched.text
@@ -156,23 +157,21 @@ def test_claim_brings_no_reminder_where_post_reminders_would_refuse(
     assert _created_count(backend, other["id"]) == 0
 
 
-def test_claim_include_refuses_unknown_values(own_backend: LiveBackend) -> None:
+def test_claim_include_refuses_unknown_values(backend: LiveBackend) -> None:
     for include in (["customer"], ["reminder", "reminder", "reminder"], "reminder"):
-        response = own_backend.auto(
-            "POST", "/tasks/claim", json={"workerId": "w", "include": include}
-        )
+        response = backend.auto("POST", "/tasks/claim", json={"workerId": "w", "include": include})
         assert response.status_code == 422, (include, response.text)
         assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_payments_racing_sent_marks_never_fail(
-    own_pg_backend: LiveBackend,
+    module_pg_backend: LiveBackend,
 ) -> None:
     """A payment that settles a case while its reminder is being marked sent: both lock the
     case first, so neither waits on the other in a deadlock (which PostgreSQL would break
     after a second by failing one of them). The mark either lands (and the case is then
     settled) or finds the reminder cancelled by the payment (409)."""
-    backend = own_pg_backend
+    backend = module_pg_backend
     cases = [backend.new_case(amount="100.00") for _ in range(30)]
     for case in cases:
         _task(backend, case["id"])
@@ -210,12 +209,12 @@ def test_payments_racing_sent_marks_never_fail(
 
 
 def test_payments_racing_claims_that_record_reminders_never_fail(
-    own_pg_backend: LiveBackend,
+    module_pg_backend: LiveBackend,
 ) -> None:
     """A claim holds its tasks' locks while it records their reminders (each referencing its
     case); a payment holds its case's lock while it cancels the case's tasks. The claim must
     not wait on the case's lock then, or the two deadlock."""
-    backend = own_pg_backend
+    backend = module_pg_backend
     cases = [backend.new_case(amount="100.00") for _ in range(40)]
     for case in cases:
         _task(backend, case["id"])
@@ -251,11 +250,11 @@ def test_payments_racing_claims_that_record_reminders_never_fail(
 
 
 def test_a_template_failing_for_one_case_does_not_stop_the_claim(
-    own_backend: LiveBackend,
+    module_backend: LiveBackend,
 ) -> None:
     """A stored template that renders for most cases but fails for one (its data, not its
     syntax): that task comes without a reminder, every other task of the claim with its own."""
-    backend = own_backend
+    backend = module_backend
     body = {
         "channel": "EMAIL",
         "subject": "Invoice {{ invoiceNumber }}",

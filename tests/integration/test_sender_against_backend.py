@@ -21,10 +21,10 @@ from tests.support.channels import RecordingEmail
 
 
 @pytest.fixture
-def sender(own_backend: LiveBackend) -> Iterator[tuple[ReminderSender, RecordingEmail]]:
+def sender(module_backend: LiveBackend) -> Iterator[tuple[ReminderSender, RecordingEmail]]:
     email = RecordingEmail()
     channels = Channels(email=email, sms=email, collections_email="c@x")  # type: ignore[arg-type]
-    with AutomationApiClient(own_backend.base_url, own_backend.automation_key) as client:
+    with AutomationApiClient(module_backend.base_url, module_backend.automation_key) as client:
         sender = ReminderSender(client, channels, worker_id="w-fresh", concurrency=1)
         try:
             yield sender, email
@@ -40,11 +40,11 @@ def _claimed_task(backend: LiveBackend, sender: ReminderSender) -> dict[str, Any
 
 
 def test_a_case_paid_after_the_claim_gets_no_reminder(
-    own_backend: LiveBackend, sender: tuple[ReminderSender, RecordingEmail]
+    module_backend: LiveBackend, sender: tuple[ReminderSender, RecordingEmail]
 ) -> None:
     reminders, email = sender
-    task = _claimed_task(own_backend, reminders)
-    paid = own_backend.admin(
+    task = _claimed_task(module_backend, reminders)
+    paid = module_backend.admin(
         "POST",
         f"/recovery-cases/{task['recoveryCaseId']}/payments",
         json={"amount": "100.00", "currency": "USD"},
@@ -54,20 +54,20 @@ def test_a_case_paid_after_the_claim_gets_no_reminder(
     reminders.leases.hold(task["id"], task["leaseToken"], since=time.monotonic() - 3)
     outcome = reminders.process(task)
     assert outcome.status == "LOST" and email.sent == []
-    stored = own_backend.auto("GET", f"/reminders/{task['reminder']['id']}").json()
+    stored = module_backend.auto("GET", f"/reminders/{task['reminder']['id']}").json()
     assert stored["status"] == "CANCELLED"
-    assert own_backend.auto("GET", f"/tasks/{task['id']}").json()["status"] == "CANCELLED"
+    assert module_backend.auto("GET", f"/tasks/{task['id']}").json()["status"] == "CANCELLED"
 
 
 def test_an_open_case_waiting_as_long_is_sent_once(
-    own_backend: LiveBackend, sender: tuple[ReminderSender, RecordingEmail]
+    module_backend: LiveBackend, sender: tuple[ReminderSender, RecordingEmail]
 ) -> None:
     reminders, email = sender
-    task = _claimed_task(own_backend, reminders)
+    task = _claimed_task(module_backend, reminders)
     reminders.leases.hold(task["id"], task["leaseToken"], since=time.monotonic() - 3)
     outcome = reminders.process(task)
     assert outcome.status == "COMPLETED" and len(email.sent) == 1
-    stored = own_backend.auto("GET", f"/reminders/{task['reminder']['id']}").json()
+    stored = module_backend.auto("GET", f"/reminders/{task['reminder']['id']}").json()
     assert stored["status"] == "SENT"
     # the case shows what the customer received, as the reminder row kept it
     detail = own_backend.admin("GET", f"/recovery-cases/{task['recoveryCaseId']}").json()
