@@ -78,14 +78,14 @@ def test_backend_outage_opens_breaker_idles_and_resumes(
         wait_until(
             lambda: len(book.delivered(smtp)) + len(late.delivered(smtp)) > delivered_before,
             timeout=45,
-            interval=0.1,
+            interval=0.05,
             message="workers resume after the backend returns",
         )
         resumed_after = time.monotonic() - back
         wait_until(
             lambda: book.all_delivered(smtp) and late.all_delivered(smtp),
             timeout=60,
-            interval=0.2,
+            interval=0.05,
             message="every reminder delivered after the outage",
         )
         all_in = time.monotonic() - back

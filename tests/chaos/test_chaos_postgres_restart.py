@@ -126,7 +126,7 @@ def test_postgres_restart_503_meanwhile_workers_resume_nothing_lost(
         assert seen[503] >= 3, seen
         assert retry_after and all(v.isdigit() and int(v) > 0 for v in retry_after)
 
-        wait_until(lambda: book.all_delivered(smtp), timeout=60, interval=0.2, message="resumed")
+        wait_until(lambda: book.all_delivered(smtp), timeout=60, interval=0.05, message="resumed")
         acked_before = len(writer.acknowledged)
         wait_until(
             lambda: len(writer.acknowledged) > acked_before + 5, timeout=20, message="writes again"

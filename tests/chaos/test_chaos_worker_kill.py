@@ -101,7 +101,7 @@ def run_kill_chaos(
             book.all_delivered(smtp) and _sent_so_far(backend.db_url, book) >= len(book.case_ids)
         ),
         timeout=max(1.0, deadline - time.monotonic()),
-        interval=0.2,
+        interval=0.1,
         message="every reminder delivered and marked sent after the kills",
     )
     wait_until(

@@ -215,7 +215,7 @@ def test_the_deployment_recipe_delivers_each_reminder_once(
         wait_until(
             lambda: {a for m in smtp.messages for a in m.to} >= emails,
             timeout=60,
-            interval=0.2,
+            interval=0.05,
             message="every reminder delivered",
         )
         wait_until(

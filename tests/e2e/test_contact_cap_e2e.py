@@ -140,7 +140,7 @@ def test_cap_and_consolidation_hold_with_two_schedulers_and_two_senders(
         wait_until(
             lambda: {a for m in smtp.messages for a in m.to if a in book} == set(book),
             timeout=90,
-            interval=0.5,
+            interval=0.05,
             message="every customer e-mailed",
         )
 
@@ -151,7 +151,7 @@ def test_cap_and_consolidation_hold_with_two_schedulers_and_two_senders(
             ).json()["total"]
             return due == 0 and running == 0
 
-        wait_until(settled, timeout=60, interval=0.5, message="no due or running task left")
+        wait_until(settled, timeout=60, interval=0.1, message="no due or running task left")
     finally:
         for worker in workers:
             worker.terminate()

@@ -76,7 +76,7 @@ def test_many_workers_send_each_reminder_once(
         wait_until(
             lambda: len({a for m in smtp.messages for a in m.to if a in emails}) == len(emails),
             timeout=150,
-            interval=0.5,
+            interval=0.05,
             message="every customer emailed",
         )
     finally:
@@ -105,7 +105,7 @@ def test_sigkill_mid_batch_loses_nothing(pg_stack: tuple[LiveBackend, SmtpSink])
         wait_until(
             lambda: len({a for m in smtp.messages for a in m.to if a in emails}) == len(emails),
             timeout=120,
-            interval=0.5,
+            interval=0.05,
             message="every customer emailed after the kill",
         )
     finally:

@@ -42,7 +42,7 @@ def test_burst_gets_429_with_retry_after(limited: LiveBackend) -> None:
     wait_until(
         lambda: _burst(limited, limited.automation_key, 1)[0].status_code == 200,
         timeout=5,
-        interval=0.2,
+        interval=0.05,
         message="bucket refilled",
     )
 

@@ -207,7 +207,7 @@ def test_expired_lease_returns_task_then_fails_it(backend: LiveBackend) -> None:
         body: dict[str, Any] = backend.auto("GET", f"/tasks/{retried['id']}").json()
         return body if body["status"] == "PENDING" else None
 
-    back = wait_until(returned, timeout=15, interval=0.25, message="lease expiry")
+    back = wait_until(returned, timeout=15, interval=0.1, message="lease expiry")
     assert back["attempts"] == 1 and back["leaseExpiresAt"] is None and back["lockedBy"] is None
     assert "lease" in back["lastError"]
     gave_up = backend.auto("GET", f"/tasks/{last_try['id']}").json()

@@ -180,7 +180,7 @@ def test_an_expired_lease_is_placed_under_the_cap_like_a_retry(own_backend: Live
         task = _task(backend, first["id"])
         return task if task["status"] == "PENDING" else None
 
-    task = wait_until(returned, timeout=60, interval=0.5)
+    task = wait_until(returned, timeout=60, interval=0.1)
     assert task is not None
     # back in the queue, it would be a second contact within a week of the next one
     assert _at(task["scheduledAt"]) >= _at(second["scheduledAt"]) + timedelta(days=7), task
