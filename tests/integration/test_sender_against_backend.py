@@ -70,7 +70,7 @@ def test_an_open_case_waiting_as_long_is_sent_once(
     stored = module_backend.auto("GET", f"/reminders/{task['reminder']['id']}").json()
     assert stored["status"] == "SENT"
     # the case shows what the customer received, as the reminder row kept it
-    detail = own_backend.admin("GET", f"/recovery-cases/{task['recoveryCaseId']}").json()
+    detail = module_backend.admin("GET", f"/recovery-cases/{task['recoveryCaseId']}").json()
     [kept] = [r["content"] for r in detail["reminders"] if r["id"] == stored["id"]]
     [message] = email.sent
     assert (kept["subject"], kept["body"]) == (message.subject, message.text)
