@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -164,7 +166,7 @@ def test_an_agent_cannot_reach_settings_page_or_post(
     agent = create_user(backend, "AGENT")
     browser_sign_in(page, backend, agent)
     expect(page.get_by_role("link", name="Settings")).to_have_count(0)
-    for path in ("", "/users", "/api-keys", "/policies", "/templates", "/webhooks"):
+    for path in ("", "/users", "/api-keys", "/policies", "/templates", "/webhooks", "/rates"):
         answer = page.goto(backend.base_url + "/app/settings" + path)
         assert answer is not None and answer.status == 403, path
         expect(page.get_by_role("heading", level=1)).to_contain_text("403")
@@ -178,6 +180,15 @@ def test_an_agent_cannot_reach_settings_page_or_post(
             ("/app/settings/policies/policy-default", {"name": "hijacked"}),
             ("/app/settings/templates/reminder-1/en", {"channel": "EMAIL", "bodyText": "x"}),
             ("/app/settings/webhooks", {"url": "https://example.com/x", "events": "case.created"}),
+            (
+                "/app/settings/rates",
+                {
+                    "reference": "BOE_BASE",
+                    "validFrom": "2031-01-01",
+                    "rate": "1",
+                    "source": "sneak",
+                },
+            ),
         ):
             assert client.post(path, data).status_code == 403, path
     users = backend.admin("GET", "/users").json()
@@ -185,6 +196,80 @@ def test_an_agent_cannot_reach_settings_page_or_post(
     assert f"sneak-{tag}@example.com" not in str(listed)
     hooks = backend.admin("GET", "/webhook-endpoints").json()["endpoints"]
     assert "https://example.com/x" not in [e["url"] for e in hooks]
+    rates = backend.admin("GET", "/reference-rates").json()["rates"]
+    assert "sneak" not in [r["source"] for r in rates]
+
+
+def _ecb_rates(backend: LiveBackend) -> Any:
+    listed = backend.admin("GET", "/reference-rates", params={"reference": "ECB_MRO"})
+    return listed.json(parse_float=Decimal)
+
+
+def _half_start(day: date) -> date:
+    return date(day.year, 1 if day.month <= 6 else 7, 1)
+
+
+def test_admin_sees_a_missing_reference_rate_and_adds_it(
+    sqlite_backend: LiveBackend, page: Any, screenshots: Any
+) -> None:
+    backend = sqlite_backend
+    admin = create_user(backend, "ADMIN", name="Rita Rates")
+    start = _half_start(datetime.now(UTC).date())
+    half = f"{start.year}-{'H1' if start.month == 1 else 'H2'}"
+    listed = _ecb_rates(backend)
+    assert start.isoformat() not in [r["validFrom"] for r in listed["rates"]], (
+        "the shipped table now has this half-year's ECB rate: the test needs one it lacks"
+    )
+
+    browser_sign_in(page, backend, admin)
+    page.goto(backend.base_url + "/app/settings")
+    page.get_by_role("link", name="Reference rates").click()
+    alert = page.locator("#rates-missing")
+    expect(alert.locator('[data-reference="ECB_MRO"]')).to_contain_text(half)
+    expect(page.locator("#rates-ECB_MRO")).to_contain_text("Shipped")
+    screenshots(page, "settings-rates-missing")
+
+    # a rate that is not a number, a day that starts no half-year: the field is named
+    page.get_by_label("Reference", exact=True).select_option("ECB_MRO")
+    page.get_by_label("Valid from (1 January or 1 July)").fill(start.isoformat())
+    page.get_by_label("Rate (percent per year)").fill("two")
+    page.get_by_label("Source (URL or text)").fill("https://www.ecb.europa.eu/press/")
+    page.get_by_role("button", name="Add rate").click()
+    expect(page.locator("#rate-error")).to_contain_text("Rate")
+    page.get_by_label("Valid from (1 January or 1 July)").fill(start.replace(day=2).isoformat())
+    page.get_by_label("Rate (percent per year)").fill("2.15")
+    page.get_by_role("button", name="Add rate").click()
+    expect(page.locator("#rate-error")).to_contain_text("validFrom")
+
+    page.get_by_label("Valid from (1 January or 1 July)").fill(start.isoformat())
+    page.get_by_role("button", name="Add rate").click()
+    expect(page.get_by_role("status")).to_have_text("Rate added.")
+    expect(page.locator('#rates-missing [data-reference="ECB_MRO"]')).to_have_count(0)
+    newest = page.locator("#rates-ECB_MRO tbody tr").first  # newest first
+    expect(newest).to_contain_text("2.15 %")
+    expect(newest).to_contain_text("Added by an admin")
+    screenshots(page, "settings-rates-added")
+    listed = _ecb_rates(backend)
+    (added,) = [r for r in listed["rates"] if r["validFrom"] == start.isoformat()]
+    assert (added["rate"], added["source"], added["shipped"]) == (
+        Decimal("2.15"),
+        "https://www.ecb.europa.eu/press/",
+        False,
+    )
+
+    # the same half-year again: 409 on the page; a form without its CSRF token: refused
+    with AppClient(backend) as client:
+        client.signed_in_as(admin)
+        client.get("/app/settings/rates")
+        form = {"reference": "ECB_MRO", "validFrom": start.isoformat(), "rate": "9",
+                "source": "again"}  # fmt: skip
+        again = client.post("/app/settings/rates", form)
+        assert again.status_code == 409 and "already has a rate" in again.text
+        assert client.post("/app/settings/rates", form, csrf=False).status_code == 403
+    listed = _ecb_rates(backend)
+    assert [r["rate"] for r in listed["rates"] if r["validFrom"] == start.isoformat()] == [
+        Decimal("2.15")
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -75,6 +75,7 @@ from payrec.server.web.pages import (
     sign_in_redirect,
 )
 from payrec.server.web.profile import router as web_profile_router
+from payrec.server.web.rates_pages import router as web_rates_router
 from payrec.server.web.report_pages import router as web_reports_router
 from payrec.server.web.review_pages import router as web_review_router
 from payrec.server.web.routes import router as web_router
@@ -260,6 +261,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_settings_content_router)
     app.include_router(web_import_router)
     app.include_router(web_webhook_router)
+    app.include_router(web_rates_router)
     app.include_router(web_profile_router)
     app.include_router(portal_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
