@@ -200,8 +200,8 @@ def test_an_agent_cannot_reach_settings_page_or_post(
     assert "sneak" not in [r["source"] for r in rates]
 
 
-def _ecb_rates(backend: LiveBackend) -> Any:
-    listed = backend.admin("GET", "/reference-rates", params={"reference": "ECB_MRO"})
+def _rates(backend: LiveBackend, **params: str) -> Any:
+    listed = backend.admin("GET", "/reference-rates", params=params)
     return listed.json(parse_float=Decimal)
 
 
@@ -216,7 +216,7 @@ def test_admin_sees_a_missing_reference_rate_and_adds_it(
     admin = create_user(backend, "ADMIN", name="Rita Rates")
     start = _half_start(datetime.now(UTC).date())
     half = f"{start.year}-{'H1' if start.month == 1 else 'H2'}"
-    listed = _ecb_rates(backend)
+    listed = _rates(backend, reference="ECB_MRO")
     assert start.isoformat() not in [r["validFrom"] for r in listed["rates"]], (
         "the shipped table now has this half-year's ECB rate: the test needs one it lacks"
     )
@@ -249,7 +249,7 @@ def test_admin_sees_a_missing_reference_rate_and_adds_it(
     expect(newest).to_contain_text("2.15 %")
     expect(newest).to_contain_text("Added by an admin")
     screenshots(page, "settings-rates-added")
-    listed = _ecb_rates(backend)
+    listed = _rates(backend, reference="ECB_MRO")
     (added,) = [r for r in listed["rates"] if r["validFrom"] == start.isoformat()]
     assert (added["rate"], added["source"], added["shipped"]) == (
         Decimal("2.15"),
@@ -266,10 +266,12 @@ def test_admin_sees_a_missing_reference_rate_and_adds_it(
         again = client.post("/app/settings/rates", form)
         assert again.status_code == 409 and "already has a rate" in again.text
         assert client.post("/app/settings/rates", form, csrf=False).status_code == 403
-    listed = _ecb_rates(backend)
-    assert [r["rate"] for r in listed["rates"] if r["validFrom"] == start.isoformat()] == [
-        Decimal("2.15")
-    ]
+        # a decimal comma, as de/fr/es write it, is the same Decimal
+        comma = {**form, "reference": "DE_BASIS", "rate": "1,27", "source": "Bundesbank"}
+        assert client.post("/app/settings/rates", comma).status_code == 303
+    now = {r["reference"]: r["rate"] for r in _rates(backend)["rates"]
+           if r["validFrom"] == start.isoformat()}  # fmt: skip
+    assert (now["ECB_MRO"], now["DE_BASIS"]) == (Decimal("2.15"), Decimal("1.27"))
 
 
 @pytest.fixture(scope="module")
