@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -220,6 +220,15 @@ def test_admin_sees_a_missing_reference_rate_and_adds_it(
     assert start.isoformat() not in [r["validFrom"] for r in listed["rates"]], (
         "the shipped table now has this half-year's ECB rate: the test needs one it lacks"
     )
+    # the page also names a missing previous half-year: on a later calendar, give it one
+    previous = _half_start(start - timedelta(days=1)).isoformat()
+    if previous not in [r["validFrom"] for r in listed["rates"]]:
+        made = backend.admin(
+            "POST",
+            "/reference-rates",
+            json={"reference": "ECB_MRO", "validFrom": previous, "rate": "2", "source": "test"},
+        )
+        assert made.status_code == 201, made.text
 
     browser_sign_in(page, backend, admin)
     page.goto(backend.base_url + "/app/settings")
