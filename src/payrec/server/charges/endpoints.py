@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from payrec.server.automation_deps import AdminContext, ManagementContext, StaffContext
-from payrec.server.charges import letters, reporting, service
+from payrec.server.charges import adjustments, letters, reporting, service
 from payrec.server.charges.schemas import (
     CaseChargesOut,
     ChargesReport,
@@ -37,7 +37,7 @@ def get_case_charges(case_id: str, ctx: ManagementContext) -> Response:
     = reference rate + margin), what was paid and waived, principal and total due; `error`
     names a missing reference rate or compensation sum (never counted as zero)."""
     with ctx.read() as session:
-        case = service.case_or_404(session, case_id)
+        case = adjustments.case_or_404(session, case_id)
         return json_response(service.to_out(case.id, service.for_case(session, case)))
 
 
@@ -49,9 +49,9 @@ def waive_charge(case_id: str, body: WaiverCreate, ctx: StaffContext) -> Respons
     `charges.waived`); a case whose principal is paid and which owes nothing more resolves."""
 
     def action(session: Session) -> CaseChargesOut:
-        case = service.case_or_404(session, case_id)
-        _waiver, charges = service.waive(session, case, body, ctx.actor)
-        service.resolve_if_settled(session, case, ctx.actor)
+        case = adjustments.case_or_404(session, case_id)
+        _waiver, charges = adjustments.waive(session, case, body, ctx.actor)
+        adjustments.resolve_if_settled(session, case, ctx.actor)
         return service.to_out(case.id, charges)
 
     return ctx.write(action, status_code=201)
@@ -70,7 +70,7 @@ def create_letter(
     with a reference rate missing."""
 
     def action(session: Session) -> DocumentOut:
-        case = service.case_or_404(session, case_id)
+        case = adjustments.case_or_404(session, case_id)
         document = letters.make_letter(
             session,
             store_of(ctx),
@@ -104,11 +104,11 @@ def list_reference_rates(
 ) -> Response:
     """The shipped rates (with their sources) and the ones admins added."""
     with ctx.read() as session:
-        return json_response(service.list_rates(session, reference))
+        return json_response(adjustments.list_rates(session, reference))
 
 
 @router.post("/reference-rates", status_code=201, response_model=RateOut)
 def add_reference_rate(body: RateCreate, ctx: AdminContext) -> Response:
     """Add a half-year's reference rate (`validFrom` 1 January or 1 July; 409 if that
     half-year has one)."""
-    return ctx.write(lambda s: service.add_rate(s, body, ctx.actor), status_code=201)
+    return ctx.write(lambda s: adjustments.add_rate(s, body, ctx.actor), status_code=201)

@@ -16,31 +16,21 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import Session
 
 from payrec.domain.cases import is_terminal, outstanding
 from payrec.domain.charges.compute import CaseCharges, CaseTerms, ChargeLine, Waiver, compute
-from payrec.domain.charges.rates import RateTable, ReferenceRate, check_rate, shipped_table
+from payrec.domain.charges.rates import RateTable, ReferenceRate, shipped_table
 from payrec.domain.charges.schemes import LateCharges, late_charges_from_dict
 from payrec.domain.errors import DomainError
 from payrec.domain.money import quantize
 from payrec.domain.policy import DEFAULT_POLICY, PolicyError, policy_from_dict
-from payrec.server.actor import Actor
-from payrec.server.audit.service import record
-from payrec.server.cases.settlement import stop_contact
 from payrec.server.charges import repository
+from payrec.server.charges.memo import MEMO_CASES, CaseKey, Memo, held, session_memo
 from payrec.server.charges.schemas import (
     CaseChargesOut,
     ChargeLineOut,
-    RateCreate,
-    RateList,
-    RateOut,
-    WaiverCreate,
-    WaiverOut,
 )
-from payrec.server.errors import Conflict, NotFound
-from payrec.server.events.service import case_data, emit
 from payrec.server.models import (
     ChargeWaiver,
     Customer,
@@ -54,18 +44,14 @@ from payrec.server.models import (
 __all__ = [
     "CaseCharges",
     "CaseRef",
-    "add_rate",
     "annotate_wire",
     "event_fields",
     "for_case",
     "for_cases",
-    "list_rates",
     "owed",
     "rate_table",
     "settled",
     "to_out",
-    "waive",
-    "waiver_out",
     "warm",
     "wire_fields",
 ]
@@ -110,89 +96,15 @@ def _added_rates_table(session: Session) -> RateTable:
     return shipped_table().with_rates(added)
 
 
-# -- the session's memo ---------------------------------------------------------------------
-# A unit of work (a request, a bank statement's import) asks for the same case's charges
-# several times: what a payment may cover, whether it settled the case, the case it answers.
-# The memo keeps, per session, what the computation read (customers' terms, policies' schemes,
-# the rate table) and each case's result under the case's own state; whatever could change a
-# result drops it: a flush or a bulk statement touching payments, reminders (sent steps),
-# waivers, customers, policies or rates, and the end of the transaction (commit or rollback).
-
-_MEMO = "payrec.late_charges"
-_CASE_TABLES = frozenset({"payments", "reminders", "charge_waivers"})
-_TERM_TABLES = frozenset({"customers", "policies", "reference_rates"})
-
-_CaseKey = tuple[Any, ...]
-_MEMO_CASES = 20_000
-
-
-@dataclass(slots=True)
-class _Memo:
-    customers: dict[str, tuple[Any, bool, str | None]]
-    policies: dict[str, LateCharges | None]
-    rates: RateTable | None = None
-    charges: dict[str, tuple[_CaseKey, CaseCharges]] | None = None
-
-    def forget_terms(self) -> None:
-        self.customers.clear()
-        self.policies.clear()
-        self.rates = None
-        self.charges = {}
-
-
-def _memo(session: Session) -> _Memo:
-    memo = session.info.get(_MEMO)
-    if memo is None:
-        memo = session.info[_MEMO] = _Memo({}, {}, None, {})
-    assert isinstance(memo, _Memo)
-    return memo
-
-
-def _forget(session: Session, *_args: Any) -> None:
-    session.info.pop(_MEMO, None)
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
-    memo = session.info.get(_MEMO)
-    if memo is None:
-        return
-    assert memo.charges is not None
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Payment | ChargeWaiver | Reminder):
-            memo.charges.pop(obj.recovery_case_id, None)
-        elif isinstance(obj, Customer | Policy | ReferenceRateRow):
-            memo.forget_terms()
-            return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_execute(state: ORMExecuteState) -> None:
-    if not (state.is_update or state.is_delete or state.is_insert):
-        return
-    memo = state.session.info.get(_MEMO)
-    if memo is None:
-        return
-    table = getattr(getattr(state.statement, "table", None), "name", None)
-    if table in _TERM_TABLES:
-        memo.forget_terms()
-    elif table in _CASE_TABLES:
-        memo.charges = {}
-
-
-event.listen(Session, "after_commit", _forget)
-event.listen(Session, "after_soft_rollback", _forget)
-
-
 def rate_table(session: Session) -> RateTable:
     """The shipped rates plus those an admin added (an added one replaces a shipped one)."""
-    memo = _memo(session)
+    memo = session_memo(session)
     if memo.rates is None:
         memo.rates = _added_rates_table(session)
     return memo.rates
 
 
-def _load_customers(session: Session, memo: _Memo, customer_ids: Iterable[str]) -> None:
+def _load_customers(session: Session, memo: Memo, customer_ids: Iterable[str]) -> None:
     missing = sorted({c for c in customer_ids if c not in memo.customers})
     for start in range(0, len(missing), 500):
         memo.customers.update(repository.customer_terms(session, missing[start : start + 500]))
@@ -201,7 +113,7 @@ def _load_customers(session: Session, memo: _Memo, customer_ids: Iterable[str]) 
 def warm(session: Session, case_ids: Sequence[str]) -> None:
     """Read the terms (customer's override, business flag, policy) of many cases at once,
     before a unit of work asks for their charges one case at a time (a bank statement)."""
-    memo = _memo(session)
+    memo = session_memo(session)
     ids = sorted(set(case_ids))
     for start in range(0, len(ids), 500):
         for customer_id, terms in repository.customer_terms_of_cases(
@@ -222,7 +134,7 @@ class _Configs:
         definitions: Mapping[str, dict[str, Any] | None] | None = None,
     ) -> None:
         self.session = session
-        self.memo = _memo(session)
+        self.memo = session_memo(session)
         # customers and policy definitions the caller already read cost no query here
         for cid, c in (customers or {}).items():
             self.memo.customers.setdefault(cid, (c.late_charges, bool(c.is_business), c.policy_id))
@@ -266,6 +178,11 @@ class _Configs:
                 if found is not None:
                     return found
         return LateCharges()
+
+
+def charge_day(case: RecoveryCase) -> date:
+    """The day a case's charges are counted to: today, or the day a closed case closed."""
+    return _as_of(_ref(case), None)
 
 
 def _as_of(case: _CaseRef, today: date | None) -> date:
@@ -317,14 +234,14 @@ def _compute(
 def _flush_pending(session: Session) -> None:
     """Flush a payment, reminder or waiver not yet written (it drops what it changes from
     the memo): a result is never answered from before it."""
-    if session.info.get(_MEMO) is not None and any(
+    if held(session) and any(
         isinstance(o, Payment | ChargeWaiver | Reminder | Customer | Policy | ReferenceRateRow)
         for o in (*session.new, *session.dirty, *session.deleted)
     ):
         session.flush()
 
 
-def _key(case: _CaseRef, customer_policy_id: str | None, as_of: date) -> _CaseKey:
+def _key(case: _CaseRef, customer_policy_id: str | None, as_of: date) -> CaseKey:
     return (
         case.customer_id,
         case.policy_id,
@@ -359,7 +276,7 @@ def for_cases(
     assert memo.charges is not None
     given = customer_policy_ids or {}
     found: dict[str, CaseCharges] = {}
-    keys: dict[str, _CaseKey] = {}
+    keys: dict[str, CaseKey] = {}
     todo: list[_CaseRef] = []
     for c in refs:
         policy_id = given[c.customer_id] if c.customer_id in given else configs.customer_policy(c)
@@ -378,9 +295,9 @@ def for_cases(
     waivers = repository.waivers_of(session, on)
     rates = rate_table(session) if on else shipped_table()
     # the reads above may have flushed (and so dropped entries): store after them
-    memo = _memo(session)
+    memo = session_memo(session)
     assert memo.charges is not None
-    if len(memo.charges) > _MEMO_CASES:  # a long report: keep the memo bounded
+    if len(memo.charges) > MEMO_CASES:  # a long report: keep the memo bounded
         memo.charges.clear()
     for c in todo:
         found[c.id] = _compute(
@@ -534,140 +451,3 @@ def to_out(case_id: str, charges: CaseCharges) -> CaseChargesOut:
         error=charges.error,
         error_code=charges.error_code,
     )
-
-
-# -- waivers and rates ---------------------------------------------------------------------
-
-
-def waive(
-    session: Session, case: RecoveryCase, body: WaiverCreate, actor: Actor
-) -> tuple[ChargeWaiver, CaseCharges]:
-    """Waive a kind of charge on the case from today on, with a reason (audited)."""
-    before = for_case(session, case)
-    if not before.applicable:
-        raise Conflict("the case has no late charges to waive", code="no-late-charges")
-    if any(w.kind == body.kind for w in repository.waivers_of(session, [case.id])[case.id]):
-        raise Conflict(f"{body.kind} is already waived on this case", code="already-waived")
-    waiver = ChargeWaiver(
-        recovery_case_id=case.id,
-        kind=body.kind,
-        waived_on=_as_of(_ref(case), None),
-        reason=body.reason.strip(),
-        actor=actor.name,
-    )
-    session.add(waiver)
-    session.flush()
-    after = for_case(session, case)
-    record(
-        session,
-        actor,
-        action="charges.waived",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
-        before={"chargesOutstanding": str(before.outstanding)},
-        after={
-            "kind": body.kind,
-            "reason": waiver.reason,
-            "waived": str(after.waived - before.waived),
-            "chargesOutstanding": str(after.outstanding),
-        },
-    )
-    return waiver, after
-
-
-def waiver_out(waiver: ChargeWaiver) -> WaiverOut:
-    return WaiverOut(
-        id=waiver.id,
-        case_id=waiver.recovery_case_id,
-        kind=waiver.kind,
-        waived_on=waiver.waived_on,
-        reason=waiver.reason,
-        actor=waiver.actor,
-        created_at=waiver.created_at,
-    )
-
-
-def list_rates(session: Session, reference: str | None = None) -> RateList:
-    rates = [r for r in rate_table(session).all() if reference in (None, r.reference)]
-    return RateList(
-        rates=[
-            RateOut(
-                reference=r.reference,
-                valid_from=r.valid_from,
-                rate=r.rate,
-                source=r.source,
-                shipped=r.shipped,
-            )
-            for r in rates
-        ]
-    )
-
-
-def add_rate(session: Session, body: RateCreate, actor: Actor) -> RateOut:
-    """An admin adds a half-year's rate (409 when that half-year already has one)."""
-    check_rate(body.reference, body.valid_from, body.rate)
-    if rate_table(session).get(body.reference, body.valid_from) is not None:
-        raise Conflict(
-            f"{body.reference} already has a rate from {body.valid_from}",
-            code="reference-rate-exists",
-        )
-    row = ReferenceRateRow(
-        reference=body.reference,
-        valid_from=body.valid_from,
-        rate=body.rate,
-        source=body.source.strip(),
-        created_by=actor.name,
-    )
-    session.add(row)
-    session.flush()
-    record(
-        session,
-        actor,
-        action="reference_rate.added",
-        entity_type="reference_rate",
-        entity_id=row.id,
-        after={
-            "reference": row.reference,
-            "validFrom": row.valid_from.isoformat(),
-            "rate": str(row.rate),
-            "source": row.source,
-        },
-    )
-    return RateOut(
-        reference=row.reference,
-        valid_from=row.valid_from,
-        rate=row.rate,
-        source=row.source,
-        shipped=False,
-    )
-
-
-def case_or_404(session: Session, case_id: str) -> RecoveryCase:
-    case = session.get(RecoveryCase, case_id)
-    if case is None:
-        raise NotFound("recovery case", case_id)
-    return case
-
-
-def resolve_if_settled(session: Session, case: RecoveryCase, actor: Actor) -> bool:
-    """A case with a scheme on resolves once it owes nothing (principal and charges): after
-    a payment, or a waiver of what was left. Returns whether it resolved now."""
-    if is_terminal(case.status) or not settled(session, case):
-        return False
-    before = case.status
-    case.status = "RESOLVED"
-    case.resolved_at = datetime.now(UTC)
-    stop_contact(session, case, actor, reason="case settled")
-    record(
-        session,
-        actor,
-        action="case.resolved",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
-        before={"status": before},
-        after={"status": "RESOLVED"},
-    )
-    emit(session, "case.resolved", case_data(case, **event_fields(session, case)))
-    return True

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 
 from payrec.domain.charges.rates import REFERENCES, RateMissing, half_year_start
 from payrec.server.auth.dependencies import app_state
+from payrec.server.charges import adjustments
 from payrec.server.charges import service as charges
 from payrec.server.charges.schemas import RateCreate, RateOut
 from payrec.server.errors import DomainError
@@ -65,7 +66,7 @@ def _rates_page(
 ) -> Response:
     today = datetime.now(UTC).date()
     with app_state(request).db.read() as session:
-        listed = charges.list_rates(session).rates
+        listed = adjustments.list_rates(session).rates
         missing = _missing(session, today)
     by_reference: dict[str, list[RateOut]] = {r: [] for r in REFERENCES}
     for rate in listed:
@@ -121,7 +122,7 @@ async def add_rate(request: Request, who: Who) -> Response:
         return _rates_page(request, who, status_code=422, error=message, entered=entered)
     try:
         body = RateCreate.model_validate({**entered, "rate": rate})
-        await in_write(request, lambda session: charges.add_rate(session, body, who.actor))
+        await in_write(request, lambda session: adjustments.add_rate(session, body, who.actor))
     except (ValidationError, DomainError) as exc:
         status = exc.status if isinstance(exc, DomainError) else 422
         return _rates_page(request, who, status_code=status, error=_problem(exc), entered=entered)
