@@ -5,90 +5,29 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .addressee import window_block
 from .context import Context, LineInfo
 from .dates import fold
 from .fields import Candidate
-from .labels import find_labels
 from .layout import Segment
-
-LEGAL_FORM = re.compile(
-    r"(?<![\w])(G[mM][bB][hH](?:\s*&\s*Co\.?(?:\s*KG)?)?|AG|KG|KGaA|UG|OHG|GbR|e\.\s?K\.|e\.\s?V\.|a\.\s?G\.|"
-    r"B\.\s?V\.|N\.\s?V\.|BV|NV|VOF|SAS|SARL|S\.A\.S\.|S\.A\.R\.L\.|S\.A\.|SA|S\.L\.|SL|"
-    r"S\.L\.U\.|Ltd\.?|Limited|Inc\.?|LLC|LLP|PLC|Corp\.?|Co\.|Pvt\.?\s*Ltd\.?|"
-    r"Sp\.\s?z\s?o\.\s?o\.|S\.p\.A\.|S\.r\.l\.|SpA|Srl|AB|AS|A/S|ApS|Oy|SE|"
-    r"Ltda\.?|EIRELI|S\.A\.C\.|SAC|S\.R\.L\.|SRL|S\.C\.|s\.c\.|Sp\.\s?j\.|Sp\.\s?k\.|"
-    r"Lda\.?|Unipessoal|S\.N\.C\.|SNC|EURL|SCI)(?![\w])"
+from .party_lines import (
+    ADDRESS,
+    CAPTION,
+    CONTACT_LINE,
+    HEADING_TAILS,
+    LEGAL_FORM,
+    PERSON_TITLE,
+    POSTCODE,
+    SALUTATION,
+    SEP,
+    TITLE_WORDS,
+    TRADE_NAME,
+    VAT_LINE,
+    clean,
+    letters_of,
+    name_like,
+    web_domains,
 )
-_SALUTATION = re.compile(
-    r"^(herrn?|frau|firma|mr\.?|mrs\.?|ms\.?|m\.|mme|mlle|dhr\.?|mevr\.?|sr\.?|sra\.?|"
-    r"attn:?|z\.\s?hd\.?|t\.a\.v\.?|a l'attention de|pan|pani)\s*$", re.I)
-_PERSON_TITLE = re.compile(r"^(herrn?|frau|mr\.?|mrs\.?|ms\.?|mme|mlle|dhr\.?|mevr\.?)\s*$", re.I)
-_ATTN = re.compile(r"^(attn|attention|z\.\s?hd\.?|c/o|t\.a\.v\.?)\s*[:.]?\s*", re.I)
-_ADDRESS = re.compile(
-    r"(\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b|\d+\s*[a-z]?\s*$|^\d+[\s,]|"
-    r"strasse|straße|str\.|weg\b|allee|platz|street|st\.|avenue|ave\b|road|rd\.|rue\b|"
-    r"laan\b|straat|calle|avenida|ul\.|postfach|p\.?o\.? box|cedex|@|www\.|https?:|"
-    r"tel\b|tel\.|fax|phone|telefon)", re.I)
-_NOT_NAME = re.compile(
-    r"(\d{3,}|:\s*\S|:$|^\W*$|\b(invoice|rechnung|facture|factuur|factura|faktura|seite|page|"
-    r"datum|date|nummer|number|total|summe|betrag|amount|iban|bic|ust|vat|steuer|"
-    r"bemerkungen?|hinweis|notes?|remarks?|w[äa]hrung|currency|betreff|subject|"
-    r"copyright|stylesheet|version)\b)", re.I)
-
-_SEP = re.compile(r"\s+[-\u2013•●·|]\s+|\s*[•●·|]\s*")
-# postcodes: de fr es it (5 digits), nl be pt-short (4), pl 00-950, pt 1000-001, nl 1012 AB, uk
-POSTCODE = re.compile(
-    r"\b\d{4,5}\b|\b\d{2}-\d{3}\b|\b\d{4}-\d{3}\b|\b\d{4}\s?[A-Z]{2}\b|"
-    r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
-)
-_POSTCODE_FIRST = re.compile(r"^\s*(\d{4}\s?[A-Z]{2}|\d{2}-\d{3}|\d{4}-\d{3})\b")
-# the seller's VAT-id line closes its address block (folded): en de fr es it nl pt pl
-_VAT_LINE = re.compile(
-    r"^(vat|vat no|vat number|vat id|ust-?id(?:nr)?\.?|ust\.?-?idnr\.?|umsatzsteuer-id|tva|"
-    r"n° tva|no tva|numero de tva|nif|cif|iva|partita iva|p\. ?iva|btw|btw-nummer|btw nr|"
-    r"nipc|nif/nipc|nip)\s*[:.]?\s*[a-z]{0,2}\s?\d"
-)
-
-
-def _is_label(text: str) -> bool:
-    f = fold(text).strip(" :")
-    return any(h.end - h.start >= 0.8 * len(f) for h in find_labels(f))
-
-
-def _name_like(text: str) -> bool:
-    t = text.strip()
-    if _is_label(t):
-        return False
-    if len(re.sub(r"[^A-Za-zÀ-ÿ]", "", t)) < 2 or len(t) > 80 or _POSTCODE_FIRST.match(t):
-        return False  # "1012 AB Amsterdam": its "AB" is not a legal form
-    if _ADDRESS.search(t) and not LEGAL_FORM.search(t):
-        return False
-    return not _NOT_NAME.search(t) or bool(LEGAL_FORM.search(t) and not re.search(r":\s*\S", t))
-
-
-# a form's caption over the party's name (folded): pt es fr nl pl it en de
-_CAPTION = re.compile(
-    r"^\s*(nome|razao social|nome\s*/\s*razao social|nombre|razon social|denominacion|"
-    r"nombre\s*/\s*razon social|raison sociale|nom\s*/\s*raison sociale|naam|bedrijfsnaam|"
-    r"nazwa|nazwa firmy|ragione sociale|denominazione|company name|name|firmenname)\s*:?\s*$"
-)
-_HEADING_TAILS = ("remetente", "address", "adresse", "adres", "direccion", "endereco", "details")
-# a party's trade-name caption ("Seller trade name"): the legal name is the block below it
-_TRADE_NAME = re.compile(
-    r"^(trade name|nom commercial|handelsname|nombre comercial|nome comercial|"
-    r"nome commerciale|handelsnaam|nazwa handlowa)$"
-)
-# a contact person's or department's line inside a party block, not the party's name (folded)
-_CONTACT_LINE = re.compile(
-    r"\b(contact|contacto|contatto|dep|dept|department|departement|departamento|dipartimento|"
-    r"abteilung|afdeling|dzial|accounts payable|buchhaltung|comptabilite|contabilidad|"
-    r"contabilita|contabilidade|boekhouding|ksiegowosc)\b"
-)
-
-
-def _clean(text: str) -> str:
-    t = _ATTN.sub("", text.strip())
-    return t.strip(" ,;:-")
 
 
 def _block_below(ctx: Context, info: LineInfo, x0: float, max_lines: int = 7) -> list[LineInfo]:
@@ -133,72 +72,100 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
             seg = info.segment_of(hit.start)
             if seg is None:
                 continue
-            starts = fold(seg.text)[: hit.end - hit.start] == info.ftext[hit.start:hit.end]
+            starts = fold(seg.text)[: hit.end - hit.start] == info.ftext[hit.start : hit.end]
             after = info.text_after(hit.end)
             if not starts:
                 # mid-segment label only as "Label: Value"
                 m = re.match(r"^\s*:\s*(.+)$", after)
-                if m and _name_like(m.group(1)) and len(m.group(1).split()) <= 6:
-                    cands.append(Candidate(_clean(m.group(1)), hit.strength * 0.85,
-                                           info.line.index, "label-inline"))
+                if m and name_like(m.group(1)) and len(m.group(1).split()) <= 6:
+                    cands.append(
+                        Candidate(
+                            clean(m.group(1)), hit.strength * 0.85, info.line.index, "label-inline"
+                        )
+                    )
                 continue
             if len(seg.words) > 6:
                 continue
             alone = len(fold(seg.text).strip(" :").split()) == len(
-                info.ftext[hit.start:hit.end].split())
+                info.ftext[hit.start : hit.end].split()
+            )
             if hit.strength < 0.7 and not after.lstrip().startswith(":") and not alone:
                 continue  # weak labels ("To", "Firma") only as "Label:" or as a heading
-            seg_rest = " ".join(after.split(" ")[: max(0, len(seg.words) - len(
-                info.ftext[hit.start:hit.end].split()))]).strip(" :.")
+            seg_rest = " ".join(
+                after.split(" ")[
+                    : max(0, len(seg.words) - len(info.ftext[hit.start : hit.end].split()))
+                ]
+            ).strip(" :.")
             if seg_rest.lower() in ("address", "adresse", "name", "details", "/", ""):
                 seg_rest = ""
-            if seg_rest.startswith("/") or seg_rest.lower() in _HEADING_TAILS or \
-                    _TRADE_NAME.match(fold(seg_rest)):
+            if (
+                seg_rest.startswith("/")
+                or seg_rest.lower() in HEADING_TAILS
+                or TRADE_NAME.match(fold(seg_rest))
+            ):
                 seg_rest = ""  # "Destinatário / Remetente", "Client address"
-            if seg_rest and _CONTACT_LINE.search(fold(seg_rest)):
+            if seg_rest and CONTACT_LINE.search(fold(seg_rest)):
                 continue  # "Buyer dep": the customer's department, not its name
             if seg_rest and LEGAL_FORM.fullmatch(seg_rest.strip()):
                 continue  # "Lieferant GmbH" is a name, not a label
-            if seg_rest and _name_like(seg_rest):
-                cands.append(Candidate(_clean(seg_rest), hit.strength * 0.95, info.line.index,
-                                       "label-right"))
+            if seg_rest and name_like(seg_rest):
+                cands.append(
+                    Candidate(clean(seg_rest), hit.strength * 0.95, info.line.index, "label-right")
+                )
                 continue
             if seg_rest and re.search(r"\d", seg_rest):
                 continue  # "Buyer line 2": running text, not a heading over a block
             nxt_seg = _next_segment(info, seg)
-            if kind == "customer" and not seg_rest and seg.text.rstrip().endswith(":") and \
-                    nxt_seg is not None and nxt_seg.words[0].x0 - seg.words[-1].x1 < 120 and \
-                    _name_like(nxt_seg.text) and len(nxt_seg.words) <= 6:
+            if (
+                kind == "customer"
+                and not seg_rest
+                and seg.text.rstrip().endswith(":")
+                and nxt_seg is not None
+                and nxt_seg.words[0].x0 - seg.words[-1].x1 < 120
+                and name_like(nxt_seg.text)
+                and len(nxt_seg.words) <= 6
+            ):
                 # "Sr.(s):        Joao Da Silva": label and value in two cells of one line
                 # (a cell far off to the right is another column's block)
-                cands.append(Candidate(_clean(nxt_seg.text), hit.strength * 0.9,
-                                       info.line.index, "label-cell"))
+                cands.append(
+                    Candidate(
+                        clean(nxt_seg.text), hit.strength * 0.9, info.line.index, "label-cell"
+                    )
+                )
                 continue
             x0 = seg.x0
             block = _block_below(ctx, info, x0)
             named = None
             for j, b in enumerate(block):
-                m = re.match(r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$",
-                             b.line.text, re.I)
+                m = re.match(
+                    r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$", b.line.text, re.I
+                )
                 if m:
                     named = m.group(2)
                     named = _wrapped_above(ctx, b) + named
                     break
-                if j == 0 and len(block) > 1 and _CAPTION.match(fold(_column_text(b, x0))):
+                if j == 0 and len(block) > 1 and CAPTION.match(fold(_column_text(b, x0))):
                     # a form: a caption row ("Nome / Razão social") over its value row
                     named = _column_text(block[j + 1], x0).strip()
                     b = block[j + 1]
                     break
-                if j >= 1 and POSTCODE.search(b.line.text) and _name_like(
-                        _column_text(block[0], x0)):
+                if (
+                    j >= 1
+                    and POSTCODE.search(b.line.text)
+                    and name_like(_column_text(block[0], x0))
+                ):
                     break  # name, street, postcode: the block's done; a later "Naam:" is not it
             if named:
-                name = _clean(named)
+                name = clean(named)
                 k = block.index(b)
                 if k + 1 < len(block):
                     nxt = block[k + 1].line.text.strip()
-                    if LEGAL_FORM.search(nxt) and _name_like(nxt) and not \
-                            re.search(r"\d|:", nxt) and not LEGAL_FORM.search(name):
+                    if (
+                        LEGAL_FORM.search(nxt)
+                        and name_like(nxt)
+                        and not re.search(r"\d|:", nxt)
+                        and not LEGAL_FORM.search(name)
+                    ):
                         name = f"{name} {nxt}"
                 cands.append(Candidate(name, hit.strength, info.line.index, "label-name"))
                 continue
@@ -206,8 +173,8 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
             for k, b in enumerate(block):
                 text = _column_text(b, x0)
                 full = b.line.text
-                if _SALUTATION.match(text.strip()):
-                    if _PERSON_TITLE.match(text.strip()):
+                if SALUTATION.match(text.strip()):
+                    if PERSON_TITLE.match(text.strip()):
                         salutation = text.strip() + " "
                     continue
                 # the label's column only: another column's "VAT No: ..." on the same line
@@ -215,20 +182,27 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                 own = full if full.startswith(text.strip()) else text
                 kv = re.match(r"^[^:]{1,30}:\s*\S", own)
                 if (kv and ":" in own[: len(text.rstrip()) + 2]) or re.match(
-                        r"^\s*(gln|globale|handelsname|ust|vat|tax|kunden-?n|customer n)",
-                        own, re.I):
+                    r"^\s*(gln|globale|handelsname|ust|vat|tax|kunden-?n|customer n)", own, re.I
+                ):
                     continue  # "Key: value" lines (numbers, ids) inside the party block
-                if _CONTACT_LINE.search(fold(text)) and not LEGAL_FORM.search(text):
+                if CONTACT_LINE.search(fold(text)) and not LEGAL_FORM.search(text):
                     continue  # "Service comptabilité", "Contact name, Dept" over the name
-                if _name_like(_clean(text)):
-                    name = _clean(text)
+                if name_like(clean(text)):
+                    name = clean(text)
                     if k + 1 < len(block):
                         nxt = _column_text(block[k + 1], x0).strip()
-                        if LEGAL_FORM.search(nxt) and _name_like(nxt) and not \
-                                re.search(r"\d", nxt) and not LEGAL_FORM.search(name):
+                        if (
+                            LEGAL_FORM.search(nxt)
+                            and name_like(nxt)
+                            and not re.search(r"\d", nxt)
+                            and not LEGAL_FORM.search(name)
+                        ):
                             name = f"{name} {nxt}"  # a name wrapped over two lines
-                    cands.append(Candidate(salutation + name, hit.strength * 0.9,
-                                           info.line.index, "label-below"))
+                    cands.append(
+                        Candidate(
+                            salutation + name, hit.strength * 0.9, info.line.index, "label-below"
+                        )
+                    )
                 break
     return cands
 
@@ -248,8 +222,11 @@ def _wrapped_above(ctx: Context, info: LineInfo) -> str:
     h = info.line.bottom - info.line.top
     if prev.line.page != info.line.page or info.line.top - prev.line.bottom > 1.2 * h:
         return ""
-    if len(prev.line.segments) == 1 and abs(prev.line.segments[0].x0 - vx) < 4 \
-            and not re.search(r"\d|:", prev.line.text):
+    if (
+        len(prev.line.segments) == 1
+        and abs(prev.line.segments[0].x0 - vx) < 4
+        and not re.search(r"\d|:", prev.line.text)
+    ):
         return prev.line.text.strip() + " "
     return ""
 
@@ -262,12 +239,15 @@ def _addressee(ctx: Context) -> list[Candidate]:
         if info.line.page > 0 or info.line.top > 0.4 * page_h:
             break
         for seg in info.line.segments:
-            if _PERSON_TITLE.match(seg.text.strip()):
+            if PERSON_TITLE.match(seg.text.strip()):
                 for b in _block_below(ctx, info, seg.x0, max_lines=1):
                     text = _column_text(b, seg.x0).strip()
-                    if _name_like(text):
-                        out.append(Candidate(f"{seg.text.strip()} {text}", 0.7,
-                                             info.line.index, "addressee"))
+                    if name_like(text):
+                        out.append(
+                            Candidate(
+                                f"{seg.text.strip()} {text}", 0.7, info.line.index, "addressee"
+                            )
+                        )
     return out
 
 
@@ -279,64 +259,55 @@ def _sender_line(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
         if info.line.page > 0 or info.line.top > 0.45 * ctx.doc.pages[0].height:
             break
         for seg in info.line.segments[:1]:
-            parts = [p.strip() for p in _SEP.split(info.line.text) if p.strip()]
+            parts = [p.strip() for p in SEP.split(info.line.text) if p.strip()]
             if len(parts) < 3 or not POSTCODE.search(info.line.text):
                 continue
             name = parts[0]
-            if not _name_like(name):
+            if not name_like(name):
                 continue
             issuers.append(Candidate(name, 0.85, info.line.index, "sender-line"))
             salutation = ""
             for b in _block_below(ctx, info, seg.x0, max_lines=3):
                 text = _column_text(b, seg.x0).strip()
-                if _SALUTATION.match(text):
-                    if _PERSON_TITLE.match(text):
+                if SALUTATION.match(text):
+                    if PERSON_TITLE.match(text):
                         salutation = text + " "
                     continue
-                if _name_like(text):
-                    customers.append(Candidate(salutation + _clean(text), 0.75, info.line.index,
-                                               "window"))
+                if name_like(text):
+                    customers.append(
+                        Candidate(salutation + clean(text), 0.75, info.line.index, "window")
+                    )
                 break
     return issuers, customers
-
-
-def _domains(text: str) -> set[str]:
-    out: set[str] = set()
-    for m in re.finditer(r"(?:@|www\.|https?://)([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.[a-z]{2,6}\b",
-                         text.lower()):
-        base = m.group(1).split(".")[-1].replace("-", "")
-        if len(base) >= 3 and base not in ("gmail", "yahoo", "hotmail", "outlook", "example",
-                                           "localhost", "gmx", "web", "mail"):
-            out.add(base)
-    return out
-
-
-def _letters(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(text))
 
 
 def _company_names(ctx: Context) -> list[Candidate]:
     """Names with a legal form, names matching the web/e-mail domain, header names."""
     cands: list[Candidate] = []
-    domains = _domains(ctx.doc.text)
+    domains = web_domains(ctx.doc.text)
     counts: Counter[str] = Counter()
     for info in ctx.infos:
         for seg in info.line.segments:
-            counts[_letters(seg.text)] += 1
+            counts[letters_of(seg.text)] += 1
     page_h = ctx.doc.pages[0].height if ctx.doc.pages else 842.0
     for info in ctx.infos:
         rel = info.line.top / max(page_h, 1)
         for seg in info.line.segments:
             text = seg.text.strip()
             m = LEGAL_FORM.search(text)
-            letters = _letters(text)
-            dom = any(d in letters or (letters in d and len(letters) >= 0.6 * len(d))
-                      for d in domains) if len(letters) >= 3 else False
+            letters = letters_of(text)
+            dom = (
+                any(
+                    d in letters or (letters in d and len(letters) >= 0.6 * len(d)) for d in domains
+                )
+                if len(letters) >= 3
+                else False
+            )
             if m:
                 name = re.sub(r"\([^)]*\)", " ", text[: m.end()]).strip(" ,")
                 name = re.split(r"\s*[:]\s*", name)[-1]
-                name = _SEP.split(name)[0]
-                if not _name_like(name) or len(name.split()) > 7:
+                name = SEP.split(name)[0]
+                if not name_like(name) or len(name.split()) > 7:
                     continue
                 score = 0.45 + 0.08 * min(counts[letters] - 1, 3)
                 if info.line.page == 0 and rel < 0.2:
@@ -345,14 +316,22 @@ def _company_names(ctx: Context) -> list[Candidate]:
                     score += 0.2
                 name = _two_line_name(ctx, info, seg.x0, name)
                 cands.append(Candidate(name, score, info.line.index, "legal-form"))
-            elif dom and _name_like(text) and len(text.split()) <= 5 and \
-                    info.line.page == 0 and (rel < 0.25 or rel > 0.75):
+            elif (
+                dom
+                and name_like(text)
+                and len(text.split()) <= 5
+                and info.line.page == 0
+                and (rel < 0.25 or rel > 0.75)
+            ):
                 cands.append(Candidate(text, 0.7, info.line.index, "domain"))
     # a title such as "Acme Corp Invoice" on the first lines
     for info in ctx.infos[:5]:
-        m = re.match(r"^(.{3,60}?)\s+(invoice|rechnung|facture|factuur|factura)\s*$",
-                     info.line.segments[0].text if info.line.segments else "", re.I)
-        if m and _name_like(m.group(1)):
+        m = re.match(
+            r"^(.{3,60}?)\s+(invoice|rechnung|facture|factuur|factura)\s*$",
+            info.line.segments[0].text if info.line.segments else "",
+            re.I,
+        )
+        if m and name_like(m.group(1)):
             cands.append(Candidate(m.group(1).strip(), 0.6, info.line.index, "title"))
     return cands
 
@@ -366,14 +345,21 @@ def _two_line_name(ctx: Context, info: LineInfo, x0: float, name: str) -> str:
         return name
     gap = info.line.top - prev.line.bottom
     ptxt = _column_text(prev, x0)
-    if not (0 <= gap < 1.0 * (info.line.bottom - info.line.top) and ptxt
-            and abs(prev.line.segments[0].x0 - x0) < 3 and _name_like(ptxt)
-            and not re.search(r"\d", ptxt)):
+    if not (
+        0 <= gap < 1.0 * (info.line.bottom - info.line.top)
+        and ptxt
+        and abs(prev.line.segments[0].x0 - x0) < 3
+        and name_like(ptxt)
+        and not re.search(r"\d", ptxt)
+    ):
         return name
     if prev.line.index > 0:
         above = ctx.infos[prev.line.index - 1]
-        if above.line.page == prev.line.page and prev.line.top - above.line.bottom < 6 \
-                and any(abs(s.x0 - x0) < 3 for s in above.line.segments):
+        if (
+            above.line.page == prev.line.page
+            and prev.line.top - above.line.bottom < 6
+            and any(abs(s.x0 - x0) < 3 for s in above.line.segments)
+        ):
             return name
     return f"{ptxt.strip()} {name}"
 
@@ -384,14 +370,9 @@ def _first_header_name(ctx: Context) -> list[Candidate]:
             break
         for seg in info.line.segments[:1]:
             t = seg.text.strip()
-            if _name_like(t) and not re.search(r"stylesheet|beispiel|copy|kopie", t, re.I):
+            if name_like(t) and not re.search(r"stylesheet|beispiel|copy|kopie", t, re.I):
                 return [Candidate(t, 0.3, info.line.index, "header")]
     return []
-
-
-_TITLE_WORDS = re.compile(
-    r"^(invoice|tax invoice|rechnung|facture|factuur|factura|faktura|fattura|receipt|quittung|"
-    r"credit note|gutschrift|avoir|nota|bill|statement|copy|kopie|original|page|seite)\b", re.I)
 
 
 def _prominent_name(ctx: Context) -> list[Candidate]:
@@ -410,7 +391,7 @@ def _prominent_name(ctx: Context) -> list[Candidate]:
         for seg in ln.segments:
             size = max(w.size for w in seg.words)
             text = seg.text.strip()
-            if size < 1.3 * body or _TITLE_WORDS.match(text) or not _name_like(text):
+            if size < 1.3 * body or TITLE_WORDS.match(text) or not name_like(text):
                 continue
             if best is None or size > best[0]:
                 best = (size, text, ln.index)
@@ -426,7 +407,7 @@ def _vat_block(ctx: Context) -> list[Candidate]:
     out: list[Candidate] = []
     for info in ctx.infos:
         for seg in info.line.segments:
-            if not _VAT_LINE.match(seg.ftext.strip()):
+            if not VAT_LINE.match(seg.ftext.strip()):
                 continue
             idx, x0, lines = info.line.index, seg.words[0].x0, 0
             while idx > 0 and lines < 4:
@@ -434,16 +415,19 @@ def _vat_block(ctx: Context) -> list[Candidate]:
                 above = ctx.infos[idx]
                 if above.line.page != info.line.page:
                     break
-                col = [sg for sg in above.line.segments if abs(sg.words[0].x0 - x0) < 12 or
-                       abs(sg.words[-1].x1 - seg.words[-1].x1) < 12]
+                col = [
+                    sg
+                    for sg in above.line.segments
+                    if abs(sg.words[0].x0 - x0) < 12 or abs(sg.words[-1].x1 - seg.words[-1].x1) < 12
+                ]
                 if not col:
                     break
                 text = col[0].text.strip()
                 lines += 1
-                if _ADDRESS.search(text) or POSTCODE.search(text):
+                if ADDRESS.search(text) or POSTCODE.search(text):
                     continue
-                if _name_like(text) and lines >= 2:
-                    out.append(Candidate(_clean(text), 0.6, above.line.index, "vat-block"))
+                if name_like(text) and lines >= 2:
+                    out.append(Candidate(clean(text), 0.6, above.line.index, "vat-block"))
                 break
     return out
 
@@ -455,62 +439,21 @@ def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
     issuers += s_iss
     customers += s_cus
     customers += _addressee(ctx)
-    cust_letters = {_letters(c.value) for c in customers}
-    issuers += [c for c in _company_names(ctx) if _letters(c.value) not in cust_letters]
-    issuers += [c for c in _prominent_name(ctx) if _letters(c.value) not in cust_letters]
-    issuers += [c for c in _vat_block(ctx) if _letters(c.value) not in cust_letters]
+    cust_letters = {letters_of(c.value) for c in customers}
+    issuers += [c for c in _company_names(ctx) if letters_of(c.value) not in cust_letters]
+    issuers += [c for c in _prominent_name(ctx) if letters_of(c.value) not in cust_letters]
+    issuers += [c for c in _vat_block(ctx) if letters_of(c.value) not in cust_letters]
     if not issuers:
-        issuers += [c for c in _first_header_name(ctx) if _letters(c.value) not in cust_letters]
+        issuers += [c for c in _first_header_name(ctx) if letters_of(c.value) not in cust_letters]
     if not customers:
         # no labelled customer: an address-shaped block in the window that is not the issuer's
         # (a bare legal-form match anywhere on the page is no evidence of the issuer)
-        iss_letters = {_letters(c.value) for c in issuers if c.how not in ("legal-form", "header")}
-        customers += [c for c in _window_block(ctx) if _letters(c.value) not in iss_letters]
-        cust_letters = {_letters(c.value) for c in customers}
-        issuers = [c for c in issuers if _letters(c.value) not in cust_letters]
+        named = [c for c in issuers if c.how not in ("legal-form", "header")]
+        iss_letters = {letters_of(c.value) for c in named}
+        customers += [c for c in window_block(ctx) if letters_of(c.value) not in iss_letters]
+        cust_letters = {letters_of(c.value) for c in customers}
+        issuers = [c for c in issuers if letters_of(c.value) not in cust_letters]
     return issuers, customers
-
-
-def _window_block(ctx: Context) -> list[Candidate]:
-    """Name, street, postcode and city, stacked in one column in the upper part of page 1,
-    with no VAT-id line under it (the seller's block has one)."""
-    if not ctx.doc.pages:
-        return []
-    page_h = ctx.doc.pages[0].height
-    infos = [i for i in ctx.infos if i.line.page == 0 and i.line.top < 0.45 * page_h]
-    out: list[Candidate] = []
-    for k, info in enumerate(infos):
-        for seg in info.line.segments:
-            name = seg.text.strip()
-            if not _name_like(name):
-                continue
-            col = [seg]
-            for nxt in infos[k + 1 : k + 5]:
-                same = [s for s in nxt.line.segments if abs(s.words[0].x0 - seg.words[0].x0) < 4]
-                if not same or nxt.line.top - col[-1].line.bottom > 8:
-                    break
-                col.append(same[0])
-            rest = [c.text for c in col[1:]]
-            if not (2 <= len(rest) <= 3) or not POSTCODE.search(rest[-1]) or \
-                    not _ADDRESS.search(rest[0]):
-                continue
-            if k > 0 and any(abs(s.words[0].x0 - seg.words[0].x0) < 4 and
-                             infos[k - 1].line.bottom > info.line.top - 8
-                             for s in infos[k - 1].line.segments):
-                continue  # not the top of its block
-            below = infos[k + len(col)] if k + len(col) < len(infos) else None
-            if (
-                below is not None
-                and below.line.top - col[-1].line.bottom <= 8
-                and any(
-                    _VAT_LINE.match(s.ftext.strip()) or _ADDRESS.search(s.text)
-                    for s in below.line.segments
-                    if abs(s.words[0].x0 - seg.words[0].x0) < 4
-                )
-            ):
-                continue  # the block goes on: VAT id, phone, e-mail (a letterhead)
-            out.append(Candidate(_clean(name), 0.5, info.line.index, "window-block"))
-    return out
 
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
