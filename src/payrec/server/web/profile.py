@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from payrec.server.auth.dependencies import app_state
 from payrec.server.errors import DomainError
 from payrec.server.users import service as users
 from payrec.server.users.service import LANGUAGES, SignedIn
+from payrec.server.web.forms import in_write
 from payrec.server.web.i18n import Formatter
 from payrec.server.web.pages import current_user, error_page, render
 from payrec.server.web.security import presented_token, token_matches
@@ -61,17 +60,14 @@ async def save_profile(
     _ = Formatter(who.language).gettext
     if not token_matches(who.csrf_token, await presented_token(request)):
         return error_page(request, 403, _(CSRF_REFUSED), who)
-    state = app_state(request)
     values = {"name": name, "language": language, "time_zone": time_zone.strip()}
-
-    def write() -> None:
-        with state.db.write() as session:
-            users.update_profile(
-                session, who, name=name, language=language, time_zone=values["time_zone"]
-            )
-
     try:
-        await run_in_threadpool(write)
+        await in_write(
+            request,
+            lambda session: users.update_profile(
+                session, who, name=name, language=language, time_zone=values["time_zone"]
+            ),
+        )
     except DomainError as exc:
         messages = {
             "timeZone": _("Choose a time zone from the list (for example Europe/Berlin)."),

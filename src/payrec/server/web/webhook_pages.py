@@ -12,7 +12,6 @@ from typing import Annotated, TypeVar, get_args
 from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from payrec.domain.webhooks import EVENT_TYPES
@@ -20,9 +19,10 @@ from payrec.server.auth.dependencies import app_state
 from payrec.server.auth.secretbox import secret_box
 from payrec.server.errors import DomainError
 from payrec.server.users.service import SignedIn
+from payrec.server.web.forms import in_write
 from payrec.server.web.i18n import Formatter
 from payrec.server.web.pages import error_page, render
-from payrec.server.web.settings_pages import Who, _form_or_refusal, _refused
+from payrec.server.web.settings_pages import Who, _form_or_refusal, _refused, listing_page
 from payrec.server.webhook_endpoints import service as webhooks
 from payrec.server.webhook_endpoints.schemas import (
     DeliveryStatus,
@@ -36,15 +36,9 @@ T = TypeVar("T")
 
 
 async def _written(request: Request, who: SignedIn, change: Callable[[Session], T]) -> T | Response:
-    """`change` in one unit of work (off the event loop), or the plain error page it earned."""
-    db = app_state(request).db
-
-    def write() -> T:
-        with db.write() as session:
-            return change(session)
-
+    """`change` through the pages' one write (`forms.in_write`), or the error page it earned."""
     try:
-        return await run_in_threadpool(write)
+        return await in_write(request, change)
     except DomainError as exc:
         return error_page(request, exc.status, exc.detail, who)
 
@@ -56,14 +50,12 @@ def _list_page(
     status_code: int = 200,
     created: WebhookEndpointOut | None = None,
 ) -> Response:
-    with app_state(request).db.read() as session:
-        endpoints = webhooks.list_all(session)
-    return render(
+    return listing_page(
         request,
-        "settings_webhooks.html",
         who,
+        "settings_webhooks.html",
+        lambda session: {"endpoints": webhooks.list_all(session)},
         status_code=status_code,
-        endpoints=endpoints,
         event_types=EVENT_TYPES,
         created=created,
     )
