@@ -7,7 +7,7 @@ runs). The same `imports` service as `POST /api/v1/imports`; the export links ca
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -108,35 +108,32 @@ def export(
     )
 
 
-def _job_context(request: Request, import_id: str) -> dict[str, Any]:
-    with app_state(request).db.read() as session:
-        job = imports.get(session, import_id)
-        out = imports.to_out(job)
-        shown = imports.preview(job) if job.dry_run and job.content else None
-    return {"job": out, "preview": shown, "columns": tuple(COLUMNS)}
+def _job_page(
+    request: Request, import_id: str, who: SignedIn, template: str, *, preview: bool
+) -> Response:
+    """The import's page, or its progress fragment (which htmx polls, so it reads no file:
+    the preview of a validation's first rows is only on the page)."""
+    if (refused := _admin(request, who)) is not None:
+        return refused
+    try:
+        with app_state(request).db.read() as session:
+            job = imports.get(session, import_id)
+            out = imports.to_out(job)
+            shown = imports.preview(job) if preview and job.dry_run and job.content else None
+    except NotFound:
+        return error_page(request, 404, Formatter(who.language).gettext("Not found"), who)
+    return render(request, template, who, job=out, preview=shown, columns=tuple(COLUMNS))
 
 
 @router.get("/{import_id}")
 def import_page(request: Request, import_id: str, who: Who) -> Response:
-    if (refused := _admin(request, who)) is not None:
-        return refused
-    try:
-        context = _job_context(request, import_id)
-    except NotFound:
-        return error_page(request, 404, Formatter(who.language).gettext("Not found"), who)
-    return render(request, "import.html", who, **context)
+    return _job_page(request, import_id, who, "import.html", preview=True)
 
 
 @router.get("/{import_id}/status")
 def import_status(request: Request, import_id: str, who: Who) -> Response:
     """The progress fragment htmx polls while the import runs."""
-    if (refused := _admin(request, who)) is not None:
-        return refused
-    try:
-        context = _job_context(request, import_id)
-    except NotFound:
-        return error_page(request, 404, Formatter(who.language).gettext("Not found"), who)
-    return render(request, "_import_status.html", who, **context)
+    return _job_page(request, import_id, who, "_import_status.html", preview=False)
 
 
 @router.post("/{import_id}/run")
