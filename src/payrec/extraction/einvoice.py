@@ -210,10 +210,7 @@ def _parse_cii(root: ET.Element, v1: bool) -> ExtractionResult:
         grand = _find(summ, "GrandTotalAmount")
         currency = grand.get("currencyID") if grand is not None else None
     tax = _amount_in(summ, "TaxTotalAmount", currency)
-    lines = _dec(summ, "LineTotalAmount")
-    if lines is not None:
-        charges = _dec(summ, "ChargeTotalAmount") or 0
-        lines += charges - (_dec(summ, "AllowanceTotalAmount") or 0)
+    lines = _net_of_lines(summ, "LineTotalAmount")
     _set_totals(
         r,
         grand=_dec(summ, "GrandTotalAmount"),
@@ -254,6 +251,17 @@ def _parse_cii(root: ET.Element, v1: bool) -> ExtractionResult:
     return r
 
 
+def _net_of_lines(summary: ET.Element | None, lines_tag: str) -> Decimal | None:
+    """The lines' total with the document-level charges added and allowances taken off (the
+    net before tax, as CII and UBL both state it), or None when the lines' total is absent."""
+    lines = _dec(summary, lines_tag)
+    if lines is None:
+        return None
+    return lines + (_dec(summary, "ChargeTotalAmount") or 0) - (
+        _dec(summary, "AllowanceTotalAmount") or 0
+    )
+
+
 def _parse_ubl(root: ET.Element) -> ExtractionResult:
     r = ExtractionResult(method="einvoice")
     r.set("invoiceNumber", _text(root, "ID"), 1.0)
@@ -266,10 +274,7 @@ def _parse_ubl(root: ET.Element) -> ExtractionResult:
         (v for t in _children(root, "TaxTotal") if (v := _amount_in(t, "TaxAmount", currency))),
         None,
     )
-    lines = _dec(total, "LineExtensionAmount")
-    if lines is not None:
-        charges = _dec(total, "ChargeTotalAmount") or 0
-        lines += charges - (_dec(total, "AllowanceTotalAmount") or 0)
+    lines = _net_of_lines(total, "LineExtensionAmount")
     _set_totals(
         r,
         grand=_dec(total, "TaxInclusiveAmount"),
