@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -275,3 +275,60 @@ def test_finished_imports_files_are_dropped_after_the_retention(
         engine.dispose()
     assert sizes == {dry["id"]: 0, done["id"]: 0}
     assert _counts(backend.admin("GET", f"/imports/{dry['id']}").json()) == (1, 0, 0, 0)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_an_import_whose_backend_dies_is_finished_by_another_exactly_once(
+    backend_factory: Callable[..., LiveBackend], kind: str
+) -> None:
+    """The backend running an import is killed between chunks; once its lease has run out
+    (set back here instead of waiting its two minutes) another backend on the same database
+    carries the job on from the last chunk written: every row in once, none twice."""
+    first = backend_factory(kind)
+    tag = secrets.token_hex(4)
+    rows = 6000
+    data = "name,email,invoice number,due date,amount,currency\n" + "".join(
+        f"Die {tag} {n % 300},d{n % 300}.{tag}@example.com,D{tag}-{n},2026-12-31,{n}.50,EUR\n"
+        for n in range(rows)
+    )
+    posted = _post(first, data.encode(), "die.csv")
+    assert posted.status_code == 202, posted.text
+    job_id = posted.json()["id"]
+    engine = create_engine(first.db_url)
+
+    def job() -> tuple[str, int]:
+        with engine.connect() as connection:
+            status, done = connection.execute(
+                text("SELECT status, rows_done FROM imports WHERE id = :id"), {"id": job_id}
+            ).one()
+        return str(status), int(done)
+
+    try:
+        wait_until(lambda: job()[1] > 0, timeout=60, message="the first chunk written")
+        first.kill()
+        status, done = job()
+        assert status == "RUNNING" and 0 < done < rows, (status, done)
+        with engine.begin() as connection:  # its lease runs out
+            connection.execute(
+                text("UPDATE imports SET lease_until = :past WHERE id = :id"),
+                {"past": datetime(2000, 1, 1, tzinfo=UTC), "id": job_id},
+            )
+        second = backend_factory(db_url=first.db_url)
+        result: dict[str, Any] = wait_until(
+            lambda: (b := second.admin("GET", f"/imports/{job_id}").json())["status"] in DONE
+            and b,
+            timeout=90,
+            message="the other backend finishes the import",
+        )
+        assert result["status"] == "COMPLETED" and _counts(result) == (rows, 0, 0, 0), result
+        with engine.connect() as connection:
+            stored = connection.execute(
+                text(
+                    "SELECT count(*), count(DISTINCT invoice_number) FROM recovery_cases"
+                    " WHERE invoice_number LIKE :tag"
+                ),
+                {"tag": f"D{tag}-%"},
+            ).one()
+    finally:
+        engine.dispose()
+    assert tuple(stored) == (rows, rows)
