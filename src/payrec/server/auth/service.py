@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.auth.credentials import NewCredentials, generate_credentials, secrets_match
 from payrec.server.auth.roles import Role
 from payrec.server.errors import Invalid, NotFound
@@ -40,12 +40,11 @@ def create_client(
     )
     session.add(client)
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="service_client.created",
-        entity_type="service_client",
-        entity_id=client.id,
+        "service_client.created",
+        client,
         after={"name": name, "roles": client.roles, "clientId": client.client_id},
     )
     return client, creds
@@ -66,12 +65,11 @@ def change_roles(
     if wanted != list(client.roles):
         before = list(client.roles)
         client.roles = wanted
-        record(
+        record_change(
             session,
             actor,
-            action="service_client.roles_changed",
-            entity_type="service_client",
-            entity_id=client.id,
+            "service_client.roles_changed",
+            client,
             before={"roles": before},
             after={"roles": wanted},
         )
@@ -85,13 +83,8 @@ def revoke(session: Session, client_id: str, actor: Actor) -> ServiceClient:
         raise NotFound("service client", client_id)
     if client.revoked_at is None:
         client.revoked_at = datetime.now(UTC)
-        record(
-            session,
-            actor,
-            action="service_client.revoked",
-            entity_type="service_client",
-            entity_id=client.id,
-            after={"revokedAt": client.revoked_at},
+        record_change(
+            session, actor, "service_client.revoked", client, after={"revokedAt": client.revoked_at}
         )
     session.flush()
     return client

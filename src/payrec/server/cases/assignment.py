@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import service as cases
 from payrec.server.errors import Invalid
 from payrec.server.models import RecoveryCase
@@ -24,13 +24,11 @@ def assign(session: Session, case_id: str, user_id: str | None, actor: Actor) ->
         return case
     case.assignee_user_id = user_id or None
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="case.assigned",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
+        "case.assigned",
+        case,
         before={"assigneeUserId": before},
         after={"assigneeUserId": case.assignee_user_id},
     )

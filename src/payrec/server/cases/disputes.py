@@ -20,7 +20,7 @@ from payrec.domain.cases import is_terminal
 from payrec.domain.money import quantize
 from payrec.domain.states import CaseStatus
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import promises, repository
 from payrec.server.cases import service as cases
 from payrec.server.cases.holds import local_today, reopen
@@ -60,13 +60,11 @@ def open_dispute(
     cases.update(session, case.id, CaseUpdate(status="DISPUTED"), actor, locked=case)
     case.paused_until = None
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="dispute.opened",
-        entity_type="dispute",
-        entity_id=dispute.id,
-        case_id=case.id,
+        "dispute.opened",
+        dispute,
         after={"reason": reason, "text": text, "statusBefore": dispute.status_before},
     )
     emit(session, "dispute.opened", case_data(case, disputeId=dispute.id, reason=reason))
@@ -120,13 +118,11 @@ def resolve(
             reason=note if result.status == CaseStatus.WRITTEN_OFF else None,
         )
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="dispute.resolved",
-        entity_type="dispute",
-        entity_id=dispute.id,
-        case_id=case.id,
+        "dispute.resolved",
+        dispute,
         before=before,
         after={
             **cases.snapshot(case),

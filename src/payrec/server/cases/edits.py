@@ -17,7 +17,7 @@ from payrec.domain.case_actions import check_edited_amount
 from payrec.domain.cases import is_terminal, opening_status, settled
 from payrec.domain.states import CaseStatus
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import service as cases
 from payrec.server.cases.holds import local_today
 from payrec.server.cases.replan import release_steps
@@ -79,15 +79,8 @@ def _apply(
         case.policy_id = policy_id
     session.flush()
     after = cases.snapshot(case) | {"policyId": case.policy_id}
-    record(
-        session,
-        actor,
-        action="case.edited",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
-        before=before,
-        after={**after, "reason": data.reason},
+    record_change(
+        session, actor, "case.edited", case, before=before, after={**after, "reason": data.reason}
     )
     if settled(case.amount, case.amount_paid):
         cases.update(session, case.id, CaseUpdate(status="RESOLVED"), actor, locked=case)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from payrec.domain.case_actions import check_pause_until, resume_status
 from payrec.domain.states import CaseStatus
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import repository
 from payrec.server.cases import service as cases
 from payrec.server.cases.replan import release_steps
@@ -56,13 +56,11 @@ def pause(session: Session, case_id: str, until: date, reason: str, actor: Actor
         ends = promise.breaks_at  # a shorter pause does not lift a promise's hold early
     case.paused_until = ends
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="case.paused",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
+        "case.paused",
+        case,
         before=before,
         after={"status": case.status, "pausedUntil": case.paused_until, "reason": reason},
     )
@@ -89,13 +87,11 @@ def reopen(
     cases.update(session, case.id, CaseUpdate(status=status), actor, locked=case)
     case.paused_until = None
     released = release_steps(session, case, actor, reason=reason, waiting=False) if release else 0
-    record(
+    record_change(
         session,
         actor,
-        action="case.resumed",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
+        "case.resumed",
+        case,
         before=before,
         after={"status": status, "reason": reason, "stepsReleased": released},
     )

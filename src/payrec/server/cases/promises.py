@@ -31,7 +31,7 @@ from payrec.domain.policy import DunningPolicy
 from payrec.domain.schedule import placer
 from payrec.domain.states import CaseStatus
 from payrec.server.actor import SYSTEM, Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import repository
 from payrec.server.cases import service as cases
 from payrec.server.cases.holds import local_today, reopen, zone_of
@@ -111,15 +111,7 @@ def create(
     case.promise_due = promised_date
     case.broken_promise_at = None
     session.flush()
-    record(
-        session,
-        actor,
-        action="promise.created",
-        entity_type="promise",
-        entity_id=promise.id,
-        case_id=case.id,
-        after=_audit_view(promise),
-    )
+    record_change(session, actor, "promise.created", promise, after=_audit_view(promise))
     emit(session, "promise.created", promise_data(case, promise))
     if note:
         cases.add_note(session, case, note, actor)
@@ -210,13 +202,11 @@ def settle(
     before = {"status": promise.status}
     promise.status = status.value
     promise.settled_at = datetime.now(UTC)
-    record(
+    record_change(
         session,
         actor,
-        action=f"promise.{status.value.lower()}",
-        entity_type="promise",
-        entity_id=promise.id,
-        case_id=promise.recovery_case_id,
+        f"promise.{status.value.lower()}",
+        promise,
         before=before,
         after={"status": promise.status, "reason": reason},
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cancellation import cancel_task
 from payrec.server.cases import repository
 from payrec.server.models import RecoveryCase
@@ -47,14 +47,8 @@ def release_steps(
         task.dedupe_key = f"{key}{RELEASED}{task.id}"[:200]
         released.append(key)
     if released:
-        record(
-            session,
-            actor,
-            action="case.steps_released",
-            entity_type="recovery_case",
-            entity_id=case.id,
-            case_id=case.id,
-            after={"steps": released, "reason": reason},
+        record_change(
+            session, actor, "case.steps_released", case, after={"steps": released, "reason": reason}
         )
     session.flush()
     return len(released)

@@ -23,7 +23,7 @@ from payrec.domain.cases import (
 from payrec.domain.cases import stops_contact as stops_contact_on
 from payrec.domain.money import InvalidMoney, check_amount, quantize, scaled_text
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import repository
 from payrec.server.cases.replan import release_steps
 from payrec.server.cases.schedule_view import schedule_info
@@ -259,13 +259,11 @@ def create(
     )
     session.add(case)
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="case.created" if document_id is None else "case.created_from_document",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
+        "case.created" if document_id is None else "case.created_from_document",
+        case,
         after=_snapshot(case)
         if document_id is None
         else {**_snapshot(case), "documentId": document_id},
@@ -384,13 +382,11 @@ def update(
             case.last_reminder_sent_at = data.last_reminder_sent_at
     after = _snapshot(case)
     if before != after:
-        record(
+        record_change(
             session,
             actor,
-            action="case.updated",
-            entity_type="recovery_case",
-            entity_id=case.id,
-            case_id=case.id,
+            "case.updated",
+            case,
             before=before,
             after={**after, "reason": reason} if reason else after,
         )
@@ -417,15 +413,7 @@ def add_note(session: Session, case: RecoveryCase, body: str, actor: Actor) -> C
     )
     session.add(note)
     session.flush()
-    record(
-        session,
-        actor,
-        action="case.note_added",
-        entity_type="case_note",
-        entity_id=note.id,
-        case_id=case.id,
-        after={"body": body},
-    )
+    record_change(session, actor, "case.note_added", note, after={"body": body})
     return note
 
 

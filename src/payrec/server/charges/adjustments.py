@@ -11,7 +11,7 @@ from payrec.domain.cases import is_terminal
 from payrec.domain.charges.compute import CaseCharges
 from payrec.domain.charges.rates import check_rate
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases.settlement import stop_contact
 from payrec.server.charges import repository
 from payrec.server.charges.schemas import RateCreate, RateList, RateOut, WaiverCreate, WaiverOut
@@ -49,13 +49,11 @@ def waive(
     session.add(waiver)
     session.flush()
     after = for_case(session, case)
-    record(
+    record_change(
         session,
         actor,
-        action="charges.waived",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
+        "charges.waived",
+        case,
         before={"chargesOutstanding": str(before.outstanding)},
         after={
             "kind": body.kind,
@@ -112,12 +110,11 @@ def add_rate(session: Session, body: RateCreate, actor: Actor) -> RateOut:
     )
     session.add(row)
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="reference_rate.added",
-        entity_type="reference_rate",
-        entity_id=row.id,
+        "reference_rate.added",
+        row,
         after={
             "reference": row.reference,
             "validFrom": row.valid_from.isoformat(),
@@ -150,13 +147,11 @@ def resolve_if_settled(session: Session, case: RecoveryCase, actor: Actor) -> bo
     case.status = "RESOLVED"
     case.resolved_at = datetime.now(UTC)
     stop_contact(session, case, actor, reason="case settled")
-    record(
+    record_change(
         session,
         actor,
-        action="case.resolved",
-        entity_type="recovery_case",
-        entity_id=case.id,
-        case_id=case.id,
+        "case.resolved",
+        case,
         before={"status": before},
         after={"status": "RESOLVED"},
     )

@@ -24,7 +24,7 @@ from payrec.domain.creditor import Creditor
 from payrec.domain.i18n import parse_locale
 from payrec.domain.money import format_money
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.charges import service
 from payrec.server.documents.storage import DocumentStore
 from payrec.server.errors import Conflict, Invalid
@@ -197,13 +197,11 @@ def make_letter(
     )
     session.add(document)
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="letter.generated",
-        entity_type="document",
-        entity_id=document.id,
-        case_id=case.id,
+        "letter.generated",
+        document,
         after={"language": lang, "totalDue": str(charges.total_due), "sha256": digest},
     )
     return document

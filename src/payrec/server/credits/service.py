@@ -12,6 +12,7 @@ from payrec.domain.allocation import use_credit
 from payrec.domain.money import quantize
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import service as cases
 from payrec.server.charges import service as late_charges
 from payrec.server.credits import repository
@@ -24,8 +25,11 @@ from payrec.server.payments.schemas import PaymentCreate
 
 
 def to_out(credit: CustomerCredit) -> CreditOut:
-    return CreditOut.from_row(credit, amount=quantize(credit.amount, credit.currency),
-                              remaining=quantize(credit.remaining, credit.currency))
+    return CreditOut.from_row(
+        credit,
+        amount=quantize(credit.amount, credit.currency),
+        remaining=quantize(credit.remaining, credit.currency),
+    )
 
 
 def list_for(session: Session, customer_id: str) -> CreditList:
@@ -35,8 +39,11 @@ def list_for(session: Session, customer_id: str) -> CreditList:
     for row in rows:
         if row.status == "AVAILABLE":
             available[row.currency] = available.get(row.currency, Decimal(0)) + row.remaining
-    return CreditList(credits=[to_out(r) for r in rows], total=len(rows),
-                      available={c: quantize(a, c) for c, a in available.items()})
+    return CreditList(
+        credits=[to_out(r) for r in rows],
+        total=len(rows),
+        available={c: quantize(a, c) for c, a in available.items()},
+    )
 
 
 def _available(session: Session, customer_id: str, credit_id: str) -> CustomerCredit:
@@ -57,23 +64,34 @@ def apply(
     if case.customer_id != customer_id:
         raise Invalid("the case belongs to another customer", field="recoveryCaseId")
     if case.currency != credit.currency:
-        raise Invalid(f"the case is in {case.currency}, the credit in {credit.currency}",
-                      field="recoveryCaseId")
+        raise Invalid(
+            f"the case is in {case.currency}, the credit in {credit.currency}",
+            field="recoveryCaseId",
+        )
     used = use_credit(credit.remaining, late_charges.owed(session, case))
     receipt = payments.record_payment(
         session,
         case_id,
-        PaymentCreate(amount=used, currency=credit.currency,
-                      reference=f"credit:{credit.id}:{secrets.token_hex(3)}"),
+        PaymentCreate(
+            amount=used,
+            currency=credit.currency,
+            reference=f"credit:{credit.id}:{secrets.token_hex(3)}",
+        ),
         actor,
     )
     credit.remaining = credit.remaining - used
     if credit.remaining == 0:
         credit.status = "USED"
     session.flush()
-    record(session, actor, action="credit.applied", entity_type="credit", entity_id=credit.id,
-           case_id=case_id, after={"used": used, "remaining": credit.remaining,
-                                   "payment": receipt.payment.id})
+    record(
+        session,
+        actor,
+        action="credit.applied",
+        entity_type="credit",
+        entity_id=credit.id,
+        case_id=case_id,
+        after={"used": used, "remaining": credit.remaining, "payment": receipt.payment.id},
+    )
     return CreditApplied(credit=to_out(credit), receipt=receipt)
 
 
@@ -85,6 +103,7 @@ def refund(
     refunded = credit.remaining
     credit.remaining, credit.status, credit.reason = Decimal(0), "REFUNDED", reason
     session.flush()
-    record(session, actor, action="credit.refunded", entity_type="credit", entity_id=credit.id,
-           case_id=credit.recovery_case_id, after={"refunded": refunded, "reason": reason})
+    record_change(
+        session, actor, "credit.refunded", credit, after={"refunded": refunded, "reason": reason}
+    )
     return to_out(credit)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from payrec.domain.charges.schemes import late_charges_from_dict, late_charges_to_dict
 from payrec.domain.phones import country_of, to_e164
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.customers import repository
 from payrec.server.customers.schemas import (
     CustomerCreate,
@@ -90,14 +90,7 @@ def create(session: Session, data: CustomerCreate, actor: Actor) -> Customer:
     )
     session.add(customer)
     session.flush()
-    record(
-        session,
-        actor,
-        action="customer.created",
-        entity_type="customer",
-        entity_id=customer.id,
-        after=_snapshot(customer),
-    )
+    record_change(session, actor, "customer.created", customer, after=_snapshot(customer))
     return customer
 
 
@@ -128,15 +121,7 @@ def patch(session: Session, customer_id: str, data: CustomerPatch, actor: Actor)
     after = _snapshot(customer)
     if before != after:
         customer.version += 1
-        record(
-            session,
-            actor,
-            action="customer.updated",
-            entity_type="customer",
-            entity_id=customer.id,
-            before=before,
-            after=after,
-        )
+        record_change(session, actor, "customer.updated", customer, before=before, after=after)
     session.flush()
     return customer
 
@@ -149,12 +134,11 @@ def opt_out(
         customer.opt_out_sms = opted_out
     else:
         customer.opt_out_email = opted_out
-    record(
+    record_change(
         session,
         actor,
-        action="customer.opt_out" if opted_out else "customer.opt_in",
-        entity_type="customer",
-        entity_id=customer.id,
+        "customer.opt_out" if opted_out else "customer.opt_in",
+        customer,
         before=before,
         after=_snapshot(customer),
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.documents import repository
 from payrec.server.documents.review_schemas import ReviewedFields, ReviewOut, ReviewRequest
 from payrec.server.documents.schemas import DocumentOut
@@ -172,13 +173,11 @@ def retry(session: Session, document_id: str, *, base_url: str, actor: Actor) ->
     document.status = "PENDING_EXTRACTION"
     document.failure_reason = None
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="document.retried",
-        entity_type="document",
-        entity_id=document.id,
-        case_id=document.recovery_case_id,
+        "document.retried",
+        document,
         before=before,
         after={"status": document.status},
     )

@@ -16,7 +16,7 @@ from payrec.domain.document_locale import locale_for
 from payrec.domain.money import is_valid_currency
 from payrec.domain.phones import country_of, to_e164
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import service as cases
 from payrec.server.cases.schemas import CaseCreate
 from payrec.server.cases.service import DuplicateCase, snapshot
@@ -119,16 +119,7 @@ def _fill_case(
         case.issue_date = issued
     after = snapshot(case)
     if before != after:
-        record(
-            session,
-            actor,
-            action="case.filled_from_document",
-            entity_type="recovery_case",
-            entity_id=case.id,
-            case_id=case.id,
-            before=before,
-            after=after,
-        )
+        record_change(session, actor, "case.filled_from_document", case, before=before, after=after)
     return Outcome("APPLIED", "case fields confirmed or filled", case.id)
 
 
@@ -219,12 +210,11 @@ def _customer_for(
         )
         session.add(customer)
         session.flush()
-        record(
+        record_change(
             session,
             actor,
-            action="customer.created",
-            entity_type="customer",
-            entity_id=customer.id,
+            "customer.created",
+            customer,
             after={
                 "name": customer.name,
                 "email": customer.email,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from payrec.domain.leases import holds, release
 from payrec.domain.states import NOTIFICATION, check_transition
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.models import Notification, RecoveryCase
 from payrec.server.notifications.schemas import (
@@ -55,13 +55,11 @@ def create(session: Session, data: NotificationCreate, actor: Actor) -> Notifica
     )
     session.add(item)
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="notification.created",
-        entity_type="notification",
-        entity_id=item.id,
-        case_id=item.recovery_case_id,
+        "notification.created",
+        item,
         after={"type": item.type, "recipient": item.recipient, "subject": item.subject},
     )
     return item
@@ -96,13 +94,11 @@ def update_status(
             item.status = "FAILED"
     elif data.status in ("SENT", "FAILED", "CANCELLED"):
         item.lease_expires_at = None
-    record(
+    record_change(
         session,
         actor,
-        action="notification.status_changed",
-        entity_type="notification",
-        entity_id=item.id,
-        case_id=item.recovery_case_id,
+        "notification.status_changed",
+        item,
         before={"status": before},
         after={"status": item.status, "externalId": item.external_id, "error": item.error},
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from payrec.domain.allocation import Allocation, reverse
 from payrec.domain.cases import opening_status
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import service as cases
 from payrec.server.cases.replan import release_steps
 from payrec.server.charges import service as late_charges
@@ -24,9 +24,7 @@ from payrec.server.payments.service import to_out
 from payrec.server.templates.rendering import local_today
 
 
-def reverse_payment(
-    session: Session, payment_id: str, reason: str, actor: Actor
-) -> PaymentReceipt:
+def reverse_payment(session: Session, payment_id: str, reason: str, actor: Actor) -> PaymentReceipt:
     found = session.get(Payment, payment_id)
     if found is None:
         raise NotFound("payment", payment_id)
@@ -36,8 +34,9 @@ def reverse_payment(
     if payment.reversed_at is not None:
         raise Conflict(f"payment {payment_id} was reversed already", code="payment-reversed")
     if case.status == "WRITTEN_OFF":
-        raise Conflict("the case is WRITTEN_OFF; re-open it before reversing its payments",
-                       code="case-closed")
+        raise Conflict(
+            "the case is WRITTEN_OFF; re-open it before reversing its payments", code="case-closed"
+        )
     before = cases.snapshot(case)
     credit = session.scalar(
         select(CustomerCredit).where(CustomerCredit.payment_id == payment.id).with_for_update()
@@ -55,26 +54,33 @@ def reverse_payment(
     released = 0
     session.flush()
     if case.status == "RESOLVED" and not late_charges.settled(session, case):
-        case.status = opening_status(case.due_date, local_today(
-            customers.get(session, case.customer_id).timezone))
+        case.status = opening_status(
+            case.due_date, local_today(customers.get(session, case.customer_id).timezone)
+        )
         case.resolved_at = None
-        released = release_steps(session, case, actor, reason=f"payment reversed: {reason}",
-                                 waiting=False)
+        released = release_steps(
+            session, case, actor, reason=f"payment reversed: {reason}", waiting=False
+        )
     session.flush()
-    record(
+    record_change(
         session,
         actor,
-        action="payment.reversed",
-        entity_type="payment",
-        entity_id=payment.id,
-        case_id=case.id,
+        "payment.reversed",
+        payment,
         before=before,
-        after={**cases.snapshot(case), "reason": reason, "restored": payment.amount,
-               "creditWithdrawn": withdrawn, "stepsReplanned": released},
+        after={
+            **cases.snapshot(case),
+            "reason": reason,
+            "restored": payment.amount,
+            "creditWithdrawn": withdrawn,
+            "stepsReplanned": released,
+        },
     )
     emit(session, "payment.reversed", case_data(case, paymentId=payment.id, reason=reason))
     customer = customers.get(session, case.customer_id)
-    return PaymentReceipt(payment=to_out(payment),
-                          case=cases.charged_out(session, [(case, customer)])[0],
-                          cancelled={"tasks": 0, "notifications": 0, "reminders": 0},
-                          credit_id=credit.id if credit else None)
+    return PaymentReceipt(
+        payment=to_out(payment),
+        case=cases.charged_out(session, [(case, customer)])[0],
+        cancelled={"tasks": 0, "notifications": 0, "reminders": 0},
+        credit_id=credit.id if credit else None,
+    )

@@ -13,7 +13,7 @@ from payrec.domain.allocation import allocate
 from payrec.domain.cases import is_terminal
 from payrec.domain.money import quantize
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import promises
 from payrec.server.cases import service as cases
 from payrec.server.cases.settlement import stop_contact
@@ -83,27 +83,31 @@ def record_payment(
     credit = None
     if share.surplus:
         credit = CustomerCredit(
-            customer_id=case.customer_id, payment_id=payment.id, recovery_case_id=case.id,
-            currency=case.currency, amount=share.surplus, remaining=share.surplus,
+            customer_id=case.customer_id,
+            payment_id=payment.id,
+            recovery_case_id=case.id,
+            currency=case.currency,
+            amount=share.surplus,
+            remaining=share.surplus,
             status="AVAILABLE",
         )
         session.add(credit)
         session.flush()
     promises.after_payment(session, case, actor)
-    record(
+    record_change(
         session,
         actor,
-        action="payment.recorded",
-        entity_type="payment",
-        entity_id=payment.id,
-        case_id=case.id,
+        "payment.recorded",
+        payment,
         before=before,
-        after={**cases.snapshot(case), "payment": share.applied,
-               **({"surplus": share.surplus, "credit": credit.id} if credit else {})},
+        after={
+            **cases.snapshot(case),
+            "payment": share.applied,
+            **({"surplus": share.surplus, "credit": credit.id} if credit else {}),
+        },
     )
     owes = late_charges.event_fields(session, case)  # chargesOutstanding, totalDue
-    emit(session, "payment.recorded",
-         case_data(case, paymentId=payment.id, payment=amount, **owes))
+    emit(session, "payment.recorded", case_data(case, paymentId=payment.id, payment=amount, **owes))
     if case.status == "RESOLVED":
         emit(session, "case.resolved", case_data(case, paymentId=payment.id, **owes))
     customer = customers.get(session, case.customer_id)

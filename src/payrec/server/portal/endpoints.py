@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.automation_deps import AdminContext
 from payrec.server.cases import service as cases
 from payrec.server.portal import links
@@ -22,15 +22,7 @@ def revoke_portal_links(case_id: str, ctx: AdminContext) -> Response:
     def action(session: Session) -> dict[str, Any]:
         case = cases.get(session, case_id)
         revoked = links.revoke_case(session, case.id)
-        record(
-            session,
-            ctx.actor,
-            action="portal_links.revoked",
-            entity_type="recovery_case",
-            entity_id=case.id,
-            case_id=case.id,
-            after={"revoked": revoked},
-        )
+        record_change(session, ctx.actor, "portal_links.revoked", case, after={"revoked": revoked})
         return {"caseId": case.id, "revoked": revoked}
 
     return ctx.write(action)

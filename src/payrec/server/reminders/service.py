@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from payrec.domain.cases import OPEN, is_contactable
 from payrec.domain.policy import Channel
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.cases import service as cases
 from payrec.server.customers import service as customers
 from payrec.server.errors import Conflict, Invalid, NotFound
@@ -162,13 +162,11 @@ def checked_content(
 
 def record_created(session: Session, actor: Actor, reminder: Reminder) -> None:
     """The audit entry of a newly recorded (flushed) reminder."""
-    record(
+    record_change(
         session,
         actor,
-        action="reminder.created",
-        entity_type="reminder",
-        entity_id=reminder.id,
-        case_id=reminder.recovery_case_id,
+        "reminder.created",
+        reminder,
         after={
             "type": reminder.type,
             "recipient": reminder.recipient,

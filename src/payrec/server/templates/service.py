@@ -16,7 +16,7 @@ from payrec.domain.default_templates import default_templates
 from payrec.domain.policy import Channel
 from payrec.domain.templates import Template, TemplateInvalid, choose_template, validate_template
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.models import MessageTemplate
 from payrec.server.templates import repository
@@ -217,12 +217,11 @@ def save(
     except IntegrityError as exc:
         raise Conflict("template written concurrently; retry", code="template-exists") from exc
     _forget(session)
-    record(
+    record_change(
         session,
         actor,
-        action="template.saved",
-        entity_type="template",
-        entity_id=row.id,
+        "template.saved",
+        row,
         before={"templateId": template_id, "language": language, **(before or {})},
         after={"templateId": template_id, "language": language, **_snapshot(template)},
     )
@@ -243,12 +242,11 @@ def remove(session: Session, template_id: str, language: str, actor: Actor) -> E
     session.delete(row)
     session.flush()
     _forget(session)
-    record(
+    record_change(
         session,
         actor,
-        action="template.deleted",
-        entity_type="template",
-        entity_id=row.id,
+        "template.deleted",
+        row,
         before={"templateId": template_id, "language": language, **before},
     )
     return get_or_none(session, template_id, language)

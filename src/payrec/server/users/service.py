@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from payrec.server.actor import Actor
 from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.models import User, UserSession
 from payrec.server.users import repository
@@ -134,14 +135,7 @@ def create(
     )
     session.add(user)
     session.flush()
-    record(
-        session,
-        actor,
-        action="user.created",
-        entity_type="user",
-        entity_id=user.id,
-        after=_snapshot(user),
-    )
+    record_change(session, actor, "user.created", user, after=_snapshot(user))
     return user
 
 
@@ -214,15 +208,7 @@ def update(
     after = _snapshot(user)
     if password is not None:
         after["passwordChanged"] = True
-    record(
-        session,
-        actor,
-        action="user.updated",
-        entity_type="user",
-        entity_id=user.id,
-        before=before,
-        after=after,
-    )
+    record_change(session, actor, "user.updated", user, before=before, after=after)
     return user
 
 
@@ -239,14 +225,7 @@ def revoke_sessions(session: Session, user_id: str, *, actor: Actor) -> User:
     """Sign a user out everywhere: every live session of theirs ends now."""
     user = get(session, user_id)
     repository.revoke_all(session, user.id, datetime.now(UTC))
-    record(
-        session,
-        actor,
-        action="user.sessions_revoked",
-        entity_type="user",
-        entity_id=user.id,
-        after={"sessionsRevoked": True},
-    )
+    record_change(session, actor, "user.sessions_revoked", user, after={"sessionsRevoked": True})
     return user
 
 
@@ -262,13 +241,7 @@ def change_own_password(session: Session, who: SignedIn, current: str, new: str)
     user.password_hash = hash_password(new)
     user.password_change_required = False
     repository.revoke_all(session, user.id, datetime.now(UTC))
-    record(
-        session,
-        who.actor,
-        action="user.password_changed",
-        entity_type="user",
-        entity_id=user.id,
-    )
+    record_change(session, who.actor, "user.password_changed", user)
     return user
 
 
@@ -307,12 +280,11 @@ def start_session(
             user_agent=(user_agent or "")[:300] or None,
         )
     )
-    record(
+    record_change(
         session,
         Actor(name=user.email, subject=user.id, service_name="payrec-app"),
-        action="user.signed_in",
-        entity_type="user",
-        entity_id=user.id,
+        "user.signed_in",
+        user,
     )
     return token
 

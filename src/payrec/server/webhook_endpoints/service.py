@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from payrec.config import Settings
 from payrec.domain.webhooks import address_refusal, retry_delay
 from payrec.server.actor import Actor
-from payrec.server.audit.service import record
+from payrec.server.audit.subjects import record_change
 from payrec.server.auth.secretbox import SecretBox
 from payrec.server.errors import Conflict, Invalid, NotFound
 from payrec.server.events.service import endpoints_changed
@@ -99,12 +99,11 @@ def create(
     session.add(endpoint)
     session.flush()
     endpoints_changed(session)
-    record(
+    record_change(
         session,
         actor,
-        action="webhook_endpoint.created",
-        entity_type="webhook_endpoint",
-        entity_id=endpoint.id,
+        "webhook_endpoint.created",
+        endpoint,
         after={"url": endpoint.url, "events": endpoint.events},
     )
     return endpoint_out(endpoint, secret)
@@ -135,13 +134,8 @@ def delete(session: Session, endpoint_id: str, actor: Actor) -> None:
     for item in repository.open_deliveries_of(session, endpoint_id):
         item.status = "CANCELLED"
         item.lease_token = None
-    record(
-        session,
-        actor,
-        action="webhook_endpoint.deleted",
-        entity_type="webhook_endpoint",
-        entity_id=endpoint.id,
-        before={"url": endpoint.url},
+    record_change(
+        session, actor, "webhook_endpoint.deleted", endpoint, before={"url": endpoint.url}
     )
     session.flush()
 
@@ -187,13 +181,11 @@ def redeliver(session: Session, endpoint_id: str, delivery_id: str, actor: Actor
     item.attempts = 0
     item.next_attempt_at = datetime.now(UTC)
     item.lease_token = None
-    record(
+    record_change(
         session,
         actor,
-        action="webhook_delivery.redelivered",
-        entity_type="webhook_delivery",
-        entity_id=item.id,
-        case_id=item.recovery_case_id,
+        "webhook_delivery.redelivered",
+        item,
         before={"status": before},
         after={"status": "PENDING"},
     )
