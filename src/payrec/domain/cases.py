@@ -63,12 +63,8 @@ class OutstandingBalance(Conflict):
     code = "case-has-outstanding-balance"
 
 
-class WriteOffNotAllowed(DomainError):
+class WriteOffNotAllowed(DomainError, status=403, code="write-off-needs-admin", title="Forbidden"):
     """WRITTEN_OFF asked by a caller who may not write debts off (403)."""
-
-    status = 403
-    code = "write-off-needs-admin"
-    title = "Forbidden"
 
 
 def opening_status(due_date: date, today: date) -> str:

@@ -22,6 +22,24 @@ class DomainError(Exception):
     code: str = "bad-request"
     title: str = "Bad request"
 
+    def __init_subclass__(
+        cls,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        title: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`class Gone(DomainError, status=410, code="gone", title="Gone")`: a subclass names
+        its answer in its header; what it leaves out it inherits."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
+        if title is not None:
+            cls.title = title
+
     def __init__(
         self,
         detail: str,
@@ -40,20 +58,12 @@ class DomainError(Exception):
         self.extra = extra or {}
 
 
-class Conflict(DomainError):
+class Conflict(DomainError, status=409, code="conflict", title="Conflict"):
     """The operation clashes with the current state of the data (409)."""
 
-    status = 409
-    code = "conflict"
-    title = "Conflict"
 
-
-class Invalid(DomainError):
+class Invalid(DomainError, status=422, code="validation-error", title="Validation failed"):
     """Semantically invalid input (422), optionally naming the field."""
-
-    status = 422
-    code = "validation-error"
-    title = "Validation failed"
 
     def __init__(self, detail: str, *, field: str | None = None, code: str | None = None) -> None:
         errors = [{"field": field, "message": detail}] if field else None

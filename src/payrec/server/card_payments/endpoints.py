@@ -22,16 +22,12 @@ router = api_router(tags=["webhooks"])
 MAX_EVENT_BYTES = 256 * 1024
 
 
-class StripeDisabled(DomainError):
-    status = 404
-    code = "stripe-disabled"
-    title = "Not found"
+class StripeDisabled(DomainError, status=404, code="stripe-disabled", title="Not found"):
+    """Stripe is not configured on this backend (404)."""
 
 
-class BadSignature(DomainError):
-    status = 400
-    code = "signature-invalid"
-    title = "Bad Request"
+class BadSignature(DomainError, status=400, code="signature-invalid", title="Bad Request"):
+    """The Stripe-Signature header does not verify (400)."""
 
 
 @router.post("/webhooks/stripe")

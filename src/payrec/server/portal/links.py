@@ -32,10 +32,8 @@ class PortalConfig:
     link_days: int = 60
 
 
-class LinkInvalid(DomainError):
-    status = 404
-    code = "link-invalid"
-    title = "Not found"
+class LinkInvalid(DomainError, status=404, code="link-invalid", title="Not found"):
+    """A customer link that is unknown, expired or revoked (404)."""
 
 
 def configure(session_info: dict[str, Any], config: PortalConfig) -> None:

@@ -31,10 +31,8 @@ TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_FORM_BYTES = 64 * 1024
 
 
-class InboundDisabled(DomainError):
-    status = 404
-    code = "sms-inbound-disabled"
-    title = "Not found"
+class InboundDisabled(DomainError, status=404, code="sms-inbound-disabled", title="Not found"):
+    """Inbound SMS is not configured on this backend (404)."""
 
 
 def signed_url(request: Request, public_url: str | None) -> str:
