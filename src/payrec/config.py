@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a finished import's file (a validation's, to run it) is kept",
     )
+    sweep_seconds: float = Field(default=5.0, gt=0, le=3600)
+    """how often the backend returns expired leases, settles due promises and ended pauses,
+    carries on stalled imports and drops expired files and idempotency keys"""
     default_max_attempts: int = Field(
         default=5, validation_alias=AliasChoices("PAYREC_TASK_MAX_ATTEMPTS", "default_max_attempts")
     )

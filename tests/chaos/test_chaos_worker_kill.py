@@ -22,7 +22,7 @@ from tests.support.smtp_sink import SmtpSink
 from tests.support.workers import WorkerProcess
 
 LEASE_SECONDS = 6
-SWEEP_SECONDS = 5.0  # payrec.server.app.SWEEP_SECONDS
+SWEEP_SECONDS = 5.0  # PAYREC_SWEEP_SECONDS, the default
 
 
 @pytest.fixture(scope="module")

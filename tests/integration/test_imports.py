@@ -253,7 +253,9 @@ def test_finished_imports_files_are_dropped_after_the_retention(
     """A validated (dry-run) import keeps its uploaded file so it can be run from the page;
     past PAYREC_IMPORT_FILE_RETENTION_HOURS (here 0) the sweeper drops it, the import's
     report stays; a completed run keeps no file at all."""
-    backend = backend_factory(kind, env={"PAYREC_IMPORT_FILE_RETENTION_HOURS": "0"})
+    backend = backend_factory(
+        kind, env={"PAYREC_IMPORT_FILE_RETENTION_HOURS": "0", "PAYREC_SWEEP_SECONDS": "0.5"}
+    )
     tag = secrets.token_hex(4)
     data = f"name,invoice,due date,amount,currency\nKeep {tag},K{tag},2026-12-31,5.00,EUR\n"
     dry = _import(backend, data.encode(), "keep.csv", dry_run=True)
@@ -313,7 +315,7 @@ def test_an_import_whose_backend_dies_is_finished_by_another_exactly_once(
                 text("UPDATE imports SET lease_until = :past WHERE id = :id"),
                 {"past": datetime(2000, 1, 1, tzinfo=UTC), "id": job_id},
             )
-        second = backend_factory(db_url=first.db_url)
+        second = backend_factory(db_url=first.db_url, env={"PAYREC_SWEEP_SECONDS": "0.5"})
         result: dict[str, Any] = wait_until(
             lambda: (b := second.admin("GET", f"/imports/{job_id}").json())["status"] in DONE
             and b,

@@ -89,7 +89,6 @@ from payrec.server.webhooks.endpoints import router as webhooks_router
 from payrec.server.worklist.endpoints import router as worklist_router
 
 logger = logging.getLogger("payrec.server")
-SWEEP_SECONDS = 5.0
 ANALYZE_SECONDS = 30 * 60
 
 
@@ -161,7 +160,7 @@ class Sweeper:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        while not self._stop.wait(SWEEP_SECONDS):
+        while not self._stop.wait(self._state.settings.sweep_seconds):
             try:
                 self.sweep()
             except Exception as exc:  # the database may be briefly down
