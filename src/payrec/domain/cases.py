@@ -57,10 +57,8 @@ Amount = TypeVar("Amount", Decimal, int)
 MAX_REASON_CHARS = 1000
 
 
-class OutstandingBalance(Conflict):
+class OutstandingBalance(Conflict, code="case-has-outstanding-balance"):
     """RESOLVED asked for a case that still owes money (409): only payments settle a case."""
-
-    code = "case-has-outstanding-balance"
 
 
 class WriteOffNotAllowed(DomainError, status=403, code="write-off-needs-admin", title="Forbidden"):

@@ -70,10 +70,8 @@ class Invalid(DomainError, status=422, code="validation-error", title="Validatio
         super().__init__(detail, code=code or type(self).code, errors=errors)
 
 
-class IllegalTransition(Conflict):
+class IllegalTransition(Conflict, code="illegal-transition"):
     """A state change the machine does not allow (409)."""
-
-    code = "illegal-transition"
 
     def __init__(self, machine: str, from_state: str, to_state: str) -> None:
         self.machine = machine

@@ -25,15 +25,15 @@ __all__ = [
 IN_PROGRESS = "IN_PROGRESS"
 
 
-class LeaseRequired(Conflict):
-    code = "lease-required"
+class LeaseRequired(Conflict, code="lease-required"):
+    """A leased task or reminder changed without its lease token (409)."""
 
     def __init__(self, what: str = "task") -> None:
         super().__init__(f"this {what} is leased: send the leaseToken you got when claiming it")
 
 
-class StaleLease(Conflict):
-    code = "stale-lease"
+class StaleLease(Conflict, code="stale-lease"):
+    """A lease token that is no longer the current one: the lease was lost (409)."""
 
     def __init__(self, detail: str = "stale lease token: the lease was lost") -> None:
         super().__init__(detail)

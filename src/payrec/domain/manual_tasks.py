@@ -45,10 +45,8 @@ _OUTCOME_TEXT = {
 }
 
 
-class NotCompletable(Conflict):
+class NotCompletable(Conflict, code="task-not-completable"):
     """The task is not an open manual task (409)."""
-
-    code = "task-not-completable"
 
 
 def check_completable(task_type: str, status: str) -> None:

@@ -46,10 +46,8 @@ _ZERO = Decimal(0)
 _DAY = timedelta(days=1)
 
 
-class CompensationMissing(Conflict):
+class CompensationMissing(Conflict, code="compensation-currency-missing"):
     """The scheme's fixed compensation has no sum in the case's currency (409)."""
-
-    code = "compensation-currency-missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +237,15 @@ class _Run:
         value = quantize(amount, self.terms.currency)
         if value > 0:
             self.costs.append(
-                ChargeLine(kind, value, self.terms.currency, rate=note_rate, from_date=day,
-                           to_date=day, base=self.principal_out)
+                ChargeLine(
+                    kind,
+                    value,
+                    self.terms.currency,
+                    rate=note_rate,
+                    from_date=day,
+                    to_date=day,
+                    base=self.principal_out,
+                )
             )
 
     def waive(self, kind: str, day: date) -> None:
@@ -306,14 +311,26 @@ def _interest_lines(run: _Run) -> list[ChargeLine]:
     unit = Decimal(1).scaleb(-minor_units(currency))
     floors = [s.exact.quantize(unit, rounding=ROUND_FLOOR) for s in run.segments]
     spare = int((total - sum(floors, _ZERO)) / unit)
-    order = sorted(range(len(floors)), key=lambda i: run.segments[i].exact - floors[i],
-                   reverse=True)
+    order = sorted(
+        range(len(floors)), key=lambda i: run.segments[i].exact - floors[i], reverse=True
+    )
     for i in order[: max(spare, 0)]:
         floors[i] += unit
     lines = [
-        ChargeLine("INTEREST", amount, currency, rate=s.rate, from_date=s.start, to_date=s.end,
-                   base=s.base, days=(s.end - s.start).days + 1, reference_rate=s.ref,
-                   margin=s.margin, waived="INTEREST" in run.waived_kinds, exact=s.exact)
+        ChargeLine(
+            "INTEREST",
+            amount,
+            currency,
+            rate=s.rate,
+            from_date=s.start,
+            to_date=s.end,
+            base=s.base,
+            days=(s.end - s.start).days + 1,
+            reference_rate=s.ref,
+            margin=s.margin,
+            waived="INTEREST" in run.waived_kinds,
+            exact=s.exact,
+        )
         for s, amount in zip(run.segments, floors, strict=True)
     ]
     _spread(lines, run.interest_paid, "paid")
@@ -347,8 +364,9 @@ def compute(
     needs has no reference rate, and :class:`CompensationMissing` when the fixed sum has
     no amount in the case's currency: never a silent zero.
     """
-    result = CaseCharges(config.scheme.value, terms.currency, applicable=config.is_on,
-                         principal=terms.principal)
+    result = CaseCharges(
+        config.scheme.value, terms.currency, applicable=config.is_on, principal=terms.principal
+    )
     rule = config.rule
     if rule is not None and rule.business_only and not terms.is_business:
         result.applicable = False

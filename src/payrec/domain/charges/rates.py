@@ -30,10 +30,8 @@ __all__ = [
 REFERENCES = ("ECB_MRO", "BOE_BASE", "DE_BASIS")
 
 
-class RateMissing(Conflict):
+class RateMissing(Conflict, code="reference-rate-missing"):
     """No reference rate for a half-year a case needs (409 `reference-rate-missing`)."""
-
-    code = "reference-rate-missing"
 
 
 @dataclass(frozen=True, slots=True)

@@ -315,10 +315,8 @@ def announce_opened(session: Session, opened: Sequence[Any]) -> None:
     emit_many(session, "case.created", [case_data(case) for case in opened])
 
 
-class DuplicateCase(Conflict):
+class DuplicateCase(Conflict, code="duplicate-case"):
     """An open case for the same (customer, invoice number) exists (409, names it)."""
-
-    code = "duplicate-case"
 
     def __init__(self, invoice_number: str, existing_id: str) -> None:
         super().__init__(
