@@ -3,6 +3,7 @@ and its capped count."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -241,10 +242,9 @@ def _where(query: AnyRows, filters: Filters, today: date) -> AnyRows:
     return query
 
 
-def page_ids(session: Session, filters: Filters, *, today: date, stop: int) -> list[str]:
-    """The ids of the first `stop` cases of the worklist, in its order: tier by tier
-    (`domain.worklist.TIERS`), each query stopping where the page ends; the few cases a
-    search found (`Filters.matches`) in one query."""
+def _whole_key(today: date) -> tuple[Any, ...]:
+    """The worklist's whole order in SQL (`domain.worklist`): flags, a waiting dispute
+    without an owner first among the disputes, then aging and the walk order."""
     flags = flag_expressions(today)
     ranks: list[ColumnElement[int]] = [case((flags[r], 0), else_=1) for r in ORDER]
     at = ORDER.index(Reason.DISPUTE_WAITING) + 1
@@ -252,45 +252,92 @@ def page_ids(session: Session, filters: Filters, *, today: date, stop: int) -> l
         (and_(flags[Reason.DISPUTE_WAITING], RecoveryCase.assignee_user_id.is_(None)), 0),
         else_=1,
     )
-    whole_key = (*ranks[:at], owner_wanted, *ranks[at:], _aging(today), *WALK_ORDER)
-    ids: list[str] = []
-    if filters.matches is not None:
-        # a search has narrowed the book to a few cases (at most COUNT_CAP): sorted at once
-        if filters.matches:
-            found = _where(select(RecoveryCase.id), filters, today).order_by(*whole_key)
-            ids.extend(session.scalars(found.limit(stop)).all())
-        return ids
+    return (*ranks[:at], owner_wanted, *ranks[at:], _aging(today), *WALK_ORDER)
+
+
+@functools.lru_cache(maxsize=512)
+def _tier_queries(filters: Filters, today: date) -> tuple[AnyRows, ...]:
+    """Each tier's query, without its limit, built once per filters and day (building the
+    expressions of a dozen tiers cost a page more than its index walks)."""
+    whole_key = _whole_key(today)
+    queries: list[AnyRows] = []
     for tier in TIERS:
         where = _tier_where(tier, filters, today)
         if where is None:
             continue
         query: AnyRows = select(RecoveryCase.id).where(where)
-        query = _where(query, filters, today).order_by(
-            *(whole_key if tier.bucket is None else WALK_ORDER)
-        )
+        order = whole_key if tier.bucket is None else WALK_ORDER
+        queries.append(_where(query, filters, today).order_by(*order))
+    return tuple(queries)
+
+
+def page_ids(session: Session, filters: Filters, *, today: date, stop: int) -> list[str]:
+    """The ids of the first `stop` cases of the worklist, in its order: tier by tier
+    (`domain.worklist.TIERS`), each query stopping where the page ends; the few cases a
+    search found (`Filters.matches`) in one query."""
+    ids: list[str] = []
+    if filters.matches is not None:
+        # a search has narrowed the book to a few cases (at most COUNT_CAP): sorted at once
+        if filters.matches:
+            found = _where(select(RecoveryCase.id), filters, today).order_by(*_whole_key(today))
+            ids.extend(session.scalars(found.limit(stop)).all())
+        return ids
+    for query in _tier_queries(filters, today):
         ids.extend(session.scalars(query.limit(stop - len(ids))).all())
         if len(ids) >= stop:
             break
     return ids
 
 
+WORKLIST_COLUMNS: tuple[Any, ...] = (
+    RecoveryCase.id,
+    RecoveryCase.invoice_number,
+    RecoveryCase.amount,
+    RecoveryCase.amount_paid,
+    RecoveryCase.currency,
+    RecoveryCase.due_date,
+    RecoveryCase.status,
+    RecoveryCase.assignee_user_id,
+    RecoveryCase.promise_due,
+    RecoveryCase.broken_promise_at,
+    Customer.id.label("customer_id"),
+    Customer.name.label("customer_name"),
+    Customer.email.label("customer_email"),
+    Customer.phone.label("customer_phone"),
+)
+"""What a worklist row shows of its case and customer (columns, not whole rows: a page of
+entities costs more to load than to read)."""
+
+
 def rows_of(session: Session, ids: Sequence[str], today: date) -> list[Any]:
-    """Rows of (case, customer, manual task due) of `ids`, in their order (the other flags
-    are read off the case by `domain.worklist.flags_of`)."""
+    """Rows of `WORKLIST_COLUMNS` and `manual_task_due` of `ids`, in their order (the other
+    flags are read off the case by `domain.worklist.flags_of`)."""
     if not ids:
         return []
     query = (
-        select(RecoveryCase, Customer, manual_task_due(today).label("manual_task_due"))
+        select(*WORKLIST_COLUMNS, manual_task_due(today).label("manual_task_due"))
         .join(Customer, Customer.id == RecoveryCase.customer_id)
         .where(RecoveryCase.id.in_(ids))
     )
-    found = {row[0].id: row for row in session.execute(query).all()}
+    found = {row.id: row for row in session.execute(query).all()}
     return [found[i] for i in ids if i in found]
 
 
 def count(session: Session, filters: Filters, today: date, cap: int) -> int:
     """How many cases the worklist has, counted up to `cap` + 1 (the pager shows "cap+")."""
-    if filters.matches is not None and not filters.matches:
-        return 0
+    if filters.matches is not None:
+        if not filters.matches:
+            return 0
+        query = _count_query(filters, today, cap)
+    else:
+        query = _cached_count_query(filters, today, cap)
+    return int(session.scalar(query) or 0)
+
+
+def _count_query(filters: Filters, today: date, cap: int) -> Select[int]:
     matching = _where(select(RecoveryCase.id), filters, today).limit(cap + 1).subquery()
-    return int(session.scalar(select(func.count()).select_from(matching)) or 0)
+    return select(func.count()).select_from(matching)
+
+
+_cached_count_query = functools.lru_cache(maxsize=512)(_count_query)
+"""`_count_query` built once per filters and day (filters without a search's ids)."""

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from payrec.domain.cases import outstanding
 from payrec.domain.worklist import (
     COUNT_CAP,
     MAX_PAGE_SIZE,
@@ -69,32 +70,33 @@ def worklist(
     rows = repository.rows_of(session, ids[offset : offset + limit], today)
     items = []
     for row in rows:
-        case, customer, task_due = row
         flags = flags_of(
-            status=case.status,
-            promise_due=case.promise_due,
-            broken_promise=case.broken_promise_at is not None,
-            manual_task_due=bool(task_due),
+            status=row.status,
+            promise_due=row.promise_due,
+            broken_promise=row.broken_promise_at is not None,
+            manual_task_due=bool(row.manual_task_due),
             today=today,
         )
-        facts = Facts(
-            case.id, case.due_date, case.outstanding, flags, case.assignee_user_id is not None
-        )
+        owed = outstanding(row.amount, row.amount_paid)
+        facts = Facts(row.id, row.due_date, owed, flags, row.assignee_user_id is not None)
         items.append(
             WorklistItem(
-                id=case.id,
-                invoice_number=case.invoice_number,
+                id=row.id,
+                invoice_number=row.invoice_number,
                 customer=WorklistCustomer(
-                    id=customer.id, name=customer.name, email=customer.email, phone=customer.phone
+                    id=row.customer_id,
+                    name=row.customer_name,
+                    email=row.customer_email,
+                    phone=row.customer_phone,
                 ),
-                amount=case.amount,
-                amount_paid=case.amount_paid,
-                outstanding=case.outstanding,
-                currency=case.currency,
-                due_date=case.due_date,
-                days_overdue=days_overdue(case.due_date, today),
-                status=case.status,
-                assignee_user_id=case.assignee_user_id,
+                amount=row.amount,
+                amount_paid=row.amount_paid,
+                outstanding=owed,
+                currency=row.currency,
+                due_date=row.due_date,
+                days_overdue=days_overdue(row.due_date, today),
+                status=row.status,
+                assignee_user_id=row.assignee_user_id,
                 reasons=reasons(facts, today),
             )
         )
