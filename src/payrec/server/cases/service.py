@@ -315,7 +315,7 @@ def case_values(
 def announce_opened(session: Session, opened: Sequence[Any]) -> None:
     """The `case.created` event of each case just opened in bulk (`create` emits its own):
     models, or rows with the same attributes."""
-    emit_many(session, "case.created", [case_data(case) for case in opened])
+    emit_many(session, "case.created", (case_data(case) for case in opened))
 
 
 class DuplicateCase(Conflict):
