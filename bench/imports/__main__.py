@@ -1,5 +1,5 @@
 """Importing N invoices (default 100k, for N/10 customers) on SQLite and PostgreSQL: payrec's
-import (`imports.service.create` + `run`: the one import path, chunks of 500 rows with bulk
+import (`imports.service.create` + `run`: the one import path, chunks of 2,000 rows with bulk
 look-ups and Core inserts) beside a bare DBAPI `executemany` of the same rows into the same
 tables (customers, recovery_cases, audit_events), in the same run; rows/s, the ratio, the
 peak RSS and the CPU seconds of each (a child process per run: on a machine shared with

@@ -73,8 +73,53 @@ def _dumps_slow(content: Any) -> bytes:
 
 
 def to_plain(value: Any) -> Any:
-    """JSON-ready data for a JSON column: datetimes as text, Decimals as exact strings."""
-    return _decimals_to_str(simplejson.loads(dumps(value), use_decimal=True))
+    """JSON-ready data for a JSON column: datetimes as text, Decimals as exact strings.
+    Plain dicts and lists of the usual values (text, integers, booleans, finite Decimals,
+    dates, UTC datetimes) are converted directly, to what the JSON round trip gives them
+    (an audit snapshot per imported row: the round trip was most of its cost); anything
+    else takes the round trip."""
+    try:
+        return _plain(value)
+    except _NotPlain:
+        return _decimals_to_str(simplejson.loads(dumps(value), use_decimal=True))
+
+
+class _NotPlain(Exception):
+    """A value `_plain` leaves to the JSON round trip."""
+
+
+_SAME = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SAME:
+        if kind is str and not value.isascii():
+            raise _NotPlain  # the encoder decides about lone surrogates
+        return value
+    if kind is Decimal:
+        if not value.is_finite():
+            raise _NotPlain
+        text = str(value)
+        # JSON reads digits alone as an integer: `Decimal("5")` comes back as 5
+        return text if "." in text or "E" in text else int(text)
+    if kind is date:
+        return value.isoformat()
+    if kind is datetime:
+        offset = value.utcoffset()
+        if offset is not None and offset:
+            raise _NotPlain
+        return value.replace(tzinfo=None).isoformat() + "Z"
+    if kind is dict:
+        plain = {}
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                raise _NotPlain
+            plain[key] = _plain(item)
+        return plain
+    if kind is list:
+        return [_plain(item) for item in value]
+    raise _NotPlain
 
 
 def _decimals_to_str(value: Any) -> Any:

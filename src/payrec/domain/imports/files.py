@@ -93,12 +93,10 @@ def _csv_rows(stream: IO[bytes], fmt: FileFormat) -> Iterator[Row]:
         for cells in reader:
             start = line
             line = reader.line_num + 1
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():  # no cell holds anything but blanks
                 continue
             if not width:
                 width = len(cells)
-                yield Row(start, list(cells))
-                continue
             yield Row(start, list(cells))
     except csv.Error as exc:
         yield Row(line, [], error=f"the row cannot be read ({exc}); is the file cut off?")

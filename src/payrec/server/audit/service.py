@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from payrec.server.actor import Actor
 from payrec.server.jsonio import to_plain
 from payrec.server.models import AuditEvent
-from payrec.server.models.base import new_id, utcnow
+from payrec.server.models.base import new_id, new_ids, utcnow
 
 _PENDING = "payrec.audit.pending"
 _INSERT = insert(cast(Table, AuditEvent.__table__))
@@ -61,7 +61,7 @@ def record_many(session: Session, actor: Actor, entries: list[dict[str, Any]]) -
     at = utcnow()
     rows = [
         {
-            "id": new_id("evt"),
+            "id": event_id,
             "at": at,
             "actor": actor.name,
             "service_name": actor.service_name,
@@ -73,7 +73,7 @@ def record_many(session: Session, actor: Actor, entries: list[dict[str, Any]]) -
             "before": _jsonable(entry.get("before")),
             "after": _jsonable(entry.get("after")),
         }
-        for entry in entries
+        for entry, event_id in zip(entries, new_ids("evt", len(entries)), strict=True)
     ]
     session.connection().execute(_INSERT, rows)
 

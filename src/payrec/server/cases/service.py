@@ -286,14 +286,15 @@ def case_values(
     policy_id: str | None,
     external_id: str | None = None,
     today: date | None = None,
+    case_id: str | None = None,
 ) -> dict[str, Any]:
     """The columns of a new case, the one constructor of a case row (`create` makes its
     model of them, the import inserts them in bulk): its opening status, issue date and
     priority rank follow the domain's rules. The amount must be validated already
-    (`validated_amount`)."""
+    (`validated_amount`); `case_id`: an id made ahead (`new_ids`), else a new one."""
     today = today or datetime.now(UTC).date()
     return {
-        "id": new_id("case"),
+        "id": case_id or new_id("case"),
         "customer_id": customer_id,
         "invoice_number": invoice_number,
         "external_id": external_id,
@@ -312,7 +313,7 @@ def case_values(
 def announce_opened(session: Session, opened: Sequence[Any]) -> None:
     """The `case.created` event of each case just opened in bulk (`create` emits its own):
     models, or rows with the same attributes."""
-    emit_many(session, "case.created", [case_data(case) for case in opened])
+    emit_many(session, "case.created", (case_data(case) for case in opened))
 
 
 class DuplicateCase(Conflict, code="duplicate-case"):

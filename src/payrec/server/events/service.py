@@ -15,6 +15,7 @@ the same transaction drops the memo (`endpoints_changed`).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Sized
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,11 +65,12 @@ def emit(session: Session, type: str, data: dict[str, Any]) -> None:
     emit_many(session, type, [data])
 
 
-def emit_many(session: Session, type: str, items: list[dict[str, Any]]) -> None:
-    """`emit` for many changes of one type at once (bulk imports)."""
+def emit_many(session: Session, type: str, items: Iterable[dict[str, Any]]) -> None:
+    """`emit` for many changes of one type at once (bulk imports); `items` is only read
+    when an endpoint is subscribed to `type` (an import's cases, when none is, never)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
-    if not items:
+    if isinstance(items, Sized) and not items:
         return
     targets = [endpoint_id for endpoint_id, types in subscribers(session) if type in types]
     if not targets:
@@ -94,7 +96,8 @@ def emit_many(session: Session, type: str, items: list[dict[str, Any]]) -> None:
             )
     # one executemany, rows in call order (so `seq` keeps each case's order), at once: the
     # rows are written here, as the change they report was
-    session.execute(insert(WebhookDelivery), rows)
+    if rows:
+        session.execute(insert(WebhookDelivery), rows)
 
 
 def case_data(case: RecoveryCase, **extra: Any) -> dict[str, Any]:

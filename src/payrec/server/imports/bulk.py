@@ -57,8 +57,9 @@ def customer_values(row: CustomerRow) -> dict[str, Any]:
     }
 
 
-def case_values(row: InvoiceRow, customer_id: str) -> dict[str, Any]:
+def case_values(row: InvoiceRow, customer_id: str, case_id: str) -> dict[str, Any]:
     values = cases.case_values(
+        case_id=case_id,
         customer_id=customer_id,
         invoice_number=row.invoice_number,
         external_id=row.external_id,
@@ -133,8 +134,10 @@ _NULLS = {table.name: dict.fromkeys(table.columns.keys()) for table in (_CUSTOME
 
 def merge_customer(values: dict[str, Any], row: CustomerRow) -> None:
     """A later row's values for a customer not written yet (an empty cell keeps the value)."""
-    for name in ("name", "email", "phone", "timezone", "locale"):
+    for name in ("name", "email", "timezone", "locale"):
         value = getattr(row, name)
         if value is not None:
             values[name] = value
-    values["phone_digits"] = digits_of(values["phone"] or "") or None
+    if row.phone is not None and row.phone != values["phone"]:
+        values["phone"] = row.phone
+        values["phone_digits"] = digits_of(row.phone) or None

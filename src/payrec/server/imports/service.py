@@ -29,7 +29,7 @@ from payrec.server.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 500
+CHUNK_ROWS = 2000
 LEASE = timedelta(minutes=2)
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 DONE = ("COMPLETED", "FAILED")

@@ -24,6 +24,7 @@ from payrec.server.customers.schemas import CustomerPatch
 from payrec.server.errors import DomainError
 from payrec.server.imports import bulk, repository
 from payrec.server.models import Customer, RecoveryCase
+from payrec.server.models.base import new_ids
 from payrec.server.payments import service as payments
 from payrec.server.payments.schemas import PaymentCreate
 
@@ -66,6 +67,7 @@ class _Chunk:
         self.new_by_external: set[str] = set()
         self.new_by_invoice: set[tuple[str, str]] = set()
         self.new_paid: list[tuple[InvoiceRow, str]] = []
+        self.case_ids = iter(new_ids("case", len(rows)))  # one per row at most
         self.load()
 
     def load(self) -> None:
@@ -157,7 +159,7 @@ class _Chunk:
         return customer_id is not None and (customer_id, row.invoice_number) in self.new_by_invoice
 
     def _open(self, row: InvoiceRow, customer_id: str) -> None:
-        values = bulk.case_values(row, customer_id)
+        values = bulk.case_values(row, customer_id, next(self.case_ids))
         self.new_cases.append(values)
         if row.external_id:
             self.new_by_external.add(row.external_id)

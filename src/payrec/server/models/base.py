@@ -78,3 +78,10 @@ def utcnow() -> datetime:
 def new_id(prefix: str) -> str:
     """An unguessable, prefixed identifier such as `case-3f9a…`."""
     return f"{prefix}-{secrets.token_hex(10)}"
+
+
+def new_ids(prefix: str, count: int) -> list[str]:
+    """`count` identifiers as `new_id` makes them, their randomness read at once (one
+    system call instead of one each: bulk imports make two or three per row)."""
+    raw = secrets.token_hex(10 * count)
+    return [f"{prefix}-{raw[start:start + 20]}" for start in range(0, 20 * count, 20)]
