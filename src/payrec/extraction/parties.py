@@ -16,6 +16,7 @@ from .party_lines import (
     CONTACT_LINE,
     HEADING_TAILS,
     LEGAL_FORM,
+    OF_THE,
     PERSON_TITLE,
     POSTCODE,
     SALUTATION,
@@ -24,6 +25,7 @@ from .party_lines import (
     TRADE_NAME,
     VAT_LINE,
     clean,
+    drop_final_period,
     letters_of,
     name_like,
     web_domains,
@@ -95,7 +97,8 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                 after.split(" ")[
                     : max(0, len(seg.words) - len(info.ftext[hit.start : hit.end].split()))
                 ]
-            ).strip(" :.")
+            )
+            seg_rest = drop_final_period(seg_rest.strip(" :"))
             if seg_rest.lower() in ("address", "adresse", "name", "details", "/", ""):
                 seg_rest = ""
             if (
@@ -104,6 +107,8 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                 or TRADE_NAME.match(fold(seg_rest))
             ):
                 seg_rest = ""  # "Destinatário / Remetente", "Client address"
+            if seg_rest and OF_THE.match(fold(seg_rest)):
+                continue  # "Emitente da nota", "Client de la facture": a heading, not a name
             if seg_rest and CONTACT_LINE.search(fold(seg_rest)):
                 continue  # "Buyer dep": the customer's department, not its name
             if seg_rest and LEGAL_FORM.fullmatch(seg_rest.strip()):

@@ -1,0 +1,63 @@
+"""Rule classes that failed on unseen layouts (issue 19), each on its own synthetic page.
+
+The texts are written for the rule (document titles, party captions, legal forms, labels),
+not copied from any corpus document.
+"""
+
+from __future__ import annotations
+
+from .test_languages import _page
+
+
+def test_legal_form_keeps_its_final_period() -> None:
+    r = _page(
+        [
+            [(40, "Distribuidora Andina"), (330, "FACTURA ELECTRÓNICA")],
+            [(330, "N° E001-00000042")],
+            [(40, "SEÑOR(ES) : TRANSPORTES DEL SUR S.A."), (330, "FECHA DE EMISIÓN : 03-02-2021")],
+            [(40, "Descripción"), (470, "Importe")],
+            [(40, "Flete Lima - Arequipa"), (470, "500.00")],
+            [(380, "IMPORTE TOTAL"), (470, "590.00")],
+        ]
+    )
+    assert r.fields["customerName"] == "TRANSPORTES DEL SUR S.A."
+
+
+def test_sales_receipt_and_debit_note_titles_carry_the_number() -> None:
+    for title in ("BOLETA DE VENTA ELECTRÓNICA", "NOTA DE DÉBITO ELECTRÓNICA"):
+        r = _page(
+            [
+                [(330, "R.U.C. 20999999991")],
+                [(330, title)],
+                [(330, "N° K002-00001234")],
+                [(40, "Calle Los Olivos 12"), (330, "FECHA DE EMISIÓN : 03-02-2021")],
+                [(40, "Descripción"), (470, "Importe")],
+                [(40, "Servicio técnico"), (470, "100.00")],
+                [(380, "IMPORTE TOTAL"), (470, "118.00")],
+            ]
+        )
+        assert r.fields["invoiceNumber"] == "K002-00001234", title
+
+
+def test_party_heading_with_a_name_caption_row() -> None:
+    """A form: "Emitente do documento" over a party block whose name sits under a
+    "Nome / Nome Empresarial" caption; the heading's tail is not the issuer's name."""
+    r = _page(
+        [
+            [(40, "NÚMERO DA NOTA"), (250, "DATA DE EMISSÃO")],
+            [(40, "4711"), (250, "15/03/2025")],
+            [(40, "EMITENTE DA NOTA"), (250, "SITUAÇÃO")],
+            [(40, "PRESTADOR / FORNECEDOR"), (250, "CNPJ / CPF"), (420, "Telefone")],
+            [(40, "Nome / Nome Empresarial"), (250, "Município / UF")],
+            [(40, "Oficina Ribeiro Reparos Ltda"), (250, "Recife / PE")],
+            [(40, "Endereço"), (250, "E-mail")],
+            [(40, "Rua das Flores, 10"), (250, "contato@ribeiro.com.br")],
+            [(40, "TOMADOR / ADQUIRENTE"), (250, "CNPJ / CPF")],
+            [(40, "Nome / Nome Empresarial"), (250, "Município / UF")],
+            [(40, "Padaria Boa Massa ME"), (250, "Olinda / PE")],
+            [(40, "VALOR TOTAL DA NOTA"), (250, "R$ 1.250,00")],
+        ]
+    )
+    assert r.fields["issuerName"] == "Oficina Ribeiro Reparos Ltda"
+    assert r.fields["customerName"] == "Padaria Boa Massa ME"
+
