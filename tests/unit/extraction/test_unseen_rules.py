@@ -6,6 +6,9 @@ not copied from any corpus document.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from .test_languages import _page
 
 
@@ -61,3 +64,26 @@ def test_party_heading_with_a_name_caption_row() -> None:
     assert r.fields["issuerName"] == "Oficina Ribeiro Reparos Ltda"
     assert r.fields["customerName"] == "Padaria Boa Massa ME"
 
+
+def test_french_settlement_deadline_is_the_due_date() -> None:
+    """ "Date limite de règlement" is a due date, not the issue date; the bare date under
+    the title is the issue date."""
+    r = _page(
+        [
+            [(400, "FACTURE")],
+            [(400, "14/03/2024")],
+            [(400, "nº 2024-118")],
+            [(40, "Garage des Lilas")],
+            [(40, "8 rue Pasteur, 44000 Nantes")],
+            [(330, "Transports Morel SAS")],
+            [(330, "2 quai Nord, 44100 Nantes")],
+            [(40, "Description"), (470, "Total HT")],
+            [(40, "Vidange"), (470, "100,00 €")],
+            [(380, "Montant Total TTC"), (470, "120,00 €")],
+            [(40, "Conditions de règlement : 30 jours net")],
+            [(40, "Date limite de règlement : 13/04/2024")],
+        ]
+    )
+    assert r.fields["dueDate"] == date(2024, 4, 13)
+    assert r.fields["issueDate"] == date(2024, 3, 14)
+    assert r.fields["amount"] == Decimal("120.00")
