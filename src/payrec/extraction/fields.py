@@ -118,7 +118,9 @@ _NR_AFTER_WORDS = re.compile(
 )
 
 
-def clean_number(text: str) -> str | None:
+def clean_number(text: str, date_shaped: bool = False) -> str | None:
+    """The number in a label's value; a date-shaped one ("2/11/2023", Polish numbering) only
+    if `date_shaped` (the label names a number outright)."""
     t = re.sub(r"\([^)]*\)", " ", text).strip(" )(")
     m = _NR_AFTER_WORDS.match(t)
     if m:
@@ -131,7 +133,7 @@ def clean_number(text: str) -> str | None:
         token = token[1:]
     if not re.search(r"\d", token) or len(token) < 3 or len(token) > 40:
         return None
-    if _BAD_NUMBER.match(token) or find_dates(token):
+    if _BAD_NUMBER.match(token) or (find_dates(token) and not date_shaped):
         return None
     if re.fullmatch(r"\d{1,3}([.,]\d{3})*[.,]\d{2}", token):
         return None  # an amount
@@ -162,6 +164,10 @@ def _form_numbers(ctx: Context) -> list[Candidate]:
     return out
 
 
+# a label that names a number outright (folded): "numer faktury", "invoice number", "n° de"
+_NUMBER_WORD = re.compile(r"(?<![a-z])(nr|numer|number|nummer|numero|no|n°|nº)(?![a-z])")
+
+
 def invoice_number(ctx: Context) -> list[Candidate]:
     cands: list[Candidate] = _form_numbers(ctx)
     for info in ctx.infos:
@@ -171,10 +177,12 @@ def invoice_number(ctx: Context) -> list[Candidate]:
             found = False
             page_h = ctx.doc.pages[info.line.page].height or 842.0
             where = 1.0 if info.line.page == 0 and info.line.top < 0.45 * page_h else 0.9
+            # "Numer faktury: 2/11/2023": a number label's date-shaped value, less sure
+            named = hit.strength >= 0.95 and bool(_NUMBER_WORD.search(hit.label))
             for k, txt in enumerate(_values_right(ctx, info, hit)):
-                num = clean_number(txt)
+                num = clean_number(txt, named)
                 if num:
-                    strength = hit.strength
+                    strength = hit.strength * (0.8 if find_dates(num) else 1.0)
                     if k == 0 and _NR_AFTER_WORDS.match(re.sub(r"\([^)]*\)", " ", txt).strip()):
                         strength = max(strength, 0.95)  # "<invoice word> ... Nr. <value>"
                     cands.append(Candidate(num, strength * (1.0 if k == 0 else 0.95) * where,
@@ -183,9 +191,10 @@ def invoice_number(ctx: Context) -> list[Candidate]:
                     break
             if not found:
                 for txt in _values_below(ctx, info, hit):
-                    num = clean_number(txt)
+                    num = clean_number(txt, named)
                     if num:
-                        cands.append(Candidate(num, hit.strength * 0.9 * where, info.line.index,
+                        strength = hit.strength * (0.8 if find_dates(num) else 1.0)
+                        cands.append(Candidate(num, strength * 0.9 * where, info.line.index,
                                                "below"))
                         break
     return cands

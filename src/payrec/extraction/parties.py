@@ -65,6 +65,10 @@ def _column_text(info: LineInfo, x0: float) -> str:
     return ""
 
 
+# "Name: ACME" inside a party block: en fr nl es pl de
+NAME_KEY = re.compile(r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$", re.I)
+
+
 def _labelled(ctx: Context, kind: str) -> list[Candidate]:
     cands: list[Candidate] = []
     for info in ctx.infos:
@@ -142,9 +146,9 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
             block = _block_below(ctx, info, x0)
             named = None
             for j, b in enumerate(block):
-                m = re.match(
-                    r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$", b.line.text, re.I
-                )
+                m = NAME_KEY.match(_column_text(b, x0))  # this column's, not the line's
+                if m is None and b.line.text.lstrip().startswith(_column_text(b, x0).strip()):
+                    m = NAME_KEY.match(b.line.text)  # "Name:" and its value cells apart
                 if m:
                     named = m.group(2)
                     named = _wrapped_above(ctx, b) + named

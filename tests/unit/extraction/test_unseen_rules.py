@@ -87,3 +87,29 @@ def test_french_settlement_deadline_is_the_due_date() -> None:
     assert r.fields["dueDate"] == date(2024, 4, 13)
     assert r.fields["issueDate"] == date(2024, 3, 14)
     assert r.fields["amount"] == Decimal("120.00")
+
+
+def test_polish_two_party_columns_with_name_keys() -> None:
+    """Seller and buyer side by side, each "Nazwa: ..." on one shared line; a slash-numbered
+    invoice number under its label is not a date; a total glued to its currency code."""
+    r = _page(
+        [
+            [(40, "System faktur"), (450, "Numer faktury")],
+            [(450, "7/05/2024")],
+            [(40, "Sprzedawca"), (300, "Nabywca")],
+            [(40, "NIP: 5260000000"), (300, "NIP: 7010000000")],
+            [(40, "Nazwa: Piekarnia Zlota S.A."), (300, "Nazwa: P.H.U. Anna Nowak")],
+            [(40, "ul. Lipowa 3, 30-001 Kraków"), (300, "ul. Brzozowa 8, 00-950 Warszawa")],
+            [(40, "Data wystawienia: 2024-05-20")],
+            [(40, "Nazwa towaru"), (470, "Wartość")],
+            [(40, "Chleb żytni"), (470, "1 000,00")],
+            [(300, "Kwota należności ogółem: 1 230,00PLN")],
+            [(40, "Termin płatności: 2024-06-03")],
+        ]
+    )
+    f = r.fields
+    assert f["customerName"] == "P.H.U. Anna Nowak"
+    assert f["issuerName"] == "Piekarnia Zlota S.A."
+    assert f["invoiceNumber"] == "7/05/2024"
+    assert f["issueDate"] == date(2024, 5, 20)
+    assert f["amount"] == Decimal("1230.00")
