@@ -13,7 +13,7 @@ from typing import Any
 from .context import Context, LineInfo
 from .currency import count_currencies, currency_in, is_valid_code
 from .dates import find_dates, fold, payment_terms_days
-from .labels import LabelHit
+from .labels import LabelHit, find_labels
 from .numbers import find_numbers
 
 
@@ -371,6 +371,26 @@ def _header_cell(info: LineInfo, hit: LabelHit) -> bool:
     return seg is not None and fold(seg.text).strip(" :") == info.ftext[hit.start : hit.end]
 
 
+def _stacked_caption(ctx: Context, info: LineInfo, hit: LabelHit) -> float | None:
+    """The label ends a caption set on two lines ("IMPORTE" over "TOTAL", other captions
+    between): the whole caption's strength when it is a stronger label of the same kind."""
+    seg = info.segment_of(hit.start)
+    if seg is None or fold(seg.text).strip(" :") != info.ftext[hit.start : hit.end]:
+        return None
+    h = info.line.bottom - info.line.top
+    for above in reversed(ctx.infos[max(0, info.line.index - 2) : info.line.index]):
+        if above.line.page != info.line.page or info.line.top - above.line.bottom > 2.5 * h:
+            break
+        for cell in above.line.segments:
+            if min(cell.x1, seg.x1) - max(cell.x0, seg.x0) <= 0:
+                continue
+            caption = f"{fold(cell.text).strip(' :')} {info.ftext[hit.start : hit.end]}"
+            whole = [x for x in find_labels(caption) if x.start == 0 and x.end == len(caption)]
+            if whole and whole[0].kind == hit.kind and whole[0].strength > hit.strength:
+                return whole[0].strength
+    return None
+
+
 def _own_row(info: LineInfo) -> bool:
     """A line with an amount label or a "Label :" of its own."""
     return any(h.kind in _AMOUNT_KINDS for h in info.labels) or any(
@@ -398,25 +418,32 @@ def totals(ctx: Context) -> Totals:
                 continue
             got = _amount_on_line(info, hit)
             how = "right"
+            strength = hit.strength
             if got is None and hit.kind in ("total", "amount_due") and \
                     len(info.line.segments) <= 2:
                 for txt in _values_below(ctx, info, hit)[:1]:
                     nums = [x for x in find_numbers(fold(txt), ctx.hint) if not x.percent]
                     if nums and len(txt) < 30:
                         got, how = (nums[-1].value, 0), "below"
+            stacked = None
+            if got is None and hit.kind in ("total", "amount_due") and \
+                    len(info.line.segments) >= 3:
+                stacked = _stacked_caption(ctx, info, hit)
             if got is None and hit.kind in ("total", "amount_due") and \
                     len(info.line.segments) >= 3 and (sum(
                         h.kind in ("total", "amount_due", "subtotal", "tax")
-                        for h in info.labels) >= 3 or _header_cell(info, hit)):
+                        for h in info.labels) >= 3 or _header_cell(info, hit)
+                        or (stacked or 0.0) >= 0.95):
                 col = _column_below(ctx, info, hit)
                 if col is not None:
                     got, how = (col, 0), "table"
+                    strength = max(strength, stacked or 0.0)
             if got is None:
                 continue
             value = got[0]
             # later in the document = more likely the summary block
             pos = info.line.index / max(n - 1, 1)
-            score = hit.strength * {"right": 1.0, "below": 0.85}.get(how, 0.75) * (0.9 + 0.1 * pos)
+            score = strength * {"right": 1.0, "below": 0.85}.get(how, 0.75) * (0.9 + 0.1 * pos)
             cand = Candidate(value, score, info.line.index, hit.label)
             {"total": out.total, "amount_due": out.due, "subtotal": out.subtotal,
              "tax": out.tax}[hit.kind].append(cand)

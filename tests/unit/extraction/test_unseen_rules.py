@@ -113,3 +113,23 @@ def test_polish_two_party_columns_with_name_keys() -> None:
     assert f["invoiceNumber"] == "7/05/2024"
     assert f["issueDate"] == date(2024, 5, 20)
     assert f["amount"] == Decimal("1230.00")
+
+
+def test_header_caption_wrapped_over_two_lines_heads_the_total() -> None:
+    """ "IMPORTE" over "TOTAL" (one caption set on two lines) heads the grand total's column
+    of a summary row; the line items' bare "TOTAL" column does not."""
+    r = _page(
+        [
+            [(330, "FACTURA ELECTRÓNICA")],
+            [(330, "N° E001-00000077")],
+            [(40, "SEÑOR(ES) : TALLERES UNIDOS S.A.C."), (330, "FECHA DE EMISIÓN : 10-08-2022")],
+            [(40, "CANT."), (100, "DESCRIPCIÓN"), (400, "P. UNIT."), (480, "TOTAL")],
+            [(40, "1"), (100, "Llanta radial"), (400, "100.00"), (480, "100.00")],
+            [(40, "2"), (100, "Aro de acero"), (400, "100.00"), (480, "200.00")],
+            [(40, "OP."), (160, "OP."), (480, "IMPORTE")],
+            [(300, "DESCUENTOS"), (390, "I.G.V.")],
+            [(40, "GRAVADAS"), (160, "EXONERADAS"), (480, "TOTAL")],
+            [(40, "254.24"), (300, "0.00"), (390, "45.76"), (480, "300.00")],
+        ]
+    )
+    assert r.fields["amount"] == Decimal("300.00")
