@@ -207,8 +207,10 @@ def _date_right_or_below(ctx: Context, info: LineInfo, hit: LabelHit) -> tuple[d
     for d in info.dates:
         if d.start >= hit.end:
             # must be right after the label (no other label in between)
+            # (an amount label between does not own a date: "art. 106 ust. 1: <date>")
             between = [h for h in info.labels
-                       if hit.end <= h.start < d.start and h.strength >= 0.65]
+                       if hit.end <= h.start < d.start and h.strength >= 0.65
+                       and h.kind not in _AMOUNT_KINDS]
             if between:
                 break
             dseg = info.segment_of(d.start)

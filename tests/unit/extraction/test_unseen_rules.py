@@ -133,3 +133,21 @@ def test_header_caption_wrapped_over_two_lines_heads_the_total() -> None:
         ]
     )
     assert r.fields["amount"] == Decimal("300.00")
+
+
+def test_issue_date_after_a_legal_clause_on_its_label() -> None:
+    """ "Data wystawienia, z zastrzeżeniem art. 12 ust. 3: <date>": the clause's "ust." (a
+    tax label elsewhere) does not cut the label from its date."""
+    r = _page(
+        [
+            [(40, "Faktura"), (450, "Numer faktury")],
+            [(450, "3/02/2024")],
+            [(40, "Sprzedawca"), (300, "Nabywca")],
+            [(40, "Nazwa: Tartak Dębowy Sp. z o.o."), (300, "Nazwa: Stolarnia Kowal")],
+            [(40, "Data wystawienia, zgodnie z art. 12 ust. 3 ustawy: 2024-02-09")],
+            [(40, "Nazwa towaru"), (470, "Wartość")],
+            [(40, "Deska sosnowa 1.5 m"), (470, "400,00")],
+            [(300, "Razem do zapłaty: 492,00 PLN")],
+        ]
+    )
+    assert r.fields["issueDate"] == date(2024, 2, 9)
