@@ -9,6 +9,7 @@ from .addressee import window_block
 from .context import Context, LineInfo
 from .dates import fold
 from .fields import Candidate
+from .footer import has_address_below, legal_footer
 from .layout import Segment
 from .party_lines import (
     ADDRESS,
@@ -16,6 +17,7 @@ from .party_lines import (
     CONTACT_LINE,
     HEADING_TAILS,
     LEGAL_FORM,
+    NAME_KEY,
     OF_THE,
     PERSON_TITLE,
     POSTCODE,
@@ -63,10 +65,6 @@ def _column_text(info: LineInfo, x0: float) -> str:
                 text += " " + segs[k + 1].text.strip()  # 'ACME || GMBH' set wide apart
             return text
     return ""
-
-
-# "Name: ACME" inside a party block: en fr nl es pl de
-NAME_KEY = re.compile(r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$", re.I)
 
 
 def _labelled(ctx: Context, kind: str) -> list[Candidate]:
@@ -449,9 +447,12 @@ def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
     customers += s_cus
     customers += _addressee(ctx)
     cust_letters = {letters_of(c.value) for c in customers}
-    issuers += [c for c in _company_names(ctx) if letters_of(c.value) not in cust_letters]
+    companies = _company_names(ctx)
+    issuers += [c for c in companies if letters_of(c.value) not in cust_letters]
     issuers += [c for c in _prominent_name(ctx) if letters_of(c.value) not in cust_letters]
-    issuers += [c for c in _vat_block(ctx) if letters_of(c.value) not in cust_letters]
+    vat_blocks = _vat_block(ctx)
+    issuers += [c for c in vat_blocks if letters_of(c.value) not in cust_letters]
+    issuers += [c for c in legal_footer(ctx) if letters_of(c.value) not in cust_letters]
     if not issuers:
         issuers += [c for c in _first_header_name(ctx) if letters_of(c.value) not in cust_letters]
     if not customers:
@@ -460,6 +461,14 @@ def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
         named = [c for c in issuers if c.how not in ("legal-form", "header")]
         iss_letters = {letters_of(c.value) for c in named}
         customers += [c for c in window_block(ctx) if letters_of(c.value) not in iss_letters]
+        if not customers and any(c.how == "legal-footer" for c in issuers):
+            # the footer names the seller: another company's address block is the buyer's
+            footer = {letters_of(c.value) for c in issuers if c.how == "legal-footer"}
+            customers += [
+                Candidate(c.value, 0.5, c.line, "other-block")
+                for c in vat_blocks + [c for c in companies if c.how == "legal-form"]
+                if letters_of(c.value) not in footer and has_address_below(ctx, c)
+            ]
         cust_letters = {letters_of(c.value) for c in customers}
         issuers = [c for c in issuers if letters_of(c.value) not in cust_letters]
     return issuers, customers

@@ -79,6 +79,8 @@ CAPTION = re.compile(
 # a label's tail that makes it a heading ("Emitente da NFS-e", "Datos del emisor de la
 # factura", "Seller of the goods"): a genitive article, never how a party's name starts (folded)
 OF_THE = re.compile(r"^(da|do|das|dos|de la|de l'|del|du|des|della|dello|degli|of the|of)\s")
+# "Name: ACME" inside a party block: en fr nl es pl de
+NAME_KEY = re.compile(r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$", re.I)
 HEADING_TAILS = ("remetente", "address", "adresse", "adres", "direccion", "endereco", "details")
 # a party's trade-name caption ("Seller trade name"): the legal name is the block below it
 TRADE_NAME = re.compile(

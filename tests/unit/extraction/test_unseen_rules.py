@@ -151,3 +151,33 @@ def test_issue_date_after_a_legal_clause_on_its_label() -> None:
         ]
     )
     assert r.fields["issueDate"] == date(2024, 2, 9)
+
+
+def test_legal_footer_names_the_issuer_and_the_other_block_is_the_customer() -> None:
+    """No party labels: the footer's company line (capital, SIRET, RCS) names the issuer, so
+    the address block carrying its own VAT id is the customer's, not the seller's."""
+    lines: list[list[tuple[float, str]]] = [
+        [(400, "FACTURE")],
+        [(400, "05/06/2024")],
+        [(400, "nº 2024-0311")],
+        [(40, "Auberge du Vieux Moulin")],
+        [(40, "4 chemin du Moulin")],
+        [(40, "21000 Dijon")],
+        [(330, "Cabinet Lefort SARL")],
+        [(330, "18 boulevard Carnot")],
+        [(330, "21000 Dijon")],
+        [(330, "France")],
+        [(330, "TVA : FR55123456789")],
+        [(40, "Description"), (470, "Total HT")],
+        [(40, "Repas d'affaires"), (470, "150,00 €")],
+        [(380, "Montant Total TTC"), (470, "165,00 €")],
+    ]
+    lines += [[]] * 30
+    lines += [
+        [(150, "Auberge du Vieux Moulin")],
+        [(100, "4 chemin du Moulin - 21000 Dijon - Tel: 03 80 00 00 00")],
+        [(60, "SASU au capital de 8000€ - SIRET 98765432100011 - R.C.S Dijon 987 654 321")],
+    ]
+    r = _page(lines)
+    assert r.fields["issuerName"] == "Auberge du Vieux Moulin"
+    assert r.fields["customerName"] == "Cabinet Lefort SARL"
