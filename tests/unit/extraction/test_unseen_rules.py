@@ -181,3 +181,26 @@ def test_legal_footer_names_the_issuer_and_the_other_block_is_the_customer() -> 
     r = _page(lines)
     assert r.fields["issuerName"] == "Auberge du Vieux Moulin"
     assert r.fields["customerName"] == "Cabinet Lefort SARL"
+
+
+def test_number_and_dates_wrapped_in_a_narrow_cell_are_joined() -> None:
+    """A sidebar cell too narrow for its value breaks it after a hyphen ("2023-" over "0457",
+    "09-11-" over "2023"): the two parts are one value."""
+    r = _page(
+        [
+            [(40, "Drukkerij Smit"), (250, "Factuur")],
+            [(40, "Marktplein 3"), (250, "Klant:")],
+            [(40, "3511 AB Utrecht"), (250, "Hoveniers De Groen B.V.")],
+            [(40, "Factuurnummer:"), (150, "2023-")],
+            [(150, "0457"), (250, "Omschrijving"), (470, "Bedrag")],
+            [(40, "Factuurdatum:"), (150, "09-11-"), (250, "Drukwerk"), (470, "500,00")],
+            [(150, "2023")],
+            [(40, "Vervaldatum:"), (150, "23-11-")],
+            [(150, "2023")],
+            [(370, "Totaal te betalen"), (470, "€ 605,00")],
+        ]
+    )
+    f = r.fields
+    assert f["invoiceNumber"] == "2023-0457"
+    assert f["issueDate"] == date(2023, 11, 9)
+    assert f["dueDate"] == date(2023, 11, 23)
