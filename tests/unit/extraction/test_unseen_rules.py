@@ -204,3 +204,24 @@ def test_number_and_dates_wrapped_in_a_narrow_cell_are_joined() -> None:
     assert f["invoiceNumber"] == "2023-0457"
     assert f["issueDate"] == date(2023, 11, 9)
     assert f["dueDate"] == date(2023, 11, 23)
+
+
+def test_caption_wrapped_in_a_narrow_cell_keeps_its_value() -> None:
+    """ "Termin" over "zapłaty:" (a sidebar caption on two lines, the value beside the first
+    part) is the due-date label."""
+    r = _page(
+        [
+            [(40, "Ogrodnik Zieliński"), (250, "Faktura")],
+            [(40, "ul. Leśna 5"), (250, "Nabywca:")],
+            [(40, "60-001 Poznań"), (250, "Kwiaciarnia Róża Sp. z o.o.")],
+            [(40, "Faktura nr:"), (150, "FV/0042/2024")],
+            [(40, "Data"), (150, "04.03.2024"), (250, "Nazwa"), (470, "Wartość")],
+            [(40, "wystawienia:"), (250, "Sadzonki"), (470, "800,00")],
+            [(40, "Termin"), (150, "18.03.2024")],
+            [(40, "zapłaty:")],
+            [(370, "Razem brutto"), (470, "984,00 zł")],
+        ]
+    )
+    f = r.fields
+    assert f["issueDate"] == date(2024, 3, 4)
+    assert f["dueDate"] == date(2024, 3, 18)
