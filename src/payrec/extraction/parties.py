@@ -353,7 +353,7 @@ def _two_line_name(ctx: Context, info: LineInfo, x0: float, name: str) -> str:
     gap = info.line.top - prev.line.bottom
     ptxt = _column_text(prev, x0)
     if not (
-        0 <= gap < 1.0 * (info.line.bottom - info.line.top)
+        -0.3 * (info.line.bottom - info.line.top) <= gap < info.line.bottom - info.line.top
         and ptxt
         and abs(prev.line.segments[0].x0 - x0) < 3
         and name_like(ptxt)
@@ -434,7 +434,8 @@ def _vat_block(ctx: Context) -> list[Candidate]:
                 if ADDRESS.search(text) or POSTCODE.search(text):
                     continue
                 if name_like(text) and lines >= 2:
-                    out.append(Candidate(clean(text), 0.6, above.line.index, "vat-block"))
+                    name = _two_line_name(ctx, above, col[0].x0, clean(text))  # "Acme\nLLP"
+                    out.append(Candidate(name, 0.6, above.line.index, "vat-block"))
                 break
     return out
 

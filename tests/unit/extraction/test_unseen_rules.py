@@ -9,6 +9,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from payrec.extraction import ExtractionResult
+from payrec.extraction.assemble import assemble
+from payrec.extraction.context import analyse
+from payrec.extraction.layout import Word, make_document
+
 from .test_languages import _page
 
 
@@ -225,3 +230,32 @@ def test_caption_wrapped_in_a_narrow_cell_keeps_its_value() -> None:
     f = r.fields
     assert f["issueDate"] == date(2024, 3, 4)
     assert f["dueDate"] == date(2024, 3, 18)
+
+
+def test_legal_form_on_the_name_lines_second_line_under_a_tall_title() -> None:
+    """ "Northwind Analytics" over "LLP", the first line made taller by the big "Invoice"
+    beside it (the two line boxes overlap): the seller's name is both lines."""
+
+    def row(top: float, cells: list[tuple[float, str]], size: float = 10.0) -> list[Word]:
+        out: list[Word] = []
+        for x, text in cells:
+            for token in text.split():
+                out.append(Word(token, x, x + 5.0 * len(token), top, top + size, 0, size))
+                x += 5.0 * len(token) + 3
+        return out
+
+    words = [
+        *row(60, [(40, "Northwind Analytics")]),
+        Word("Invoice", 300, 380, 54, 77, 0, 22.0),
+        *row(75, [(40, "LLP"), (300, "Bill to:")]),
+        *row(89, [(40, "7 Mill Road"), (300, "Orchard Bakery Ltd")]),
+        *row(103, [(40, "OX1 2JD Oxford"), (300, "3 High Street")]),
+        *row(117, [(40, "VAT No: GB123456789"), (300, "BA1 1AA Bath")]),
+        *row(140, [(40, "Invoice number: NW-0193")]),
+        *row(154, [(40, "Description"), (470, "Amount")]),
+        *row(168, [(40, "Data audit"), (470, "900.00")]),
+        *row(182, [(380, "Total due"), (470, "£ 1,080.00")]),
+    ]
+    r = assemble(analyse(make_document([(595.0, 842.0, words)])), ExtractionResult(method="text"))
+    assert r.fields["issuerName"] == "Northwind Analytics LLP"
+    assert r.fields["customerName"] == "Orchard Bakery Ltd"
