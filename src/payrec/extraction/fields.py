@@ -13,7 +13,7 @@ from typing import Any
 from .context import Context, LineInfo
 from .currency import count_currencies, currency_in, is_valid_code
 from .dates import find_dates, fold, payment_terms_days
-from .labels import LabelHit
+from .labels import LabelHit, find_labels
 from .numbers import find_numbers
 
 
@@ -118,7 +118,9 @@ _NR_AFTER_WORDS = re.compile(
 )
 
 
-def clean_number(text: str) -> str | None:
+def clean_number(text: str, date_shaped: bool = False) -> str | None:
+    """The number in a label's value; a date-shaped one ("2/11/2023", Polish numbering) only
+    if `date_shaped` (the label names a number outright)."""
     t = re.sub(r"\([^)]*\)", " ", text).strip(" )(")
     m = _NR_AFTER_WORDS.match(t)
     if m:
@@ -131,7 +133,7 @@ def clean_number(text: str) -> str | None:
         token = token[1:]
     if not re.search(r"\d", token) or len(token) < 3 or len(token) > 40:
         return None
-    if _BAD_NUMBER.match(token) or find_dates(token):
+    if _BAD_NUMBER.match(token) or (find_dates(token) and not date_shaped):
         return None
     if re.fullmatch(r"\d{1,3}([.,]\d{3})*[.,]\d{2}", token):
         return None  # an amount
@@ -162,6 +164,10 @@ def _form_numbers(ctx: Context) -> list[Candidate]:
     return out
 
 
+# a label that names a number outright (folded): "numer faktury", "invoice number", "n° de"
+_NUMBER_WORD = re.compile(r"(?<![a-z])(nr|numer|number|nummer|numero|no|n°|nº)(?![a-z])")
+
+
 def invoice_number(ctx: Context) -> list[Candidate]:
     cands: list[Candidate] = _form_numbers(ctx)
     for info in ctx.infos:
@@ -171,10 +177,12 @@ def invoice_number(ctx: Context) -> list[Candidate]:
             found = False
             page_h = ctx.doc.pages[info.line.page].height or 842.0
             where = 1.0 if info.line.page == 0 and info.line.top < 0.45 * page_h else 0.9
+            # "Numer faktury: 2/11/2023": a number label's date-shaped value, less sure
+            named = hit.strength >= 0.95 and bool(_NUMBER_WORD.search(hit.label))
             for k, txt in enumerate(_values_right(ctx, info, hit)):
-                num = clean_number(txt)
+                num = clean_number(txt, named)
                 if num:
-                    strength = hit.strength
+                    strength = hit.strength * (0.8 if find_dates(num) else 1.0)
                     if k == 0 and _NR_AFTER_WORDS.match(re.sub(r"\([^)]*\)", " ", txt).strip()):
                         strength = max(strength, 0.95)  # "<invoice word> ... Nr. <value>"
                     cands.append(Candidate(num, strength * (1.0 if k == 0 else 0.95) * where,
@@ -183,9 +191,10 @@ def invoice_number(ctx: Context) -> list[Candidate]:
                     break
             if not found:
                 for txt in _values_below(ctx, info, hit):
-                    num = clean_number(txt)
+                    num = clean_number(txt, named)
                     if num:
-                        cands.append(Candidate(num, hit.strength * 0.9 * where, info.line.index,
+                        strength = hit.strength * (0.8 if find_dates(num) else 1.0)
+                        cands.append(Candidate(num, strength * 0.9 * where, info.line.index,
                                                "below"))
                         break
     return cands
@@ -198,8 +207,10 @@ def _date_right_or_below(ctx: Context, info: LineInfo, hit: LabelHit) -> tuple[d
     for d in info.dates:
         if d.start >= hit.end:
             # must be right after the label (no other label in between)
+            # (an amount label between does not own a date: "art. 106 ust. 1: <date>")
             between = [h for h in info.labels
-                       if hit.end <= h.start < d.start and h.strength >= 0.65]
+                       if hit.end <= h.start < d.start and h.strength >= 0.65
+                       and h.kind not in _AMOUNT_KINDS]
             if between:
                 break
             dseg = info.segment_of(d.start)
@@ -362,6 +373,26 @@ def _header_cell(info: LineInfo, hit: LabelHit) -> bool:
     return seg is not None and fold(seg.text).strip(" :") == info.ftext[hit.start : hit.end]
 
 
+def _stacked_caption(ctx: Context, info: LineInfo, hit: LabelHit) -> float | None:
+    """The label ends a caption set on two lines ("IMPORTE" over "TOTAL", other captions
+    between): the whole caption's strength when it is a stronger label of the same kind."""
+    seg = info.segment_of(hit.start)
+    if seg is None or fold(seg.text).strip(" :") != info.ftext[hit.start : hit.end]:
+        return None
+    h = info.line.bottom - info.line.top
+    for above in reversed(ctx.infos[max(0, info.line.index - 2) : info.line.index]):
+        if above.line.page != info.line.page or info.line.top - above.line.bottom > 2.5 * h:
+            break
+        for cell in above.line.segments:
+            if min(cell.x1, seg.x1) - max(cell.x0, seg.x0) <= 0:
+                continue
+            caption = f"{fold(cell.text).strip(' :')} {info.ftext[hit.start : hit.end]}"
+            whole = [x for x in find_labels(caption) if x.start == 0 and x.end == len(caption)]
+            if whole and whole[0].kind == hit.kind and whole[0].strength > hit.strength:
+                return whole[0].strength
+    return None
+
+
 def _own_row(info: LineInfo) -> bool:
     """A line with an amount label or a "Label :" of its own."""
     return any(h.kind in _AMOUNT_KINDS for h in info.labels) or any(
@@ -389,25 +420,32 @@ def totals(ctx: Context) -> Totals:
                 continue
             got = _amount_on_line(info, hit)
             how = "right"
+            strength = hit.strength
             if got is None and hit.kind in ("total", "amount_due") and \
                     len(info.line.segments) <= 2:
                 for txt in _values_below(ctx, info, hit)[:1]:
                     nums = [x for x in find_numbers(fold(txt), ctx.hint) if not x.percent]
                     if nums and len(txt) < 30:
                         got, how = (nums[-1].value, 0), "below"
+            stacked = None
+            if got is None and hit.kind in ("total", "amount_due") and \
+                    len(info.line.segments) >= 3:
+                stacked = _stacked_caption(ctx, info, hit)
             if got is None and hit.kind in ("total", "amount_due") and \
                     len(info.line.segments) >= 3 and (sum(
                         h.kind in ("total", "amount_due", "subtotal", "tax")
-                        for h in info.labels) >= 3 or _header_cell(info, hit)):
+                        for h in info.labels) >= 3 or _header_cell(info, hit)
+                        or (stacked or 0.0) >= 0.95):
                 col = _column_below(ctx, info, hit)
                 if col is not None:
                     got, how = (col, 0), "table"
+                    strength = max(strength, stacked or 0.0)
             if got is None:
                 continue
             value = got[0]
             # later in the document = more likely the summary block
             pos = info.line.index / max(n - 1, 1)
-            score = hit.strength * {"right": 1.0, "below": 0.85}.get(how, 0.75) * (0.9 + 0.1 * pos)
+            score = strength * {"right": 1.0, "below": 0.85}.get(how, 0.75) * (0.9 + 0.1 * pos)
             cand = Candidate(value, score, info.line.index, hit.label)
             {"total": out.total, "amount_due": out.due, "subtotal": out.subtotal,
              "tax": out.tax}[hit.kind].append(cand)

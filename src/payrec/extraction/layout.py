@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .dates import fold
@@ -124,7 +125,67 @@ def build_lines(words: list[Word], page: int) -> list[Line]:
         line.segments = _segments(line)
         lines.append(line)
     lines.sort(key=lambda ln: (ln.top, ln.x0))
-    return lines
+    return _join_wrapped_captions(_join_wrapped_values(lines))
+
+
+_WRAPPED = re.compile(r"^[\w.\-/]*\d[\w.\-/]*[\-/]$")  # "2024-", "16-01-", "FV/2024/"
+_CONTINUED = re.compile(r"^\d[\w\-/]*$")
+
+
+def _join_wrapped_values(lines: list[Line]) -> list[Line]:
+    """A number or date broken in a narrow cell after a hyphen or slash ("2024-" over "8385",
+    the next word starting at the same x right under it) is one word again."""
+    for i, line in enumerate(lines):
+        for seg in line.segments:
+            frag = seg.words[-1]
+            if not _WRAPPED.match(frag.text):
+                continue
+            h = max(frag.bottom - frag.top, 1.0)
+            for nxt in lines[i + 1 : i + 3]:
+                if nxt.top - frag.top > 1.6 * h:
+                    break
+                cont = next(
+                    (s.words[0] for s in nxt.segments
+                     if abs(s.words[0].x0 - frag.x0) < 3 and _CONTINUED.match(s.words[0].text)),
+                    None,
+                )
+                if cont is None:
+                    continue
+                seg.words[-1] = line.words[line.words.index(frag)] = Word(
+                    frag.text + cont.text, frag.x0, max(frag.x1, cont.x1), frag.top,
+                    frag.bottom, frag.page, frag.size,
+                )
+                nxt.words.remove(cont)
+                nxt.segments = _segments(nxt) if nxt.words else []
+                break
+    return [ln for ln in lines if ln.words]
+
+
+def _join_wrapped_captions(lines: list[Line]) -> list[Line]:
+    """A caption broken over two lines in a narrow cell ("Due" over "date:", its value right of
+    the first part, nothing right of the second) is one caption again."""
+    for i, line in enumerate(lines[:-1]):
+        nxt = lines[i + 1]
+        for k, seg in enumerate(line.segments[:-1]):
+            val, last = line.segments[k + 1], seg.words[-1]
+            h = max(last.bottom - last.top, 1.0)
+            if seg.text.endswith(":") or re.search(r"\d", seg.text) or \
+                    not re.search(r"\d", val.text) or nxt.top - line.top > 1.6 * h:
+                continue
+            cont = next((s for s in nxt.segments if abs(s.x0 - seg.x0) < 3), None)
+            if cont is None or not cont.text.endswith(":") or re.search(r"\d", cont.text) or \
+                    len(cont.words) > 2 or cont.x1 >= val.x0 or \
+                    any(s is not cont and s.x0 < val.x1 and s.x1 > seg.x1 for s in nxt.segments):
+                continue
+            seg.words[-1] = line.words[line.words.index(last)] = Word(
+                f"{last.text} {cont.text}", last.x0, max(last.x1, cont.x1), last.top,
+                last.bottom, last.page, last.size,
+            )
+            for w in cont.words:
+                nxt.words.remove(w)
+            nxt.segments = _segments(nxt) if nxt.words else []
+            break
+    return [ln for ln in lines if ln.words]
 
 
 def _segments(line: Line) -> list[Segment]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from .currency import is_valid_code
+
 DecimalHint = Literal[",", "."] | None
 
 _SPACES = "\u00a0\u202f\u2009"
@@ -23,7 +25,7 @@ NUMBER_RE = re.compile(
     r"|\d+(?:[.,]\d{1,4})?"
     r")"
     r"(?P<trail>-)?"
-    r"(?![\w/]|[.,]\d)"
+    r"(?!(?![A-Za-z]{3}(?![A-Za-z]))[\w/]|[.,]\d)"  # a currency code may be glued on: 12,50PLN
 )
 
 
@@ -99,6 +101,9 @@ def find_numbers(text: str, hint: DecimalHint = None) -> list[NumberMatch]:
             continue
         if m.group("sign") or m.group("trail"):
             value = -value
+        glued = text[m.end() : m.end() + 3]
+        if glued[:1].isalpha() and not (norm[1] and is_valid_code(glued)):
+            continue  # "120ABC" is a reference; only "1 230,00PLN" is an amount
         rest = text[m.end() : m.end() + 2].lstrip()
         out.append(
             NumberMatch(

@@ -9,6 +9,7 @@ from .addressee import window_block
 from .context import Context, LineInfo
 from .dates import fold
 from .fields import Candidate
+from .footer import has_address_below, legal_footer
 from .layout import Segment
 from .party_lines import (
     ADDRESS,
@@ -16,6 +17,8 @@ from .party_lines import (
     CONTACT_LINE,
     HEADING_TAILS,
     LEGAL_FORM,
+    NAME_KEY,
+    OF_THE,
     PERSON_TITLE,
     POSTCODE,
     SALUTATION,
@@ -24,6 +27,7 @@ from .party_lines import (
     TRADE_NAME,
     VAT_LINE,
     clean,
+    drop_final_period,
     letters_of,
     name_like,
     web_domains,
@@ -95,7 +99,8 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                 after.split(" ")[
                     : max(0, len(seg.words) - len(info.ftext[hit.start : hit.end].split()))
                 ]
-            ).strip(" :.")
+            )
+            seg_rest = drop_final_period(seg_rest.strip(" :"))
             if seg_rest.lower() in ("address", "adresse", "name", "details", "/", ""):
                 seg_rest = ""
             if (
@@ -104,6 +109,8 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
                 or TRADE_NAME.match(fold(seg_rest))
             ):
                 seg_rest = ""  # "Destinatário / Remetente", "Client address"
+            if seg_rest and OF_THE.match(fold(seg_rest)):
+                continue  # "Emitente da nota", "Client de la facture": a heading, not a name
             if seg_rest and CONTACT_LINE.search(fold(seg_rest)):
                 continue  # "Buyer dep": the customer's department, not its name
             if seg_rest and LEGAL_FORM.fullmatch(seg_rest.strip()):
@@ -137,9 +144,9 @@ def _labelled(ctx: Context, kind: str) -> list[Candidate]:
             block = _block_below(ctx, info, x0)
             named = None
             for j, b in enumerate(block):
-                m = re.match(
-                    r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$", b.line.text, re.I
-                )
+                m = NAME_KEY.match(_column_text(b, x0))  # this column's, not the line's
+                if m is None and b.line.text.lstrip().startswith(_column_text(b, x0).strip()):
+                    m = NAME_KEY.match(b.line.text)  # "Name:" and its value cells apart
                 if m:
                     named = m.group(2)
                     named = _wrapped_above(ctx, b) + named
@@ -346,7 +353,7 @@ def _two_line_name(ctx: Context, info: LineInfo, x0: float, name: str) -> str:
     gap = info.line.top - prev.line.bottom
     ptxt = _column_text(prev, x0)
     if not (
-        0 <= gap < 1.0 * (info.line.bottom - info.line.top)
+        -0.3 * (info.line.bottom - info.line.top) <= gap < info.line.bottom - info.line.top
         and ptxt
         and abs(prev.line.segments[0].x0 - x0) < 3
         and name_like(ptxt)
@@ -427,7 +434,8 @@ def _vat_block(ctx: Context) -> list[Candidate]:
                 if ADDRESS.search(text) or POSTCODE.search(text):
                     continue
                 if name_like(text) and lines >= 2:
-                    out.append(Candidate(clean(text), 0.6, above.line.index, "vat-block"))
+                    name = _two_line_name(ctx, above, col[0].x0, clean(text))  # "Acme\nLLP"
+                    out.append(Candidate(name, 0.6, above.line.index, "vat-block"))
                 break
     return out
 
@@ -440,9 +448,12 @@ def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
     customers += s_cus
     customers += _addressee(ctx)
     cust_letters = {letters_of(c.value) for c in customers}
-    issuers += [c for c in _company_names(ctx) if letters_of(c.value) not in cust_letters]
+    companies = _company_names(ctx)
+    issuers += [c for c in companies if letters_of(c.value) not in cust_letters]
     issuers += [c for c in _prominent_name(ctx) if letters_of(c.value) not in cust_letters]
-    issuers += [c for c in _vat_block(ctx) if letters_of(c.value) not in cust_letters]
+    vat_blocks = _vat_block(ctx)
+    issuers += [c for c in vat_blocks if letters_of(c.value) not in cust_letters]
+    issuers += [c for c in legal_footer(ctx) if letters_of(c.value) not in cust_letters]
     if not issuers:
         issuers += [c for c in _first_header_name(ctx) if letters_of(c.value) not in cust_letters]
     if not customers:
@@ -451,6 +462,14 @@ def parties(ctx: Context) -> tuple[list[Candidate], list[Candidate]]:
         named = [c for c in issuers if c.how not in ("legal-form", "header")]
         iss_letters = {letters_of(c.value) for c in named}
         customers += [c for c in window_block(ctx) if letters_of(c.value) not in iss_letters]
+        if not customers and any(c.how == "legal-footer" for c in issuers):
+            # the footer names the seller: another company's address block is the buyer's
+            footer = {letters_of(c.value) for c in issuers if c.how == "legal-footer"}
+            customers += [
+                Candidate(c.value, 0.5, c.line, "other-block")
+                for c in vat_blocks + [c for c in companies if c.how == "legal-form"]
+                if letters_of(c.value) not in footer and has_address_below(ctx, c)
+            ]
         cust_letters = {letters_of(c.value) for c in customers}
         issuers = [c for c in issuers if letters_of(c.value) not in cust_letters]
     return issuers, customers

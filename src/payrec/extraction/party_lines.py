@@ -71,10 +71,16 @@ def name_like(text: str) -> bool:
 
 # a form's caption over the party's name (folded): pt es fr nl pl it en de
 CAPTION = re.compile(
-    r"^\s*(nome|razao social|nome\s*/\s*razao social|nombre|razon social|denominacion|"
+    r"^\s*(nome|razao social|nome\s*/\s*razao social|nome empresarial|"
+    r"nome\s*/\s*nome empresarial|nombre|razon social|denominacion|"
     r"nombre\s*/\s*razon social|raison sociale|nom\s*/\s*raison sociale|naam|bedrijfsnaam|"
     r"nazwa|nazwa firmy|ragione sociale|denominazione|company name|name|firmenname)\s*:?\s*$"
 )
+# a label's tail that makes it a heading ("Emitente da NFS-e", "Datos del emisor de la
+# factura", "Seller of the goods"): a genitive article, never how a party's name starts (folded)
+OF_THE = re.compile(r"^(da|do|das|dos|de la|de l'|del|du|des|della|dello|degli|of the|of)\s")
+# "Name: ACME" inside a party block: en fr nl es pl de
+NAME_KEY = re.compile(r"^\s*(name|nom|naam|nombre|nazwa|firma)\s*:\s*(.+)$", re.I)
 HEADING_TAILS = ("remetente", "address", "adresse", "adres", "direccion", "endereco", "details")
 # a party's trade-name caption ("Seller trade name"): the legal name is the block below it
 TRADE_NAME = re.compile(
@@ -92,6 +98,15 @@ CONTACT_LINE = re.compile(
 def clean(text: str) -> str:
     t = ATTN.sub("", text.strip())
     return t.strip(" ,;:-")
+
+
+def drop_final_period(text: str) -> str:
+    """A sentence's final period off, but not a legal form's ("ACME S.A.", "Foo Inc.")."""
+    t = text.rstrip(" .")
+    if not text.rstrip().endswith("."):
+        return t
+    ends = [m for m in LEGAL_FORM.finditer(t + ".") if m.end() == len(t) + 1]
+    return t + "." if any(m.group().endswith(".") for m in ends) else t
 
 
 TITLE_WORDS = re.compile(
