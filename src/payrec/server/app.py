@@ -247,8 +247,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_problem_handlers(app)
     app.include_router(ops_router)
     app.include_router(oauth_router)
+    # Starlette tries the routes in turn, each path against each pattern: the workers' paths
+    # first, then the pages people wait on, then the management API's hundred routes (no
+    # path of one group matches a pattern of another, so the order changes no answer).
     app.include_router(_automation_router())
-    app.include_router(_management_router())
     app.include_router(signin_router)
     app.include_router(web_router)
     app.include_router(web_case_router)
@@ -264,6 +266,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.include_router(web_profile_router)
     app.include_router(portal_router)
     app.mount("/app/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(_management_router())
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(PasswordChangeRequired, password_redirect)
     app.add_middleware(
